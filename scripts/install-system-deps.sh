@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# System packages Wenku needs: LibreOffice (writer, headless, with the Python UNO bridge) for
+# .doc conversion, the fonts that make Chinese layout faithful, bubblewrap to sandbox the
+# converter, Chromium for the browser tests, nginx for the benchmarks' baseline.
+# Idempotent: does nothing when everything is already installed.
+set -euo pipefail
+PACKAGES=(libreoffice-writer python3-uno fonts-noto-cjk fonts-wqy-zenhei fonts-liberation2
+  fonts-crosextra-carlito fonts-crosextra-caladea bubblewrap chromium nginx-light)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing system packages: ${missing[*]} (run this script as root, or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}"
+apt-get update -q
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"

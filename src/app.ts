@@ -1,0 +1,116 @@
+// createApp(deps): middleware, routers and errors. No listen() here.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express, type Request, type Response } from 'express';
+import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { AppDeps } from './deps.js';
+import { notFound, type AppError } from './errors.js';
+import { actorMiddleware } from './http/actor.js';
+import { createCsrf } from './http/csrf.js';
+import { apiNotFound, errorHandler } from './http/error-handler.js';
+import { createRenderer } from './http/render.js';
+import { authApiRouter } from './auth/auth.routes.js';
+import { authPagesRouter } from './auth/auth.pages.js';
+import { healthRouter, siteApiRouter } from './site/site.routes.js';
+
+const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
+
+declare module 'http' {
+  interface IncomingMessage {
+    /** The exact request body bytes, kept for signature checks (payment webhook). */
+    rawBody?: Buffer;
+  }
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      // Method, path and status are enough; headers (cookies, tokens) never reach the log.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          frameSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'self'"],
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+
+  app.use(healthRouter(deps));
+  app.use('/static', express.static(PUBLIC_DIR, { maxAge: deps.config.env === 'production' ? '7d' : 0, index: false }));
+
+  app.use(cookieParser());
+  app.use(
+    express.json({
+      limit: '1mb',
+      verify: (req, _res, buf) => {
+        req.rawBody = buf;
+      },
+    }),
+  );
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(actorMiddleware(deps));
+
+  const csrf = createCsrf(deps.config);
+  app.use(csrf.protect);
+  const render = createRenderer(deps.config, csrf.generateCsrfToken);
+  app.locals.renderErrorPage = (req: Request, res: Response, err: AppError) =>
+    render(req, res, 'error', { status: err.status, heading: headingFor(err.status), message: err.message }, { title: headingFor(err.status), noindex: true });
+
+  const api = express.Router();
+  api.use(siteApiRouter(deps));
+  api.use(authApiRouter(deps));
+  api.use(apiNotFound);
+  app.use('/api/v1', api);
+  app.use('/api', apiNotFound);
+
+  app.use(authPagesRouter(deps, render));
+
+  app.use((_req, _res, next) => next(notFound('页面')));
+  app.use(errorHandler);
+  return app;
+}
+
+function headingFor(status: number): string {
+  if (status === 404) return '页面不存在';
+  if (status === 401) return '请先登录';
+  if (status === 403) return '没有权限';
+  if (status === 429) return '请求过于频繁';
+  if (status >= 500) return '服务暂时不可用';
+  return '请求有误';
+}

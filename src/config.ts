@@ -1,0 +1,181 @@
+// The one place that reads the environment. Every setting is parsed once with zod;
+// a bad value stops start-up with a message naming the setting.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import ms from 'ms';
+import { z } from 'zod';
+
+const DEFAULT_NOTICES = [
+  '部分包含数学公式或PPT动画的文件，查看预览时可能会显示错乱或异常，文件下载后无此问题，请放心下载。',
+  '本文档由用户上传，版权归属上传用户，本站负责整理代发布。如果您对本文档版权有争议请及时联系客服。',
+  '下载前请仔细阅读文档内容，确认文档内容符合您的需求后进行下载，若出现内容与标题不符可向本站投诉处理。',
+  '下载文档时可能由于网络波动等原因无法下载或下载错误，付费完成后未能成功下载的用户请联系客服处理。',
+];
+
+const share = z.coerce.number().min(0).max(1);
+const positiveInt = z.coerce.number().int().positive();
+
+const duration = z.string().transform((value, ctx) => {
+  const parsed = ms(value as ms.StringValue);
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration such as 30s, 5m or 1h` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    DATABASE_URL: z.string().url().optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    ADMIN_EMAILS: z.string().default(''),
+    PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    MAX_UPLOAD_BYTES: positiveInt.default(50 * 1024 * 1024),
+    AUTHOR_SHARE: share.default(0.7),
+    REFERRAL_SHARE: share.default(0.1),
+    DOWNLOAD_LINK_TTL: duration.prefault('5m'),
+    SESSION_TTL: duration.prefault('7d'),
+    SOFFICE_PATH: z.string().optional(),
+    RATE_LIMIT_SCALE: z.coerce.number().min(0).default(1),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Run the conversion worker inside the web process (default) or only via `npm run worker`. */
+    RUN_WORKER: flag.default(true),
+    WORKER_CONCURRENCY: positiveInt.optional(),
+    /** The development payment page; default on for the embedded database, always off in production. */
+    DEV_PAYMENTS: flag.optional(),
+    SITE_NAME: z.string().min(1).default('文库'),
+    SITE_NOTICES: z
+      .string()
+      .transform((value, ctx) => {
+        try {
+          return z.array(z.string().min(1)).min(1).parse(JSON.parse(value));
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON array of non-empty strings' });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    SUPPORT_EMAIL: z.string().email().default('support@wenku.example'),
+    SUPPORT_QQ: z.string().default('3074922707'),
+    SUPPORT_PHONE: z.string().default('400-000-0000'),
+    SUPPORT_HOURS: z.string().default('周一至周日 9:00–21:00'),
+    PUBLIC_URL: z.string().url().optional(),
+  })
+  .refine((env) => env.AUTHOR_SHARE + env.REFERRAL_SHARE <= 1, {
+    message: 'AUTHOR_SHARE + REFERRAL_SHARE must not exceed 1',
+    path: ['AUTHOR_SHARE'],
+  });
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  jwtSecret: string;
+  adminEmails: ReadonlySet<string>;
+  paymentWebhookSecret: string;
+  maxUploadBytes: number;
+  authorShare: number;
+  referralShare: number;
+  downloadLinkTtlMs: number;
+  sessionTtlMs: number;
+  sofficePath: string | undefined;
+  rateLimitScale: number;
+  logLevel: string;
+  runWorker: boolean;
+  workerConcurrency: number | undefined;
+  devPayments: boolean;
+  site: {
+    name: string;
+    notices: string[];
+    support: { email: string; qq: string; phone: string; hours: string };
+  };
+  publicUrl: string | undefined;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses settings; throws ConfigError naming each bad setting. Does not touch the disk. */
+export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 'paymentWebhookSecret'> & {
+  jwtSecret: string | undefined;
+  paymentWebhookSecret: string | undefined;
+} {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(settings)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid settings:\n${lines.join('\n')}`);
+  }
+  const e = result.data;
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR),
+    jwtSecret: e.JWT_SECRET,
+    adminEmails: new Set(
+      e.ADMIN_EMAILS.split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+    paymentWebhookSecret: e.PAYMENT_WEBHOOK_SECRET,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    authorShare: e.AUTHOR_SHARE,
+    referralShare: e.REFERRAL_SHARE,
+    downloadLinkTtlMs: e.DOWNLOAD_LINK_TTL,
+    sessionTtlMs: e.SESSION_TTL,
+    sofficePath: e.SOFFICE_PATH,
+    rateLimitScale: e.RATE_LIMIT_SCALE,
+    logLevel: e.LOG_LEVEL,
+    runWorker: e.RUN_WORKER,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    devPayments: e.NODE_ENV === 'production' ? false : (e.DEV_PAYMENTS ?? !e.DATABASE_URL),
+    site: {
+      name: e.SITE_NAME,
+      notices: e.SITE_NOTICES ?? DEFAULT_NOTICES,
+      support: { email: e.SUPPORT_EMAIL, qq: e.SUPPORT_QQ, phone: e.SUPPORT_PHONE, hours: e.SUPPORT_HOURS },
+    },
+    publicUrl: e.PUBLIC_URL,
+  };
+}
+
+/**
+ * Secrets that were not given are generated once and kept in DATA_DIR/secrets.json (mode 0600),
+ * so tokens and webhook signatures survive restarts without a hard-coded default.
+ */
+function resolveSecrets(dataDir: string, given: { jwtSecret?: string; paymentWebhookSecret?: string }) {
+  const file = path.join(dataDir, 'secrets.json');
+  let stored: Record<string, string> = {};
+  if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  const jwtSecret = given.jwtSecret ?? stored.jwtSecret ?? randomBytes(48).toString('base64url');
+  const paymentWebhookSecret =
+    given.paymentWebhookSecret ?? stored.paymentWebhookSecret ?? randomBytes(32).toString('base64url');
+  if (stored.jwtSecret !== jwtSecret && !given.jwtSecret) stored.jwtSecret = jwtSecret;
+  if (stored.paymentWebhookSecret !== paymentWebhookSecret && !given.paymentWebhookSecret) {
+    stored.paymentWebhookSecret = paymentWebhookSecret;
+  }
+  if (!given.jwtSecret || !given.paymentWebhookSecret) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  }
+  return { jwtSecret, paymentWebhookSecret };
+}
+
+/** Reads process.env (or the given env), creates DATA_DIR, fills in generated secrets. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = parseConfig(env);
+  mkdirSync(parsed.dataDir, { recursive: true });
+  const secrets = resolveSecrets(parsed.dataDir, {
+    jwtSecret: parsed.jwtSecret,
+    paymentWebhookSecret: parsed.paymentWebhookSecret,
+  });
+  return { ...parsed, ...secrets };
+}

@@ -1,0 +1,90 @@
+// One pool per process. A real server when DATABASE_URL is set; otherwise an embedded
+// PGlite kept in DATA_DIR, served over a local socket so the same `pg` code runs on both.
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+export interface Database {
+  pool: pg.Pool;
+  /** Connection string other clients (pg-boss, bench tools) can use. */
+  connectionString: string;
+  kind: 'postgres' | 'embedded';
+  close(): Promise<void>;
+}
+
+// int8 (bigint) comes back as a JS number: money is cents and counts are small, far below
+// 2^53. A value beyond that would be a bug, so it throws instead of silently losing precision.
+function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new Error(`int8 value ${value} exceeds the safe integer range`);
+  return n;
+}
+
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === pg.types.builtins.INT8 && format !== 'binary') return parseInt8;
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as typeof pg.types.getTypeParser,
+};
+
+export interface PoolOptions {
+  max?: number;
+  statementTimeoutMs?: number;
+  log?: Logger;
+}
+
+export function createPool(connectionString: string, options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    types,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: options.statementTimeoutMs ?? 15_000,
+    idle_in_transaction_session_timeout: 60_000,
+    application_name: 'wenku',
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', (err) => options.log?.error({ err }, 'idle database client error'));
+  return pool;
+}
+
+/** Opens the configured database. With no URL, starts embedded PGlite in `${dataDir}/pgdata`. */
+export async function openDatabase(
+  settings: { databaseUrl?: string; dataDir: string },
+  log?: Logger,
+  options: { embeddedDir?: string | null } = {},
+): Promise<Database> {
+  if (settings.databaseUrl) {
+    const pool = createPool(settings.databaseUrl, { log });
+    return { pool, connectionString: settings.databaseUrl, kind: 'postgres', close: () => pool.end() };
+  }
+  return openEmbedded(options.embeddedDir === undefined ? path.join(settings.dataDir, 'pgdata') : options.embeddedDir, log);
+}
+
+/** Embedded PGlite behind pglite-socket. `dir` null keeps the database in memory (tests). */
+export async function openEmbedded(dir: string | null, log?: Logger): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  if (dir) mkdirSync(dir, { recursive: true });
+  const lite = await PGlite.create(dir ?? 'memory://');
+  // The socket server multiplexes many client connections onto PGlite's single session and
+  // keeps an open transaction's statements together, so row locks serialise as on a server.
+  const server = new PGLiteSocketServer({ db: lite, host: '127.0.0.1', port: 0, maxConnections: 64 });
+  await server.start();
+  const connectionString = `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
+  const pool = createPool(connectionString, { log, max: 8, statementTimeoutMs: 60_000 });
+  return {
+    pool,
+    connectionString,
+    kind: 'embedded',
+    close: async () => {
+      await pool.end();
+      await server.stop();
+      await lite.close();
+    },
+  };
+}

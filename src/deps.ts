@@ -1,0 +1,27 @@
+// What createApp and the worker are built from. Entry points wire real ones; tests their own.
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Database } from './db/pool.js';
+import type { BlobStore } from './storage/blob-store.js';
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  log: Logger;
+  clock: Clock;
+  blobs: BlobStore;
+}
+
+/** Who is making a request: a logged-in user, or nobody. */
+export interface Actor {
+  userId: number;
+  role: 'user' | 'admin';
+  displayName: string;
+  email: string;
+  referralCode: string;
+}

@@ -1,0 +1,31 @@
+// Rate limits from the contract's decisions (per account, else per IP), each multiplied by
+// RATE_LIMIT_SCALE; 0 turns them off. The store is in memory, per process (see README).
+import type { RequestHandler } from 'express';
+import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
+import { AppError } from '../errors.js';
+
+export const RATE_LIMITS = {
+  login: { limit: 10, windowMs: 60_000 },
+  register: { limit: 5, windowMs: 3_600_000 },
+  upload: { limit: 30, windowMs: 3_600_000 },
+  downloadLink: { limit: 60, windowMs: 3_600_000 },
+  ticket: { limit: 10, windowMs: 3_600_000 },
+} as const;
+
+export type RateLimitName = keyof typeof RATE_LIMITS;
+
+export function createRateLimiter(name: RateLimitName, scale: number): RequestHandler {
+  if (scale === 0) return (_req, _res, next) => next();
+  const { limit, windowMs } = RATE_LIMITS[name];
+  return rateLimit({
+    windowMs,
+    limit: Math.max(1, Math.round(limit * scale)),
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: (req) => (req.actor ? `user:${req.actor.userId}` : `ip:${ipKeyGenerator(req.ip ?? '')}`),
+    handler: (_req, res, next, options) => {
+      res.setHeader('Retry-After', String(Math.ceil(options.windowMs / 1000)));
+      next(new AppError('rate_limited', '请求过于频繁，请稍后再试 (too many requests)'));
+    },
+  });
+}

@@ -1,0 +1,39 @@
+// Server-rendered pages: Eta templates (escaping by default) inside one layout.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Request, Response } from 'express';
+import { Eta } from 'eta';
+import type { Config } from '../config.js';
+
+export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../views');
+
+export interface PageOptions {
+  title: string;
+  description?: string;
+  /** Extra scripts from /static/js, loaded with `defer`. */
+  scripts?: string[];
+  canonical?: string;
+  noindex?: boolean;
+}
+
+export type CsrfTokenFn = (req: Request, res: Response) => string;
+
+export function createRenderer(config: Pick<Config, 'site' | 'env'>, csrfToken: CsrfTokenFn) {
+  const eta = new Eta({ views: VIEWS_DIR, autoEscape: true, cache: config.env === 'production', autoTrim: false });
+  return function renderPage(req: Request, res: Response, view: string, data: Record<string, unknown>, page: PageOptions) {
+    const html = eta.render(view, {
+      ...data,
+      page,
+      site: config.site,
+      actor: req.actor,
+      csrfToken: csrfToken(req, res),
+      currentPath: req.originalUrl,
+    });
+    res.type('html').send(html);
+  };
+}
+
+export type RenderPage = ReturnType<typeof createRenderer>;
+
+/** Formats cents as yuan for display (never used for arithmetic). */
+export const formatYuan = (cents: number) => `¥${(cents / 100).toFixed(2)}`;

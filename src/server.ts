@@ -1,0 +1,62 @@
+// Entry point: settings → database (migrated) → app → listen; SIGTERM drains and exits.
+import { createServer } from 'node:http';
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/pool.js';
+import { migrate } from './db/migrator.js';
+import { createApp } from './app.js';
+import { createLogger } from './logger.js';
+import { systemClock } from './deps.js';
+import { LocalBlobStore } from './storage/local-blob-store.js';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const db = await openDatabase(config, log);
+  const applied = await migrate(db.pool);
+  log.info({ database: db.kind, applied }, 'database ready');
+
+  const blobs = new LocalBlobStore(path.join(config.dataDir, 'blobs'));
+  const deps = { config, db, log, clock: systemClock, blobs };
+  const app = createApp(deps);
+  const server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 0; // large uploads and downloads are bounded by their own limits
+
+  await new Promise<void>((resolve) => server.listen(config.port, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info({ port, url: `http://localhost:${port}` }, 'Wenku is listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 20_000).unref();
+    server.close();
+    server.closeIdleConnections();
+    try {
+      await db.close();
+    } finally {
+      clearTimeout(force);
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error('Wenku failed to start:', err);
+  process.exit(1);
+});
