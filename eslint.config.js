@@ -1,6 +1,7 @@
 // Flat config: typescript-eslint's recommended rules over our sources and tests.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'test-artifacts/**', 'src/conversion/uno/**'] },
@@ -13,4 +14,6 @@ export default tseslint.config(
     },
   },
   { files: ['bench/**', 'test/**', 'scripts/**'], rules: { 'no-console': 'off' } },
+  // Browser scripts served from /static: plain ES2022 in the page, no bundler.
+  { files: ['public/js/**'], languageOptions: { globals: globals.browser, sourceType: 'script' }, rules: { 'no-console': 'off' } },
 );

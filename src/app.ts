@@ -15,6 +15,12 @@ import { createRenderer } from './http/render.js';
 import { authApiRouter } from './auth/auth.routes.js';
 import { authPagesRouter } from './auth/auth.pages.js';
 import { healthRouter, siteApiRouter } from './site/site.routes.js';
+import { documentsApiRouter } from './documents/documents.routes.js';
+import { documentsPagesRouter } from './documents/documents.pages.js';
+import { paymentsApiRouter } from './payments/payments.routes.js';
+import { paymentsPagesRouter } from './payments/payments.pages.js';
+import { supportApiRouter } from './support/support.routes.js';
+import { supportPagesRouter } from './support/support.pages.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -95,11 +101,17 @@ export function createApp(deps: AppDeps): Express {
   const api = express.Router();
   api.use(siteApiRouter(deps));
   api.use(authApiRouter(deps));
+  api.use(documentsApiRouter(deps));
+  api.use(paymentsApiRouter(deps));
+  api.use(supportApiRouter(deps));
   api.use(apiNotFound);
   app.use('/api/v1', api);
   app.use('/api', apiNotFound);
 
   app.use(authPagesRouter(deps, render));
+  app.use(documentsPagesRouter(deps, render));
+  app.use(paymentsPagesRouter(deps, render));
+  app.use(supportPagesRouter(deps, render));
 
   app.use((_req, _res, next) => next(notFound('页面')));
   app.use(errorHandler);

@@ -11,7 +11,7 @@
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
       let data = null;
-      if (res.status !== 204) { try { data = await res.json(); } catch (e) { data = null; } }
+      if (res.status !== 204) { try { data = await res.json(); } catch { data = null; } }
       return { ok: res.ok, status: res.status, data };
     },
   };
