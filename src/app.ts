@@ -34,7 +34,7 @@ declare module 'http' {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple');
 
   app.use(

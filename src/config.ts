@@ -68,6 +68,8 @@ const envSchema = z
     SUPPORT_PHONE: z.string().default('400-000-0000'),
     SUPPORT_HOURS: z.string().default('周一至周日 9:00–21:00'),
     PUBLIC_URL: z.string().url().optional(),
+    /** Express "trust proxy": which hops may set X-Forwarded-For (rate limits key on the client IP). */
+    TRUST_PROXY: z.string().default('loopback'),
   })
   .refine((env) => env.AUTHOR_SHARE + env.REFERRAL_SHARE <= 1, {
     message: 'AUTHOR_SHARE + REFERRAL_SHARE must not exceed 1',
@@ -99,6 +101,7 @@ export interface Config {
     support: { email: string; qq: string; phone: string; hours: string };
   };
   publicUrl: string | undefined;
+  trustProxy: string;
 }
 
 export class ConfigError extends Error {}
@@ -144,6 +147,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
       support: { email: e.SUPPORT_EMAIL, qq: e.SUPPORT_QQ, phone: e.SUPPORT_PHONE, hours: e.SUPPORT_HOURS },
     },
     publicUrl: e.PUBLIC_URL,
+    trustProxy: e.TRUST_PROXY,
   };
 }
 

@@ -24,7 +24,7 @@ describe('web login, registration and logout', () => {
     const res = await agent.post('/register').type('form').send({ _csrf: csrf, email: 'form@example.com', displayName: '表单用户', password: 'form-password', next: '/login' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/login');
-    const cookie = [res.headers['set-cookie']].flat().find((c: string) => c.startsWith('wenku_session='))!;
+    const cookie = ([res.headers['set-cookie']].flat() as string[]).find((c) => c?.startsWith('wenku_session='))!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     const page = await agent.get('/login');
