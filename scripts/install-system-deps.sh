@@ -3,7 +3,11 @@
 # .doc conversion, the fonts that make Chinese layout faithful, bubblewrap to sandbox the
 # converter, Chromium for the browser tests, nginx for the benchmarks' baseline.
 # Idempotent: does nothing when everything is already installed.
+# With --optional (used by `npm start`), a machine where they cannot be installed still starts:
+# .doc files then get a text-only preview and the log says how to install LibreOffice.
 set -euo pipefail
+optional=0
+[ "${1:-}" = "--optional" ] && optional=1
 PACKAGES=(libreoffice-writer python3-uno fonts-noto-cjk fonts-wqy-zenhei fonts-liberation2
   fonts-crosextra-carlito fonts-crosextra-caladea bubblewrap chromium nginx-light)
 missing=()
@@ -14,10 +18,12 @@ if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present"
   exit 0
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "missing system packages: ${missing[*]} (run this script as root, or: sudo apt-get install ${missing[*]})" >&2
-  exit 1
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "missing system packages: ${missing[*]} (install them as root: apt-get install ${missing[*]})" >&2
+  exit $((1 - optional))
 fi
 echo "installing: ${missing[*]}"
-apt-get update -q
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+if ! { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; }; then
+  echo "could not install: ${missing[*]}" >&2
+  exit $((1 - optional))
+fi
