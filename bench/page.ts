@@ -1,0 +1,71 @@
+// Document page and document JSON under load (issue 7): Wenku against a bare Express route
+// returning the same bytes from memory (the framework's limit) and nginx serving them as a
+// static file (the machine's limit); then Wenku behind the shipped nginx front end.
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freshDatabase } from './lib/database.js';
+import { load, type LoadResult } from './lib/load.js';
+import { startNginx, startNodeBaseline, startWenku, type Running } from './lib/processes.js';
+import { printTable, ratioRow, recordRows, smoke, type BenchRow } from './lib/report.js';
+import { registerBenchUser, uploadFile, waitReady } from './lib/wenku-client.js';
+
+const SEED_DIR = path.resolve('../shared/corpus/seed');
+
+export async function runPageBench(): Promise<BenchRow[]> {
+  const seconds = smoke() ? 2 : 10;
+  const connectionsList = smoke() ? [50] : [50, 200];
+  const databaseUrl = await freshDatabase('wenku_bench_page');
+  const wenku = await startWenku(databaseUrl ? { DATABASE_URL: databaseUrl } : {});
+  const started: Running[] = [wenku];
+  try {
+    const { token } = await registerBenchUser(wenku.url);
+    const seed = path.join(SEED_DIR, readdirSync(SEED_DIR).find((f) => f.endsWith('.doc'))!);
+    const up = await uploadFile(wenku.url, token, seed, { priceCents: '500', freePreviewPages: '3', category: '党政公文' });
+    const id = (up.body as { document: { id: number } }).document.id;
+    await waitReady(wenku.url, id);
+
+    const pagePath = `/doc/${id}`;
+    const apiPath = `/api/v1/documents/${id}`;
+    const root = mkdtempSync(path.join(tmpdir(), 'wenku-static-'));
+    const files: Record<string, { file: string; type: string }> = {};
+    for (const [route, type] of [[pagePath, 'text/html'], [apiPath, 'application/json']] as const) {
+      const body = Buffer.from(await (await fetch(wenku.url + route)).arrayBuffer());
+      const file = path.join(root, route);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, body);
+      files[route] = { file, type };
+    }
+    const express = await startNodeBaseline('express-static.ts', { BENCH_ROUTES: JSON.stringify(files) });
+    started.push(express);
+    const nginxStatic = await startNginx({ staticRoot: root });
+    started.push(nginxStatic);
+    const nginxFront = await startNginx({ upstream: `127.0.0.1:${wenku.port}` });
+    started.push(nginxFront);
+
+    const rows: BenchRow[] = [];
+    for (const route of [pagePath, apiPath]) {
+      const label = route === pagePath ? 'GET /doc/:id' : 'GET /api/v1/documents/:id';
+      for (const connections of connectionsList) {
+        const run = (base: string): Promise<LoadResult> => load(base + route, { connections, seconds });
+        const ours = await run(wenku.url);
+        const bare = await run(express.url);
+        const front = await run(nginxFront.url);
+        const stat = await run(nginxStatic.url);
+        if (ours.non2xx || ours.errors) throw new Error(`${label}: ${ours.non2xx} non-2xx, ${ours.errors} errors`);
+        rows.push(ratioRow({ bench: 'page', case: `${label} c=${connections} req/s`, value: ours.rps, unit: 'req/s', baselineName: 'bare Express', baseline: bare.rps, goal: '≥ 0.8×', minRatio: 0.8 }));
+        rows.push({ bench: 'page', case: `${label} c=${connections} p99`, value: ours.p99, unit: 'ms', goal: connections === 200 ? '< 50 ms' : undefined, met: connections === 200 ? ours.p99 < 50 : undefined, note: `bare Express p99 ${bare.p99} ms` });
+        rows.push(ratioRow({ bench: 'page', case: `${label} c=${connections} via nginx front end req/s`, value: front.rps, unit: 'req/s', baselineName: 'nginx static', baseline: stat.rps, goal: '≥ 0.8×', minRatio: 0.8 }));
+      }
+    }
+    return rows;
+  } finally {
+    for (const p of started.reverse()) await p.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await runPageBench();
+  printTable(rows);
+  recordRows(rows);
+}
