@@ -1,18 +1,22 @@
-// Public API of the conversion engine. The documents feature (upload, queue,
-// worker) depends only on what is exported here.
+// Public API of the conversion engine. The documents feature (upload, queue, worker) depends
+// only on what is exported here. Pipeline (docs/conversion.md):
+//   DOC/DOCX → LibreOffice in a sandbox, over UNO (layout: page count, page-start markers,
+//   vector images → PNG) → DOCX → mammoth in a capped child process → sanitiser → pages.
+//   Without LibreOffice: DOCX → mammoth directly; DOC → word-extractor text-only preview.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from 'pino';
-import { AppError } from '../errors.js';
+import WordExtractor from 'word-extractor';
+import { countWords } from '../text/chinese.js';
+import { ChildFailure } from './children.js';
+import { estimatePageMarkers, htmlToText, PAGE_MARKER_PREFIX, paragraphsToHtml, sanitize, splitPages } from './html.js';
+import { findSoffice, LibreOfficePool, sandboxProblem, type BridgeReply, type BridgeRequest } from './libreoffice.js';
+import { DEFAULT_MAMMOTH_LIMITS, MammothRunner, type MammothLimits } from './mammoth-runner.js';
+import { docProperties, docxProperties, type StoredProperties } from './properties.js';
+import { checkZipBounds, DEFAULT_ZIP_LIMITS, listZip, ZipError, type ZipLimits } from './zip.js';
 
-export type WordFormat = 'DOC' | 'DOCX';
-
-/**
- * Decides the type from the bytes. Throws AppError('unsupported_file', '<中文原因> (<English reason>)')
- * for anything that is not a readable Word file.
- */
-export async function sniffWordFile(filePath: string): Promise<{ format: WordFormat }> {
-  void filePath;
-  throw new AppError('unsupported_file', '尚未实现 (not implemented yet)');
-}
+export { sniffWordFile, type WordFormat } from './sniff.js';
+import type { WordFormat } from './sniff.js';
 
 export interface ConversionResult {
   /** Sanitised HTML, one string per page (page boundaries), at least one. */
@@ -32,8 +36,10 @@ export interface ConversionResult {
 
 export class ConversionError extends Error {
   constructor(
+    /** For the uploader, in Chinese. */
     readonly reasonZh: string,
     message: string,
+    /** true: retrying the same file will fail again. */
     readonly permanent: boolean,
   ) {
     super(message);
@@ -47,20 +53,201 @@ export interface Converter {
   close(): Promise<void>;
 }
 
+export interface ConverterLimits {
+  libreOfficeTimeoutMs: number;
+  /** Restart a LibreOffice instance after this many documents. */
+  libreOfficeMaxJobs: number;
+  mammoth: MammothLimits;
+  zip: ZipLimits;
+}
+
+export const DEFAULT_LIMITS: ConverterLimits = {
+  libreOfficeTimeoutMs: 60_000,
+  libreOfficeMaxJobs: 200,
+  mammoth: DEFAULT_MAMMOTH_LIMITS,
+  zip: DEFAULT_ZIP_LIMITS,
+};
+
+/** Bumped whenever the output changes, so stored previews can be regenerated. */
+export const CONVERTER_VERSION = 1;
+
+const INSTALL_HINT =
+  'LibreOffice not available: .doc files get a text-only preview and page counts are estimated. ' +
+  'Install it with scripts/install-system-deps.sh (Debian: apt-get install libreoffice-writer python3-uno bubblewrap ' +
+  'fonts-noto-cjk fonts-wqy-zenhei) or set SOFFICE_PATH.';
+
+const EMPTY_PAGE = '<p class="doc-empty">（此文档没有可显示的文字内容）</p>';
+
+const fail = {
+  bomb: (detail: string) => new ConversionError('文档解压后体积异常（疑似压缩炸弹），已拒绝处理', `zip bounds: ${detail}`, true),
+  corrupt: (detail: string) => new ConversionError('文件已损坏或不完整，无法读取', `corrupt: ${detail}`, true),
+  unreadable: (detail: string) => new ConversionError('无法读取该 Word 文档，文件可能已损坏或已加密', `LibreOffice: ${detail}`, true),
+  timeout: (detail: string) => new ConversionError('文档过大或过于复杂，转换超时', `timeout: ${detail}`, true),
+  memory: (detail: string) => new ConversionError('文档过大或过于复杂，转换时内存不足', `crashed: ${detail}`, true),
+  parse: (detail: string) => new ConversionError('文档内容格式错误，无法解析', `mammoth: ${detail}`, true),
+};
+
 export function createConverter(options: {
   sofficePath?: string | null;
   workDir: string;
   log: Logger;
   concurrency?: number;
+  limits?: Partial<ConverterLimits>;
 }): Converter {
-  void options;
+  const log = options.log.child({ module: 'conversion' });
+  const limits: ConverterLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  const workDir = path.resolve(options.workDir);
+  const mammoth = new MammothRunner(concurrency, limits.mammoth, log);
+
+  let lo: LibreOfficePool | null = null;
+  const soffice = findSoffice(options.sofficePath);
+  if (!soffice) log.warn(INSTALL_HINT);
+  else {
+    const problem = sandboxProblem();
+    if (problem) log.error(`LibreOffice found at ${soffice} but not used: ${problem}. ${INSTALL_HINT}`);
+    else {
+      lo = new LibreOfficePool({
+        sofficePath: soffice,
+        workDir,
+        instances: concurrency,
+        timeoutMs: limits.libreOfficeTimeoutMs,
+        maxJobsPerInstance: limits.libreOfficeMaxJobs,
+        log,
+      });
+    }
+  }
+  let closed = false;
+
+  async function runLibreOffice(req: BridgeRequest): Promise<BridgeReply> {
+    try {
+      return await lo!.run(req);
+    } catch (err) {
+      if (!(err instanceof ChildFailure) || err.kind === 'closed') throw err;
+      // The instance is replaced either way; a second failure on a fresh one is the document's fault.
+      log.warn({ err: err.message }, 'LibreOffice failed on a document; retrying once on a fresh instance');
+      try {
+        return await lo!.run(req);
+      } catch (again) {
+        if (again instanceof ChildFailure && again.kind === 'timeout') throw fail.timeout(again.message);
+        if (again instanceof ChildFailure && again.kind === 'crashed') throw fail.memory(`LibreOffice ${again.message}`);
+        throw again;
+      }
+    }
+  }
+
+  async function checkZip(filePath: string): Promise<void> {
+    try {
+      const reason = checkZipBounds(await listZip(filePath, limits.zip.maxEntries), limits.zip);
+      if (reason) throw fail.bomb(reason);
+    } catch (err) {
+      if (err instanceof ConversionError) throw err;
+      if (err instanceof ZipError && err.kind === 'bounds') throw fail.bomb(err.message);
+      throw fail.corrupt((err as Error).message);
+    }
+  }
+
+  async function toHtml(docxPath: string): Promise<string> {
+    await checkZip(docxPath);
+    let reply;
+    try {
+      reply = await mammoth.convert(docxPath);
+    } catch (err) {
+      if (err instanceof ChildFailure && err.kind === 'timeout') throw fail.timeout(err.message);
+      if (err instanceof ChildFailure && err.kind === 'crashed') throw fail.memory(err.message);
+      throw err;
+    }
+    if (!reply.ok) {
+      if (reply.kind === 'bounds') throw fail.bomb(reply.message);
+      if (reply.kind === 'corrupt') throw fail.corrupt(reply.message);
+      throw fail.parse(reply.message);
+    }
+    return reply.html;
+  }
+
+  function result(html: string, pageCount: number | null, stored: StoredProperties, simplified: boolean, warnings: string[]): ConversionResult {
+    let pages = splitPages(html);
+    const text = htmlToText(pages.join('\n'));
+    if (!text.trim() && !pages.some((p) => p.includes('<img') || p.includes('img-placeholder'))) {
+      pages = [EMPTY_PAGE];
+      warnings.push('empty document');
+    }
+    return {
+      pages,
+      pageCount: Math.max(1, pageCount ?? stored.pageCount ?? pages.length),
+      wordCount: countWords(text),
+      text,
+      properties: { title: stored.title, author: stored.author },
+      simplified,
+      warnings,
+    };
+  }
+
+  async function textOnly(filePath: string, stored: StoredProperties, warnings: string[]): Promise<ConversionResult> {
+    let body: string;
+    try {
+      const doc = await new WordExtractor().extract(filePath);
+      // filterUnicode: false keeps “” and —— instead of turning them into ASCII.
+      body = [doc.getBody({ filterUnicode: false }), doc.getFootnotes({ filterUnicode: false }), doc.getEndnotes({ filterUnicode: false })]
+        .filter((s) => s.trim())
+        .join('\n');
+    } catch (err) {
+      throw new ConversionError(
+        '服务器未安装 LibreOffice，无法读取此格式的文档（仅支持 Word 97 及以后的 .doc）',
+        `word-extractor: ${(err as Error).message}`,
+        true,
+      );
+    }
+    const paragraphs = body.split(/\r?\n/u).map((p) => p.trim()).filter(Boolean);
+    const html = estimatePageMarkers(sanitize(paragraphsToHtml(paragraphs)));
+    warnings.push('text-only preview: LibreOffice not available');
+    // The stored count beats our estimate here; pages.length is the estimate.
+    return result(html, stored.pageCount, stored, true, warnings);
+  }
+
+  async function convert(input: { filePath: string; format: WordFormat }): Promise<ConversionResult> {
+    if (closed) throw new Error('converter is closed');
+    const { filePath, format } = input;
+    const warnings: string[] = [];
+    if (format === 'DOCX') await checkZip(filePath); // refuse bombs before LibreOffice or mammoth touch them
+    const stored = format === 'DOC' ? await docProperties(filePath) : await docxProperties(filePath);
+    await mkdir(workDir, { recursive: true });
+    const jobDir = await mkdtemp(path.join(workDir, 'job-'));
+    try {
+      if (!lo) {
+        if (format === 'DOC') return await textOnly(filePath, stored, warnings);
+        const html = sanitize(await toHtml(filePath));
+        warnings.push('page cuts estimated: LibreOffice not available');
+        return result(html.includes(PAGE_MARKER_PREFIX) ? html : estimatePageMarkers(html), null, stored, false, warnings);
+      }
+      const reply = await runLibreOffice({
+        inputPath: filePath,
+        inputExt: format === 'DOC' ? 'doc' : 'docx',
+        outDir: jobDir,
+        marker: PAGE_MARKER_PREFIX,
+      });
+      if (!reply.ok) {
+        if (format === 'DOC') throw fail.unreadable(`${reply.error}: ${reply.detail}`);
+        // LibreOffice refuses some packages mammoth still reads: show them with estimated pages.
+        log.info({ error: reply.error, detail: reply.detail }, 'LibreOffice could not lay out a .docx; mammoth only');
+        warnings.push(`LibreOffice could not read the file (${reply.error}); page cuts estimated`);
+        const html = sanitize(await toHtml(filePath));
+        return result(html.includes(PAGE_MARKER_PREFIX) ? html : estimatePageMarkers(html), null, stored, false, warnings);
+      }
+      if (reply.graphicsFailed > 0) warnings.push(`${reply.graphicsFailed} image(s) could not be converted`);
+      if (reply.markedPages < reply.pageCount - 1) warnings.push(`${reply.pageCount - 1 - reply.markedPages} page start(s) not marked`);
+      const html = sanitize(await toHtml(path.join(jobDir, 'out.docx')));
+      return result(html, reply.pageCount, stored, false, warnings);
+    } finally {
+      await rm(jobDir, { recursive: true, force: true });
+    }
+  }
+
   return {
-    async convert() {
-      throw new ConversionError('转换功能尚未实现', 'not implemented yet', false);
+    convert,
+    async close() {
+      closed = true;
+      await Promise.all([mammoth.close(), lo?.close()]);
     },
-    async close() {},
   };
 }
-
-/** Bumped whenever the output changes, so stored previews can be regenerated. */
-export const CONVERTER_VERSION = 1;
