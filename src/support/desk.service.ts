@@ -1,0 +1,118 @@
+// What the support pages show: a ticket with its document, purchase, the buyer's download
+// history, the history of the ticket and the takedown record; the audit log; form prefill.
+import type { Actor, AppDeps } from '../deps.js';
+import { notFound } from '../errors.js';
+import { listAuditEntries, type AuditRow } from './audit.repo.js';
+import {
+  findDocumentForSupport,
+  findPurchaseForSupport,
+  findReportableDocument,
+  listDownloadEvents,
+  listPurchasesOfDocumentByBuyer,
+  type DownloadEventRow,
+  type PurchaseRow,
+  type TicketDocumentRow,
+} from './lookups.repo.js';
+import type { AuditEntry, Ticket, TicketCategory } from './support.schemas.js';
+import { findLastTakedownStep, listTakedownActions, type TakedownActionRow } from './takedowns.repo.js';
+import { presentTicket } from './tickets.present.js';
+import { countTicketsByStatus, findTicketById, listTicketEvents, listTicketMessages, listTickets, type EventRow, type MessageRow, type TicketRow } from './tickets.repo.js';
+import { assertCanSee } from './tickets.service.js';
+
+type Deps = Pick<AppDeps, 'db' | 'clock'>;
+
+export interface Delivery {
+  events: DownloadEventRow[];
+  /** True when at least one download of the purchase completed (the whole file went out). */
+  everCompleted: boolean;
+  /** A paid purchase never delivered in full: support may refund it in one click. */
+  refundableUndelivered: boolean;
+}
+
+export interface TicketDetail {
+  row: TicketRow;
+  ticket: Ticket;
+  messages: MessageRow[];
+  events: EventRow[];
+  document: TicketDocumentRow | null;
+  purchase: PurchaseRow | null;
+  delivery: Delivery | null;
+  takedowns: TakedownActionRow[];
+  /** The uploader may file a counter-notice here now. */
+  canCounterNotice: boolean;
+}
+
+/**
+ * One ticket as the actor may see it (owner or admin, else 404), with everything about it. The
+ * takedown record and the download history are the same facts support acts on.
+ */
+export async function getTicketDetail(deps: Deps, actor: Actor, id: number): Promise<TicketDetail> {
+  const db = deps.db.pool;
+  const row = assertCanSee(actor, await findTicketById(db, id));
+  const [messages, events, document, purchase] = await Promise.all([
+    listTicketMessages(db, [id]),
+    listTicketEvents(db, id),
+    row.documentId ? findDocumentForSupport(db, row.documentId) : null,
+    row.purchaseId ? findPurchaseForSupport(db, row.purchaseId) : null,
+  ]);
+  let delivery: Delivery | null = null;
+  if (purchase) {
+    const downloadEvents = await listDownloadEvents(db, { purchaseId: purchase.id, userId: purchase.buyerId, documentId: purchase.documentId });
+    const everCompleted = downloadEvents.some((e) => e.completed && e.purchaseId === purchase.id);
+    delivery = { events: downloadEvents, everCompleted, refundableUndelivered: !everCompleted && purchase.status === 'paid' };
+  }
+  const takedowns = document ? await listTakedownActions(db, document.id) : [];
+  let canCounterNotice = false;
+  if (document && document.uploaderId === actor.userId && document.status === 'taken_down' && row.noticeForTicketId !== null) {
+    canCounterNotice = (await findLastTakedownStep(db, document.id))?.action !== 'counter_notice';
+  }
+  return { row, ticket: presentTicket(row, messages), messages, events, document, purchase, delivery, takedowns, canCounterNotice };
+}
+
+/** The admin queue: tickets filtered by status and category, with counts per status. */
+export async function getQueue(deps: Deps, q: { status?: Ticket['status']; category?: TicketCategory; beforeId?: number; limit: number }) {
+  const rows = await listTickets(deps.db.pool, { reporterId: null, status: q.status, category: q.category, beforeId: q.beforeId, limit: q.limit + 1 });
+  const counts = await countTicketsByStatus(deps.db.pool, q.category ?? null);
+  const page = rows.slice(0, q.limit);
+  return { rows: page, counts, nextCursor: rows.length > q.limit ? page[page.length - 1]!.id : null };
+}
+
+/** The user's own tickets for /support, newest first. */
+export async function getMyTickets(deps: Deps, actor: Actor): Promise<Array<{ row: TicketRow; ticket: Ticket }>> {
+  const rows = await listTickets(deps.db.pool, { reporterId: actor.userId, limit: 100 });
+  const messages = rows.length ? await listTicketMessages(deps.db.pool, rows.map((t) => t.id)) : [];
+  return rows.map((row) => ({ row, ticket: presentTicket(row, messages) }));
+}
+
+/** What the ticket form knows from ?documentId=: the document and the reporter's purchases of it. */
+export async function getTicketFormContext(deps: Deps, actor: Actor | null, documentId: number | null) {
+  if (documentId === null) return { document: null, purchases: [] as PurchaseRow[] };
+  const document = await findReportableDocument(deps.db.pool, {
+    documentId, reporterId: actor?.userId ?? null, isAdmin: actor?.role === 'admin', category: 'copyright',
+  });
+  if (!document) return { document: null, purchases: [] as PurchaseRow[] };
+  const purchases = actor ? await listPurchasesOfDocumentByBuyer(deps.db.pool, actor.userId, document.id) : [];
+  return { document, purchases };
+}
+
+export const presentAuditEntry = (a: AuditRow): AuditEntry => ({
+  id: a.id,
+  admin: { id: a.adminId, displayName: a.adminName },
+  action: a.action,
+  targetType: a.targetType,
+  targetId: a.targetId,
+  details: a.details,
+  createdAt: a.createdAt.toISOString(),
+});
+
+/** The audit log, newest first, keyset-paged. */
+export async function getAuditLog(deps: Deps, q: { cursor?: number; limit: number; targetType?: string; targetId?: number }) {
+  const rows = await listAuditEntries(deps.db.pool, { beforeId: q.cursor, limit: q.limit + 1, targetType: q.targetType, targetId: q.targetId });
+  const page = rows.slice(0, q.limit);
+  return { rows: page, items: page.map(presentAuditEntry), nextCursor: rows.length > q.limit ? String(page[page.length - 1]!.id) : null };
+}
+
+export function assertFound<T>(value: T | null, what: string): T {
+  if (value === null) throw notFound(what);
+  return value;
+}

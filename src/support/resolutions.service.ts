@@ -1,0 +1,177 @@
+// What support decides: refund, takedown, reject, resolve; restore after a counter-notice; and
+// the uploader's counter-notice. Each is one transaction with its history and audit entries.
+// The copyright steps follow 信息网络传播权保护条例 arts. 14–17: a notice (work, right holder,
+// proof) → takedown and the uploader told → counter-notice with proof → restore.
+import type { PoolClient } from 'pg';
+import type { Actor, AppDeps } from '../deps.js';
+import { withTransaction } from '../db/transaction.js';
+import { conflict, notFound } from '../errors.js';
+import { formatYuan } from '../http/render.js';
+import { refundPurchase } from '../payments/refunds.service.js';
+import { insertAuditEntry } from './audit.repo.js';
+import { lockDocumentForSupport, type TicketDocumentRow } from './lookups.repo.js';
+import type { CounterNoticeBody, ResolveBody, Ticket } from './support.schemas.js';
+import {
+  deleteBlockedHashUnlessStillTakenDown,
+  findLastTakedownStep,
+  findLatestTakedown,
+  insertBlockedHash,
+  insertTakedownAction,
+  markDocumentRestored,
+  markDocumentTakenDown,
+} from './takedowns.repo.js';
+import { loadTicket, needsField } from './tickets.service.js';
+import {
+  findNoticeTicket,
+  findTicketById,
+  insertTicket,
+  insertTicketEvent,
+  insertTicketMessage,
+  lockTicket,
+  updateTicketResolution,
+  updateTicketStatus,
+  type TicketRow,
+} from './tickets.repo.js';
+
+type Deps = Pick<AppDeps, 'db' | 'clock'>;
+
+/**
+ * Admin: resolves a ticket with an action, in ONE transaction with the ticket update, its
+ * history, a message to the reporter and the audit entry. The ticket row is locked first, so
+ * concurrent resolves run one after another; a refund of an already refunded purchase → 409.
+ */
+export async function resolveTicket(deps: Deps, admin: Actor, id: number, input: ResolveBody): Promise<Ticket> {
+  const now = deps.clock.now();
+  await withTransaction(deps.db.pool, async (tx) => {
+    const t = await lockTicket(tx, id);
+    if (!t) throw notFound('工单');
+    const note = input.note;
+    let message = note;
+    const details: Record<string, unknown> = { note };
+    if (input.action === 'refund') {
+      if (t.purchaseId === null) throw needsField('该工单没有关联购买记录，无法退款 (the ticket has no purchase to refund)', 'purchaseId');
+      const refunded = await refundPurchase(tx, { purchaseId: t.purchaseId, actorId: admin.userId, note: note || null });
+      message = `已将 ${formatYuan(refunded.priceCents)} 全额退回您的钱包。${note ? `\n${note}` : ''}`;
+      Object.assign(details, { purchaseId: refunded.id, amountCents: refunded.priceCents, buyerId: refunded.buyerId });
+    } else if (input.action === 'takedown') {
+      if (t.documentId === null) throw needsField('该工单没有关联文档，无法下架 (the ticket has no document to take down)', 'documentId');
+      const taken = await takeDown(tx, t, admin, note, now);
+      message = `文档《${taken.doc.title}》已下架，不再提供预览和下载。${note ? `\n${note}` : ''}`;
+      Object.assign(details, { documentId: taken.doc.id, sha256: taken.doc.sha256, wasAlreadyDown: !taken.changed, noticeTicketId: taken.noticeTicketId });
+    }
+    const status = input.action === 'reject' ? 'rejected' : 'resolved';
+    await updateTicketResolution(tx, t.id, { status, action: input.action, note, by: admin.userId, now });
+    await insertTicketEvent(tx, { ticketId: t.id, actorId: admin.userId, kind: input.action, fromStatus: t.status, toStatus: status, note: note || null, now });
+    if (message) await insertTicketMessage(tx, { ticketId: t.id, author: 'support', authorId: admin.userId, body: message, now });
+    await insertAuditEntry(tx, { adminId: admin.userId, action: `ticket.${input.action}`, targetType: 'ticket', targetId: t.id, details, now });
+  });
+  return loadTicket(deps.db.pool, id);
+}
+
+/**
+ * Takes the ticket's document down (unless it already is), blocks its SHA-256, records the step
+ * and tells the uploader on a ticket of their own, forwarding the notice (art. 15).
+ */
+async function takeDown(tx: PoolClient, t: TicketRow, admin: Actor, note: string, now: Date) {
+  const doc = await lockDocumentForSupport(tx, t.documentId!);
+  if (!doc) throw notFound('文档');
+  const changed = await markDocumentTakenDown(tx, doc.id, now);
+  if (changed) {
+    await insertBlockedHash(tx, { sha256: doc.sha256, documentId: doc.id, reason: `工单 #${t.id} 下架`, now });
+    await insertTakedownAction(tx, { documentId: doc.id, ticketId: t.id, action: 'takedown', actorId: admin.userId, note, proof: null, previousStatus: doc.status, now });
+  }
+  let notice = await findNoticeTicket(tx, t.id);
+  if (!notice) {
+    notice = await insertTicket(tx, {
+      category: t.category, status: 'open', subject: `您上传的文档《${doc.title}》已被下架`.slice(0, 200),
+      reporterId: doc.uploaderId, contact: null, documentId: doc.id, purchaseId: null,
+      workTitle: null, rightHolder: null, proof: null, noticeForTicketId: t.id,
+    });
+    await insertTicketEvent(tx, { ticketId: notice.id, actorId: admin.userId, kind: 'created', fromStatus: null, toStatus: 'open', note: `工单 #${t.id} 下架通知`, now });
+  }
+  await insertTicketMessage(tx, { ticketId: notice.id, author: 'support', authorId: admin.userId, body: noticeText(t, doc, note), now });
+  await updateTicketResolution(tx, notice.id, { status: 'resolved', action: 'takedown', note, by: admin.userId, now });
+  await insertTicketEvent(tx, { ticketId: notice.id, actorId: admin.userId, kind: 'takedown', fromStatus: notice.status, toStatus: 'resolved', note: note || null, now });
+  return { doc, changed, noticeTicketId: notice.id };
+}
+
+function noticeText(t: TicketRow, doc: TicketDocumentRow, note: string): string {
+  const lines = [`您上传的文档《${doc.title}》（ID ${doc.id}）因收到${t.category === 'copyright' ? '权利人的版权通知' : '投诉'}，已被下架，暂停预览和下载。`];
+  if (t.category === 'copyright') {
+    lines.push(`通知所称作品：${t.workTitle || '（未填写）'}`, `权利人：${t.rightHolder || '（未填写）'}`, `权属证明：${t.proof || '（未填写）'}`);
+  }
+  if (note) lines.push(`客服说明：${note}`);
+  lines.push('如您认为该文档未侵犯他人权利，可在本工单提交反通知（书面说明及证明材料），客服审核后可恢复文档。');
+  return lines.join('\n');
+}
+
+/**
+ * Admin: puts a taken-down document back as it was, unblocks its SHA-256 (unless another copy is
+ * still down), records the step and resolves the takedown's tickets with "restore". 409 when the
+ * document is not taken down. One transaction.
+ */
+export async function restoreDocument(deps: Deps, admin: Actor, documentId: number, note: string): Promise<{ document: { id: number; status: string } }> {
+  const now = deps.clock.now();
+  return withTransaction(deps.db.pool, async (tx) => {
+    const doc = await lockDocumentForSupport(tx, documentId);
+    if (!doc) throw notFound('文档');
+    if (doc.status !== 'taken_down') throw conflict('该文档未处于下架状态 (the document is not taken down)');
+    const takedown = await findLatestTakedown(tx, doc.id);
+    const previous = takedown?.previousStatus && takedown.previousStatus !== 'taken_down' ? takedown.previousStatus : 'ready';
+    await markDocumentRestored(tx, doc.id, previous, now);
+    await deleteBlockedHashUnlessStillTakenDown(tx, doc.sha256);
+    const ticketId = takedown?.ticketId ?? null;
+    await insertTakedownAction(tx, { documentId: doc.id, ticketId, action: 'restore', actorId: admin.userId, note, proof: null, previousStatus: 'taken_down', now });
+    if (ticketId !== null) {
+      const complaint = await lockTicket(tx, ticketId);
+      const notice = await findNoticeTicket(tx, ticketId);
+      const why = note ? `\n${note}` : '';
+      if (complaint) await resolveWithRestore(tx, complaint, admin, note, `经审核，文档《${doc.title}》已恢复上线。${why}`, now);
+      if (notice) await resolveWithRestore(tx, notice, admin, note, `您的文档《${doc.title}》已恢复，可以正常预览和下载。${why}`, now);
+    }
+    await insertAuditEntry(tx, { adminId: admin.userId, action: 'document.restore', targetType: 'document', targetId: doc.id, details: { note, sha256: doc.sha256, ticketId, status: previous }, now });
+    return { document: { id: doc.id, status: previous } };
+  });
+}
+
+async function resolveWithRestore(tx: PoolClient, t: TicketRow, admin: Actor, note: string, message: string, now: Date) {
+  await updateTicketResolution(tx, t.id, { status: 'resolved', action: 'restore', note, by: admin.userId, now });
+  await insertTicketEvent(tx, { ticketId: t.id, actorId: admin.userId, kind: 'restore', fromStatus: t.status, toStatus: 'resolved', note: note || null, now });
+  await insertTicketMessage(tx, { ticketId: t.id, author: 'support', authorId: admin.userId, body: message, now });
+}
+
+/**
+ * The uploader of a document taken down on this ticket (or on the complaint behind their notice
+ * ticket) files a counter-notice with proof (art. 16). Recorded; the complaint and the notice
+ * ticket go back to in_review; the counter-notice is forwarded to the complainant (art. 17).
+ * 404 unless the caller uploaded the document; 409 if it is not taken down or one is pending.
+ * Returns the uploader's own notice ticket.
+ */
+export async function fileCounterNotice(deps: Deps, actor: Actor, ticketId: number, input: CounterNoticeBody): Promise<Ticket> {
+  const now = deps.clock.now();
+  const noticeId = await withTransaction(deps.db.pool, async (tx) => {
+    // Lock order as in resolveTicket (complaint, then document), so the two never deadlock.
+    const t = await findTicketById(tx, ticketId);
+    if (!t) throw notFound('工单');
+    const complaint = await lockTicket(tx, t.noticeForTicketId ?? t.id);
+    const doc = complaint?.documentId ? await lockDocumentForSupport(tx, complaint.documentId) : null;
+    if (!complaint || !doc || doc.uploaderId !== actor.userId) throw notFound('工单');
+    if (doc.status !== 'taken_down') throw conflict('该文档未被下架，无需反通知 (the document is not taken down)');
+    const last = await findLastTakedownStep(tx, doc.id);
+    if (last?.action === 'counter_notice') throw conflict('反通知已提交，请等待客服处理 (a counter-notice is already pending)');
+    const notice = await findNoticeTicket(tx, complaint.id);
+    if (!notice) throw notFound('工单');
+    await insertTakedownAction(tx, { documentId: doc.id, ticketId: complaint.id, action: 'counter_notice', actorId: actor.userId, note: input.body, proof: input.proof, previousStatus: null, now });
+    await insertTicketMessage(tx, { ticketId: notice.id, author: 'user', authorId: actor.userId, body: `【反通知】${input.body}\n证明材料：${input.proof}`, now });
+    await insertTicketEvent(tx, { ticketId: notice.id, actorId: actor.userId, kind: 'counter_notice', fromStatus: notice.status, toStatus: 'in_review', note: null, now });
+    await updateTicketStatus(tx, notice.id, 'in_review', now);
+    await insertTicketMessage(tx, {
+      ticketId: complaint.id, author: 'support', authorId: null, now,
+      body: `被投诉文档的上传者提交了反通知，客服将审核后决定是否恢复：\n${input.body}\n证明材料：${input.proof}`,
+    });
+    await insertTicketEvent(tx, { ticketId: complaint.id, actorId: actor.userId, kind: 'counter_notice', fromStatus: complaint.status, toStatus: 'in_review', note: null, now });
+    await updateTicketStatus(tx, complaint.id, 'in_review', now);
+    return notice.id;
+  });
+  return loadTicket(deps.db.pool, noticeId);
+}

@@ -1,0 +1,103 @@
+// SQL for notice-and-takedown: the document's state, the blocked hashes and the record of steps.
+import type { Queryable } from '../db/pool.js';
+
+export interface TakedownActionRow {
+  id: number;
+  documentId: number;
+  ticketId: number | null;
+  action: 'takedown' | 'counter_notice' | 'restore';
+  actorId: number;
+  actorName: string;
+  note: string | null;
+  proof: string | null;
+  previousStatus: string | null;
+  createdAt: Date;
+}
+
+/** Takes a document down; returns false when it already was (nothing changed). */
+export async function markDocumentTakenDown(db: Queryable, documentId: number, now: Date): Promise<boolean> {
+  const res = await db.query(
+    `UPDATE documents SET status = 'taken_down', taken_down_at = $2, updated_at = $2
+      WHERE id = $1 AND status <> 'taken_down'`,
+    [documentId, now],
+  );
+  return res.rowCount === 1;
+}
+
+/** Puts a taken-down document back to `status`; returns false when it was not taken down. */
+export async function markDocumentRestored(db: Queryable, documentId: number, status: string, now: Date): Promise<boolean> {
+  const res = await db.query(
+    `UPDATE documents SET status = $2, taken_down_at = NULL, updated_at = $3
+      WHERE id = $1 AND status = 'taken_down'`,
+    [documentId, status, now],
+  );
+  return res.rowCount === 1;
+}
+
+/** Blocks re-uploads of these bytes (idempotent). */
+export async function insertBlockedHash(db: Queryable, b: { sha256: string; documentId: number; reason: string; now: Date }): Promise<void> {
+  await db.query(
+    `INSERT INTO blocked_hashes (sha256, document_id, reason, created_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (sha256) DO NOTHING`,
+    [b.sha256, b.documentId, b.reason, b.now],
+  );
+}
+
+/** Unblocks the bytes unless another copy of them is still taken down. */
+export async function deleteBlockedHashUnlessStillTakenDown(db: Queryable, sha256: string): Promise<void> {
+  await db.query(
+    `DELETE FROM blocked_hashes b
+      WHERE b.sha256 = $1
+        AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.sha256 = $1 AND d.status = 'taken_down')`,
+    [sha256],
+  );
+}
+
+export async function insertTakedownAction(
+  db: Queryable,
+  a: { documentId: number; ticketId: number | null; action: TakedownActionRow['action']; actorId: number; note: string | null; proof: string | null; previousStatus: string | null; now: Date },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO takedown_actions (document_id, ticket_id, action, actor_id, note, proof, previous_status, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [a.documentId, a.ticketId, a.action, a.actorId, a.note, a.proof, a.previousStatus, a.now],
+  );
+}
+
+/** Every step for a document, oldest first. */
+export async function listTakedownActions(db: Queryable, documentId: number): Promise<TakedownActionRow[]> {
+  const { rows } = await db.query<TakedownActionRow>(
+    `SELECT a.id, a.document_id AS "documentId", a.ticket_id AS "ticketId", a.action, a.actor_id AS "actorId",
+            u.display_name AS "actorName", a.note, a.proof, a.previous_status AS "previousStatus", a.created_at AS "createdAt"
+       FROM takedown_actions a JOIN users u ON u.id = a.actor_id
+      WHERE a.document_id = $1 ORDER BY a.id`,
+    [documentId],
+  );
+  return rows;
+}
+
+/** The takedown currently in force for a document (the latest one, when it is taken down). */
+export async function findLatestTakedown(db: Queryable, documentId: number): Promise<TakedownActionRow | null> {
+  const { rows } = await db.query<TakedownActionRow>(
+    `SELECT a.id, a.document_id AS "documentId", a.ticket_id AS "ticketId", a.action, a.actor_id AS "actorId",
+            u.display_name AS "actorName", a.note, a.proof, a.previous_status AS "previousStatus", a.created_at AS "createdAt"
+       FROM takedown_actions a JOIN users u ON u.id = a.actor_id
+      WHERE a.document_id = $1 AND a.action = 'takedown'
+      ORDER BY a.id DESC LIMIT 1`,
+    [documentId],
+  );
+  return rows[0] ?? null;
+}
+
+/** The latest step of any kind for a document (a pending counter-notice is the last step). */
+export async function findLastTakedownStep(db: Queryable, documentId: number): Promise<TakedownActionRow | null> {
+  const { rows } = await db.query<TakedownActionRow>(
+    `SELECT a.id, a.document_id AS "documentId", a.ticket_id AS "ticketId", a.action, a.actor_id AS "actorId",
+            u.display_name AS "actorName", a.note, a.proof, a.previous_status AS "previousStatus", a.created_at AS "createdAt"
+       FROM takedown_actions a JOIN users u ON u.id = a.actor_id
+      WHERE a.document_id = $1
+      ORDER BY a.id DESC LIMIT 1`,
+    [documentId],
+  );
+  return rows[0] ?? null;
+}
