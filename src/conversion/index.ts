@@ -13,7 +13,7 @@ import { estimatePageMarkers, htmlToText, PAGE_MARKER_PREFIX, paragraphsToHtml, 
 import { findSoffice, LibreOfficePool, sandboxProblem, type BridgeReply, type BridgeRequest } from './libreoffice.js';
 import { DEFAULT_MAMMOTH_LIMITS, MammothRunner, type MammothLimits } from './mammoth-runner.js';
 import { docProperties, docxProperties, type StoredProperties } from './properties.js';
-import { checkZipBounds, DEFAULT_ZIP_LIMITS, listZip, ZipError, type ZipLimits } from './zip.js';
+import { checkZipBounds, DEFAULT_ZIP_LIMITS, inflateZip, listZip, ZipError, type ZipLimits } from './zip.js';
 
 export { sniffWordFile, type WordFormat } from './sniff.js';
 import type { WordFormat } from './sniff.js';
@@ -140,9 +140,13 @@ export function createConverter(options: {
     try {
       const reason = checkZipBounds(await listZip(filePath, limits.zip.maxEntries), limits.zip);
       if (reason) throw fail.bomb(reason);
+      // Then prove the declared sizes true: inflate as a stream, counting, output discarded.
+      await inflateZip(filePath, limits.zip.maxTotalBytes);
     } catch (err) {
       if (err instanceof ConversionError) throw err;
-      if (err instanceof ZipError && err.kind === 'bounds') throw fail.bomb(err.message);
+      if (err instanceof ZipError && (err.kind === 'bounds' || /too many bytes|too few bytes/u.test(err.message))) {
+        throw fail.bomb(err.message);
+      }
       throw fail.corrupt((err as Error).message);
     }
   }

@@ -83,7 +83,10 @@ export function checkZipBounds(entries: ZipEntryInfo[], limits: ZipLimits = DEFA
     total += e.uncompressedSize;
     compressed += e.compressedSize;
     if (e.uncompressedSize > limits.maxEntryBytes) return `${e.name} inflates to ${e.uncompressedSize} bytes`;
-    if (e.uncompressedSize > limits.ratioFloorBytes && e.uncompressedSize > limits.maxRatio * Math.max(1, e.compressedSize)) {
+    // The ratio rule is for the parts mammoth and LibreOffice parse (XML, media); embedded OLE
+    // blobs are often runs of zeros and only count towards the total.
+    const parsed = /\.(xml|rels)$/iu.test(e.name) || e.name.startsWith('word/media/');
+    if (parsed && e.uncompressedSize > limits.ratioFloorBytes && e.uncompressedSize > limits.maxRatio * Math.max(1, e.compressedSize)) {
       return `${e.name} has compression ratio ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))}`;
     }
   }
