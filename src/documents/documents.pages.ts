@@ -1,8 +1,114 @@
-// Reader-facing pages (issue 4): home, search, document page, upload, me.
-import { Router } from 'express';
+// Reader-facing pages (issue 4): home, search, the document page and its preview frame,
+// upload, and 我的文库. Data comes from the documents and payments services (see ./pages).
+import { Router, type Request, type Response } from 'express';
+import { Eta } from 'eta';
 import type { AppDeps } from '../deps.js';
-import type { RenderPage } from '../http/render.js';
+import { VIEWS_DIR, type RenderPage } from '../http/render.js';
+import { parseId } from '../http/validate.js';
+import { CATEGORIES, DEFAULT_CATEGORY, DEFAULT_FREE_PREVIEW_PAGES } from './documents.schemas.js';
+import { getDocumentPreview } from './documents.service.js';
+import { setPageCache, setPrivateCache } from './pages/cache.js';
+import { buildDocPage } from './pages/doc-page.js';
+import { humanSize } from './pages/format.js';
+import { buildHomePage, buildSearchPage } from './pages/listing-pages.js';
+import { buildMePage } from './pages/me-page.js';
 
-export function documentsPagesRouter(_deps: AppDeps, _render: RenderPage): Router {
-  return Router();
+/**
+ * The preview frame's own policy: no script of any kind, no network but our stylesheet,
+ * embedded images only, and a sandbox even when the frame is opened on its own. Same-origin
+ * is kept so the page's script can measure the frame's height; without scripts inside the
+ * frame, nothing can use that.
+ */
+export const PREVIEW_FRAME_CSP = [
+  "default-src 'none'",
+  "style-src 'self'",
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'self'",
+  'sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox',
+].join('; ');
+
+// Shared caches may keep anonymous copies this long (seconds); see pages/cache.ts.
+const SHARED_TTL = { home: 30, search: 30, doc: 30 } as const;
+
+function loginRedirect(req: Request, res: Response): boolean {
+  if (req.actor) return false;
+  res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+  return true;
+}
+
+export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
+  const router = Router();
+  // The frame is a bare document, not a page in the layout: its own renderer, escaping by default.
+  const frameEta = new Eta({ views: VIEWS_DIR, autoEscape: true, cache: deps.config.env === 'production', autoTrim: false });
+
+  router.get('/', async (req, res) => {
+    const data = await buildHomePage(deps);
+    setPageCache(req, res, SHARED_TTL.home);
+    render(req, res, 'documents/home', data, {
+      title: `${deps.config.site.name} - Word 文档在线预览与下载`,
+      description: `${deps.config.site.name}：公文、讲话稿、工作总结、合同、论文等 Word 文档，在线预览，满意再下载。`,
+    });
+  });
+
+  router.get('/search', async (req, res) => {
+    const data = await buildSearchPage(deps, req.query as Record<string, unknown>);
+    setPageCache(req, res, SHARED_TTL.search);
+    if (data.error) res.status(400);
+    const title = data.q ? `${data.q} - 搜索结果` : data.filters.category ? `${data.filters.category} - 文档分类` : '全部文档';
+    render(req, res, 'documents/search', { ...data, query: data.q }, {
+      title,
+      description: data.q ? `与“${data.q}”相关的 Word 文档：在线预览，满意再下载。` : '按分类、格式和价格浏览 Word 文档。',
+      // Result pages of arbitrary queries are not worth indexing; category listings are.
+      noindex: !!data.q || !!data.cursor,
+    });
+  });
+
+  router.get('/doc/:id', async (req, res) => {
+    const { data, page } = await buildDocPage(deps, req, parseId(req.params.id));
+    setPageCache(req, res, SHARED_TTL.doc);
+    render(req, res, 'documents/doc', data, page);
+  });
+
+  router.get('/doc/:id/preview', async (req, res) => {
+    const id = parseId(req.params.id);
+    const preview = await getDocumentPreview(deps, req.actor, id);
+    setPageCache(req, res, SHARED_TTL.doc);
+    res.set('Content-Security-Policy', PREVIEW_FRAME_CSP);
+    res.set('X-Robots-Tag', 'noindex');
+    const html = frameEta.render('documents/preview-frame', {
+      title: `文档 ${id}`,
+      html: preview.html,
+      simplified: preview.simplified,
+    });
+    res.type('html').send(html);
+  });
+
+  router.get('/upload', (req, res) => {
+    if (loginRedirect(req, res)) return;
+    setPrivateCache(res);
+    render(
+      req,
+      res,
+      'documents/upload',
+      {
+        categories: CATEGORIES,
+        defaultCategory: DEFAULT_CATEGORY,
+        defaultFreePages: DEFAULT_FREE_PREVIEW_PAGES,
+        maxBytes: deps.config.maxUploadBytes,
+        maxLabel: humanSize(deps.config.maxUploadBytes),
+      },
+      { title: '上传文档', description: '上传 Word 文档（.doc / .docx），设置价格与免费预览页数。', scripts: ['upload.js'], noindex: true },
+    );
+  });
+
+  router.get('/me', async (req, res) => {
+    if (loginRedirect(req, res)) return;
+    const data = await buildMePage(deps, req.actor!);
+    setPrivateCache(res);
+    render(req, res, 'me/index', data, { title: '我的文库', scripts: ['me.js'], noindex: true });
+  });
+
+  return router;
 }

@@ -1,0 +1,237 @@
+// The document page: preview frame sizing and 展开/收起, favorite, share link, the download
+// confirmation dialog (buy if needed, then download), and live conversion status.
+(function () {
+  const root = document.getElementById('doc-page');
+  if (!root) return;
+  const docId = root.dataset.docId;
+  const priceCents = Number(root.dataset.priceCents);
+  const loggedIn = root.dataset.loggedIn === '1';
+  const loginUrl = root.dataset.loginUrl;
+  const api = (method, url, body, headers) => window.wenku.api(method, url, body, headers);
+  const yuan = (cents) => '¥' + (cents / 100).toFixed(2);
+
+  /* ---- Preview frame: sized to its content; collapsed to about a page until expanded. ---- */
+  const frame = document.getElementById('preview-frame');
+  const wrap = document.getElementById('preview-wrap');
+  const toggle = document.querySelector('.js-preview-toggle');
+  const COLLAPSED_PX = 1100;
+  let expanded = false;
+
+  function contentHeight() {
+    try {
+      const d = frame.contentDocument;
+      return d ? Math.max(d.documentElement.scrollHeight, d.body ? d.body.scrollHeight : 0) : 0;
+    } catch {
+      return 0;
+    }
+  }
+  function fit() {
+    if (!frame) return;
+    const full = contentHeight();
+    if (!full) return;
+    const collapsible = full > COLLAPSED_PX + 150;
+    if (toggle) toggle.parentElement.hidden = !collapsible;
+    const shown = collapsible && !expanded ? COLLAPSED_PX : full;
+    frame.style.height = shown + 'px';
+    wrap.classList.toggle('is-collapsed', collapsible && !expanded);
+  }
+  function prepareFrame() {
+    try {
+      const d = frame.contentDocument;
+      if (!d) return;
+      // Links in the preview open outside the (sandboxed) frame; page-internal anchors stay.
+      for (const a of d.querySelectorAll('a[href^="http"], a[href^="mailto:"]')) a.target = '_blank';
+      if ('ResizeObserver' in window && d.body) new ResizeObserver(fit).observe(d.body);
+    } catch {
+      /* not same-origin: keep the fixed height and internal scrolling */
+    }
+    fit();
+  }
+  if (frame) {
+    frame.addEventListener('load', prepareFrame);
+    if (frame.contentDocument && frame.contentDocument.readyState === 'complete' && frame.contentDocument.body && frame.contentDocument.body.childElementCount) prepareFrame();
+    window.addEventListener('resize', fit);
+  }
+  if (toggle) {
+    toggle.addEventListener('click', () => {
+      expanded = !expanded;
+      toggle.setAttribute('aria-expanded', String(expanded));
+      toggle.textContent = expanded ? '收起预览 ▴' : '展开阅读全部预览 ▾';
+      fit();
+      if (!expanded) wrap.scrollIntoView({ block: 'start' });
+    });
+  }
+
+  /* ---- Favorite ---- */
+  const favBtn = document.querySelector('.js-favorite');
+  if (favBtn) {
+    favBtn.addEventListener('click', async () => {
+      const on = favBtn.getAttribute('aria-pressed') === 'true';
+      favBtn.disabled = true;
+      const res = await api(on ? 'DELETE' : 'PUT', '/api/v1/documents/' + docId + '/favorite');
+      favBtn.disabled = false;
+      if (res.status === 401) { location.href = loginUrl; return; }
+      if (!res.ok) { alert((res.data && res.data.error && res.data.error.message) || '操作失败，请稍后再试'); return; }
+      const now = !on;
+      favBtn.setAttribute('aria-pressed', String(now));
+      favBtn.querySelector('.icon').textContent = now ? '★' : '☆';
+      favBtn.querySelector('.fav-label').textContent = now ? '已收藏' : '收藏';
+      for (const el of document.querySelectorAll('.fav-count')) {
+        el.textContent = String(Math.max(0, Number(el.textContent) + (now ? 1 : -1)));
+      }
+    });
+  }
+
+  /* ---- Share ---- */
+  const shareBtn = document.querySelector('.js-share');
+  const sharePanel = document.getElementById('share-panel');
+  if (shareBtn && sharePanel) {
+    shareBtn.addEventListener('click', () => {
+      const open = sharePanel.hidden;
+      sharePanel.hidden = !open;
+      shareBtn.setAttribute('aria-expanded', String(open));
+      if (open) document.getElementById('share-url').select();
+    });
+  }
+  for (const btn of document.querySelectorAll('.js-copy')) {
+    btn.addEventListener('click', async () => {
+      const input = document.getElementById(btn.dataset.copyTarget);
+      const status = document.querySelector('.js-copy-status');
+      try {
+        await navigator.clipboard.writeText(input.value);
+        status.textContent = '链接已复制，快去分享吧。';
+      } catch {
+        input.select();
+        status.textContent = '请按 Ctrl+C（手机上长按）复制链接。';
+      }
+    });
+  }
+
+  /* ---- Download confirmation ---- */
+  const dialog = document.getElementById('download-dialog');
+  if (dialog) {
+    const check = dialog.querySelector('.js-confirm-check');
+    const confirmBtn = dialog.querySelector('.js-dialog-confirm');
+    const errorBox = dialog.querySelector('.js-dialog-error');
+    const balanceEl = dialog.querySelector('.js-balance');
+    const confirmLabel = confirmBtn ? confirmBtn.textContent : '';
+    let idempotencyKey = '';
+
+    const showError = (text, link) => {
+      errorBox.textContent = text;
+      if (link) {
+        errorBox.append(' ');
+        const a = document.createElement('a');
+        a.href = link.href;
+        a.textContent = link.text;
+        errorBox.append(a);
+      }
+      errorBox.hidden = false;
+    };
+    const open = async () => {
+      errorBox.hidden = true;
+      if (check) check.checked = false;
+      if (confirmBtn) { confirmBtn.disabled = true; confirmBtn.textContent = confirmLabel; }
+      idempotencyKey = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random();
+      if (typeof dialog.showModal === 'function') dialog.showModal();
+      else dialog.setAttribute('open', '');
+      if (loggedIn && balanceEl) {
+        balanceEl.textContent = '查询中…';
+        const me = await api('GET', '/api/v1/me');
+        if (me.ok && me.data && me.data.wallet) {
+          const balance = me.data.wallet.balanceCents;
+          balanceEl.textContent = yuan(balance);
+          balanceEl.dataset.cents = String(balance);
+        } else if (me.status === 401) {
+          location.href = loginUrl + encodeURIComponent('#download');
+        } else balanceEl.textContent = '暂时无法查询';
+      }
+    };
+    const close = () => (typeof dialog.close === 'function' ? dialog.close() : dialog.removeAttribute('open'));
+    for (const b of document.querySelectorAll('.js-open-download')) b.addEventListener('click', open);
+    dialog.querySelector('.js-dialog-cancel').addEventListener('click', close);
+    if (check) check.addEventListener('change', () => { confirmBtn.disabled = !check.checked; });
+
+    const explain = (res) => {
+      const err = (res.data && res.data.error) || {};
+      if (res.status === 401) { location.href = loginUrl + encodeURIComponent('#download'); return; }
+      if (res.status === 402) {
+        const have = balanceEl && balanceEl.dataset.cents ? '，你的余额为 ' + yuan(Number(balanceEl.dataset.cents)) : '';
+        showError('余额不足：此文档售价 ' + yuan(priceCents) + have + '，请先充值后再下载。', { href: '/wallet', text: '去充值 ›' });
+        return;
+      }
+      if (res.status === 404) return showError('这篇文档已不能下载（可能已被删除或下架）。如已付款，请联系客服。');
+      if (res.status === 429) return showError('操作太频繁了，请稍等一会儿再试。');
+      if (res.status === 403) return showError(err.message || '你没有下载此文档的权限。');
+      showError((err.message || '下载失败') + '。请稍后重试；若已扣费仍无法下载，请联系客服。', { href: '/support?documentId=' + docId, text: '联系客服 ›' });
+    };
+
+    if (confirmBtn) {
+      confirmBtn.addEventListener('click', async () => {
+        if (check && !check.checked) return;
+        errorBox.hidden = true;
+        confirmBtn.disabled = true;
+        confirmBtn.textContent = '处理中…';
+        try {
+          // Free, already bought, or the uploader: the link comes straight away. Otherwise 402 → buy once.
+          let res = await api('POST', '/api/v1/documents/' + docId + '/download-link', { confirm: true });
+          if (res.status === 402 && priceCents > 0) {
+            const bought = await api('POST', '/api/v1/documents/' + docId + '/purchase', { confirm: true }, { 'Idempotency-Key': idempotencyKey });
+            if (!bought.ok) return explain(bought);
+            if (balanceEl && bought.data && bought.data.wallet) {
+              balanceEl.textContent = yuan(bought.data.wallet.balanceCents);
+              balanceEl.dataset.cents = String(bought.data.wallet.balanceCents);
+            }
+            res = await api('POST', '/api/v1/documents/' + docId + '/download-link', { confirm: true });
+          }
+          if (!res.ok || !res.data || !res.data.url) return explain(res);
+          confirmBtn.textContent = '下载已开始';
+          window.location.assign(res.data.url);
+        } catch {
+          showError('网络异常，请检查网络后重试。');
+        } finally {
+          confirmBtn.disabled = !(check && check.checked);
+          if (confirmBtn.textContent === '处理中…') confirmBtn.textContent = confirmLabel;
+        }
+      });
+    }
+    // Back from the login page with #download: continue where the reader left off.
+    if (location.hash === '#download') {
+      history.replaceState(null, '', location.pathname + location.search);
+      open();
+    }
+  }
+
+  /* ---- Live conversion status, and retry after a failure ---- */
+  const status = root.dataset.status;
+  const statusText = document.querySelector('.js-status-text');
+  if (status === 'processing' && 'EventSource' in window) {
+    const es = new EventSource('/api/v1/documents/' + docId + '/events');
+    const onEvent = (e) => {
+      let data;
+      try { data = JSON.parse(e.data); } catch { return; }
+      if (!data || !data.status) return;
+      if (data.status === 'ready') {
+        es.close();
+        if (statusText) statusText.textContent = '转换完成，正在打开预览……';
+        location.reload();
+      } else if (data.status === 'failed' || data.status === 'taken_down') {
+        es.close();
+        location.reload();
+      } else if (statusText && data.message) statusText.textContent = data.message;
+    };
+    es.addEventListener('message', onEvent);
+    es.addEventListener('status', onEvent);
+  }
+  const retry = document.querySelector('.js-retry');
+  if (retry) {
+    retry.addEventListener('click', async () => {
+      retry.disabled = true;
+      const out = document.querySelector('.js-retry-status');
+      const res = await api('POST', '/api/v1/documents/' + docId + '/retry', {});
+      if (res.ok) { out.textContent = '已重新提交转换，请稍候……'; location.reload(); return; }
+      retry.disabled = false;
+      out.textContent = (res.data && res.data.error && res.data.error.message) || '重试失败，请稍后再试。';
+    });
+  }
+})();

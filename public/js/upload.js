@@ -1,0 +1,173 @@
+// The upload page: drag and drop, a real progress bar from XHR upload events, then the live
+// conversion status over Server-Sent Events until the document is ready.
+(function () {
+  const form = document.getElementById('upload-form');
+  if (!form) return;
+  const input = document.getElementById('file-input');
+  const zone = document.getElementById('dropzone');
+  const chosen = document.getElementById('chosen-file');
+  const errorBox = document.getElementById('upload-error');
+  const submit = document.getElementById('upload-submit');
+  const bar = document.getElementById('progress-bar');
+  const fill = document.getElementById('progress-fill');
+  const label = document.getElementById('progress-label');
+  const bytesLabel = document.getElementById('progress-bytes');
+  const result = document.getElementById('upload-result');
+  const maxBytes = Number(form.dataset.maxBytes);
+
+  const size = (n) => (n < 1024 * 1024 ? Math.max(1, Math.round(n / 1024)) + 'KB' : (n / 1024 / 1024).toFixed(1) + 'MB');
+  const step = (name, state) => {
+    const li = document.querySelector('[data-step="' + name + '"]');
+    li.classList.remove('is-active', 'is-done', 'is-failed');
+    if (state) li.classList.add('is-' + state);
+  };
+  const showError = (text, link) => {
+    errorBox.textContent = text;
+    if (link) {
+      errorBox.append(' ');
+      const a = document.createElement('a');
+      a.href = link.href;
+      a.textContent = link.text;
+      errorBox.append(a);
+    }
+    errorBox.hidden = false;
+    errorBox.scrollIntoView({ block: 'nearest' });
+  };
+  const setProgress = (pct, text) => {
+    fill.style.width = pct + '%';
+    bar.setAttribute('aria-valuenow', String(Math.round(pct)));
+    if (text) label.textContent = text;
+  };
+
+  function showChosen() {
+    const f = input.files && input.files[0];
+    chosen.textContent = f ? '已选择：' + f.name + '（' + size(f.size) + '）' : '';
+    errorBox.hidden = true;
+    if (f && f.size > maxBytes) showError('文件太大：' + size(f.size) + '，上限为 ' + size(maxBytes) + '。');
+    const title = form.elements.title;
+    if (f && !title.value) title.placeholder = f.name.replace(/\.(docx?|DOCX?)$/, '');
+  }
+  input.addEventListener('change', showChosen);
+  ['dragenter', 'dragover'].forEach((t) =>
+    zone.addEventListener(t, (e) => { e.preventDefault(); zone.classList.add('is-over'); }),
+  );
+  ['dragleave', 'drop'].forEach((t) => zone.addEventListener(t, () => zone.classList.remove('is-over')));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    if (e.dataTransfer && e.dataTransfer.files.length) {
+      input.files = e.dataTransfer.files;
+      showChosen();
+    }
+  });
+
+  /** "12.5" → 1250 without floating point; null when not a price. */
+  function priceToCents(text) {
+    const m = /^\s*(\d{1,7})(?:\.(\d{1,2}))?\s*$/.exec(text || '0');
+    if (!m) return null;
+    return Number(m[1]) * 100 + Number((m[2] || '0').padEnd(2, '0'));
+  }
+
+  function explain(status, body) {
+    const err = (body && body.error) || {};
+    if (status === 401) return showError('登录已失效，请重新登录后再上传。', { href: '/login?next=/upload', text: '去登录 ›' });
+    if (status === 413) return showError('文件超过大小上限（' + size(maxBytes) + '），请压缩图片或拆分文档后再上传。');
+    if (err.code === 'unsupported_file') return showError('不支持这个文件：只接受 Word 文档（.doc 或 .docx），且文件不能损坏或加密。' + (err.message ? '（' + err.message + '）' : ''));
+    if (status === 409) {
+      const d = err.details || {};
+      const id = d.documentId || d.id || d.existingId;
+      return showError('你已经上传过同一个文件。', id ? { href: '/doc/' + id, text: '查看已上传的文档 ›' } : null);
+    }
+    if (status === 403) return showError(err.message || '这个文件不能上传。');
+    if (status === 429) return showError('上传太频繁了，请稍后再试。');
+    if (status === 400) return showError('填写有误：' + (err.message || '请检查各项内容。'));
+    showError('上传失败，请稍后重试。' + (err.message ? '（' + err.message + '）' : ''));
+  }
+
+  function watch(doc) {
+    step('convert', 'active');
+    label.textContent = '上传完成，正在转换……';
+    const done = (ok, reason) => {
+      step('convert', ok ? 'done' : 'failed');
+      if (ok) step('ready', 'done');
+      result.textContent = '';
+      const a = document.createElement('a');
+      a.href = '/doc/' + doc.id;
+      a.className = ok ? 'btn btn-primary' : 'btn';
+      a.textContent = ok ? '转换完成，查看文档 ›' : '查看详情 ›';
+      if (!ok) result.append('转换失败' + (reason ? '：' + reason : '') + '。 ');
+      result.append(a);
+      label.textContent = ok ? '已发布' : '转换失败';
+      submit.disabled = false;
+      submit.textContent = '继续上传';
+    };
+    if (!('EventSource' in window)) return done(true);
+    const es = new EventSource('/api/v1/documents/' + doc.id + '/events');
+    const onEvent = (e) => {
+      let data;
+      try { data = JSON.parse(e.data); } catch { return; }
+      if (!data || !data.status) return;
+      if (data.status === 'ready') { es.close(); done(true); }
+      else if (data.status === 'failed' || data.status === 'taken_down') { es.close(); done(false, data.failureReason); }
+    };
+    es.addEventListener('message', onEvent);
+    es.addEventListener('status', onEvent);
+  }
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    errorBox.hidden = true;
+    const f = input.files && input.files[0];
+    if (!f) return showError('请先选择要上传的 Word 文件。');
+    if (f.size > maxBytes) return showError('文件太大：' + size(f.size) + '，上限为 ' + size(maxBytes) + '。');
+    const cents = priceToCents(form.elements.price.value);
+    if (cents === null) return showError('价格请填写数字，最多两位小数，例如 2 或 2.50。');
+
+    const data = new FormData();
+    for (const name of ['title', 'category', 'freePreviewPages', 'keywords', 'description']) {
+      const v = form.elements[name].value.trim();
+      if (v) data.append(name, v);
+    }
+    data.append('priceCents', String(cents));
+    data.append('file', f, f.name); // last, so the fields are parsed before the file streams
+
+    ['upload', 'convert', 'ready'].forEach((s) => step(s, null));
+    step('upload', 'active');
+    result.textContent = '';
+    submit.disabled = true;
+    submit.textContent = '上传中…';
+    setProgress(0, '正在上传 0%');
+
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/v1/documents');
+    xhr.setRequestHeader('x-csrf-token', window.wenku.csrfToken);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.upload.addEventListener('progress', (ev) => {
+      if (!ev.lengthComputable) return;
+      const pct = (ev.loaded / ev.total) * 100;
+      setProgress(pct, '正在上传 ' + Math.floor(pct) + '%');
+      bytesLabel.textContent = size(ev.loaded) + ' / ' + size(ev.total);
+    });
+    xhr.addEventListener('load', () => {
+      let body = null;
+      try { body = JSON.parse(xhr.responseText); } catch { body = null; }
+      if (xhr.status === 202 || xhr.status === 201) {
+        setProgress(100, '上传完成');
+        step('upload', 'done');
+        watch(body.document);
+        return;
+      }
+      step('upload', 'failed');
+      setProgress(0, '上传未完成');
+      submit.disabled = false;
+      submit.textContent = '重新上传';
+      explain(xhr.status, body);
+    });
+    xhr.addEventListener('error', () => {
+      step('upload', 'failed');
+      submit.disabled = false;
+      submit.textContent = '重新上传';
+      showError('网络中断，上传未完成，请检查网络后重试。');
+    });
+    xhr.send(data);
+  });
+})();

@@ -1,0 +1,92 @@
+// The document page's data: the document (a counted view), what of its preview this reader
+// may see, related documents, favorite and ownership state, the share link.
+import type { Request } from 'express';
+import type { AppDeps } from '../../deps.js';
+import { AppError } from '../../errors.js';
+import type { PageOptions } from '../../http/render.js';
+import { htmlToText } from '../../conversion/html.js';
+import type { Document, Preview } from '../documents.schemas.js';
+import { getDocument, getDocumentPreview } from '../documents.service.js';
+import { listRelatedDocuments } from '../search.service.js';
+import { isFavoriteOf } from '../favorites.service.js';
+import { metaDescription } from './format.js';
+import { OWNERSHIP_NOTES, readerOwnership } from './ownership.js';
+import { docCard } from './view-models.js';
+
+type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config'>;
+
+/** Height of the collapsed preview in the page, in characters of text: shorter previews open fully. */
+const COLLAPSE_ABOVE_CHARS = 1500;
+
+/** A document without a preview (409 from the service) is shown without one; other errors propagate. */
+const noPreview = (err: unknown): null => {
+  if (err instanceof AppError && err.code === 'conflict') return null;
+  throw err;
+};
+
+/** Absolute base of links shown to readers: the configured public URL, else this request's host. */
+export function siteBase(deps: Pick<AppDeps, 'config'>, req: Request): string {
+  return (deps.config.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(/\/+$/u, '');
+}
+
+export async function buildDocPage(deps: Deps, req: Request, id: number): Promise<{ data: Record<string, unknown>; page: PageOptions }> {
+  const actor = req.actor;
+  const doc: Document = await getDocument(deps, actor, id);
+  const [preview, related, favorited, ownership] = await Promise.all([
+    // Admins also see a taken-down document's preview; a conversion in progress has none.
+    doc.status === 'ready' || doc.status === 'taken_down'
+      ? getDocumentPreview(deps, actor, id).catch(noPreview)
+      : Promise.resolve(null as Preview | null),
+    listRelatedDocuments(deps, actor, id, 8),
+    isFavoriteOf(deps, actor, id),
+    readerOwnership(deps, actor, doc),
+  ]);
+  // Only what this reader may see is flattened: a truncated preview never held the rest.
+  const text = preview ? htmlToText(preview.html) : '';
+  const base = siteBase(deps, req);
+  const path = `/doc/${id}`;
+  const back = encodeURIComponent(path);
+  const data = {
+    doc: {
+      ...docCard(doc),
+      uploadedAt: doc.uploadedAt,
+      priceCents: doc.priceCents,
+      freePreviewPages: doc.freePreviewPages,
+      favoritesCount: doc.stats.favorites,
+      description: doc.description,
+    },
+    viewer: {
+      loggedIn: !!actor,
+      isUploader: !!actor && actor.userId === doc.uploader.id,
+      isAdmin: actor?.role === 'admin',
+      favorited,
+      ownershipNote: ownership ? OWNERSHIP_NOTES[ownership] : null,
+    },
+    preview: {
+      state: preview ? 'ready' : doc.status === 'processing' ? 'processing' : 'failed',
+      frameUrl: `${path}/preview`,
+      text,
+      pagesShown: preview?.pagesShown ?? 0,
+      totalPages: preview?.totalPages ?? doc.pages ?? 0,
+      truncated: preview?.truncated ?? false,
+      remaining: preview ? Math.max(0, preview.totalPages - preview.pagesShown) : 0,
+      collapsible: text.length > COLLAPSE_ABOVE_CHARS,
+    },
+    takenDown: doc.status === 'taken_down',
+    related: related.items.map((d) => docCard(d)),
+    share: {
+      url: actor ? `${base}${path}?ref=${encodeURIComponent(actor.referralCode)}` : `${base}${path}`,
+      percent: Math.round(deps.config.referralShare * 100),
+    },
+    loginUrl: `/login?next=${back}`,
+    loginDownloadUrl: `/login?next=${back}${encodeURIComponent('#download')}`,
+  };
+  const page: PageOptions = {
+    title: `${doc.title}${doc.format ? ` - ${doc.format}` : ''}`,
+    description: metaDescription([text || doc.description || doc.title], 150) || doc.title,
+    canonical: `${base}${path}`,
+    scripts: ['doc.js'],
+    noindex: doc.status !== 'ready',
+  };
+  return { data, page };
+}

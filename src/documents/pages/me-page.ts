@@ -1,0 +1,50 @@
+// "我的文库": the reader's uploads (any status), purchases, favorites, balance and earnings,
+// each from its own feature's service.
+import type { Actor, AppDeps } from '../../deps.js';
+import { listMyDocuments } from '../documents.service.js';
+import { listFavorites } from '../favorites.service.js';
+import { getEarnings, listMyPurchases } from '../../payments/earnings.service.js';
+import { getWallet } from '../../payments/wallet.service.js';
+import { yuan, ymd } from './format.js';
+import { docCard } from './view-models.js';
+
+type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config' | 'clock'>;
+
+export async function buildMePage(deps: Deps, actor: Actor) {
+  const [uploads, purchases, favorites, wallet, earnings] = await Promise.all([
+    listMyDocuments(deps, actor, { limit: 100 }),
+    listMyPurchases(deps, actor.userId, 100),
+    listFavorites(deps, actor, 100),
+    getWallet(deps, actor.userId, { limit: 1 }),
+    getEarnings(deps, actor.userId),
+  ]);
+  const earningRows = earnings.items.map((e) => ({
+    documentId: e.documentId,
+    title: e.title,
+    sales: String(e.sales),
+    amount: yuan(e.earnedCents - e.refundedCents),
+  }));
+  if (earnings.referralCents !== 0) {
+    earningRows.push({ documentId: 0, title: '分享推荐收益（全部文档）', sales: '—', amount: yuan(earnings.referralCents) });
+  }
+  return {
+    balance: yuan(wallet.balanceCents),
+    earningsTotal: yuan(earnings.totalCents),
+    uploads: uploads.items.map((d) => docCard(d)),
+    purchases: purchases.items.map(({ purchase, document }) => {
+      const refunded = purchase.status === 'refunded';
+      const gone = document.status === 'taken_down';
+      return {
+        documentId: document.id,
+        title: document.title,
+        price: yuan(purchase.priceCents),
+        date: ymd(purchase.createdAt),
+        refunded,
+        canDownload: !refunded && !gone,
+        unavailableReason: refunded ? '已退款' : gone ? '文档已下架' : '',
+      };
+    }),
+    favorites: favorites.items.map((d) => docCard(d)),
+    earnings: earningRows,
+  };
+}

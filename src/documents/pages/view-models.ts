@@ -1,0 +1,62 @@
+// What the templates print about a document: plain strings and highlight segments, all of
+// them escaped by the template. Built from the contract's Document.
+import type { Document } from '../documents.schemas.js';
+import { countLabel, highlight, humanSize, priceLabel, type Segment, ymd } from './format.js';
+
+export const STATUS_LABELS: Record<Document['status'], string> = {
+  processing: '转换中',
+  ready: '已发布',
+  failed: '转换失败',
+  taken_down: '已下架',
+};
+
+export interface DocCard {
+  id: number;
+  url: string;
+  title: string;
+  titleSegments: Segment[];
+  snippetSegments: Segment[] | null;
+  format: string;
+  formatClass: string;
+  size: string;
+  pages: string;
+  date: string;
+  price: string;
+  free: boolean;
+  views: string;
+  downloads: string;
+  favorites: string;
+  category: string;
+  keywords: string[];
+  uploaderName: string;
+  status: Document['status'];
+  statusLabel: string;
+  failureReason: string | null;
+}
+
+export function docCard(doc: Document, opts: { terms?: readonly string[]; snippet?: string | null } = {}): DocCard {
+  const terms = opts.terms ?? [];
+  return {
+    id: doc.id,
+    url: `/doc/${doc.id}`,
+    title: doc.title,
+    titleSegments: highlight(doc.title, terms),
+    snippetSegments: opts.snippet ? highlight(opts.snippet, terms) : null,
+    format: doc.format,
+    formatClass: `fmt-${doc.format.toLowerCase()}`,
+    size: humanSize(doc.sizeBytes),
+    pages: doc.pages === null ? '—' : `${doc.pages}页`,
+    date: ymd(doc.uploadedAt),
+    price: priceLabel(doc.priceCents),
+    free: doc.priceCents === 0,
+    views: countLabel(doc.stats.views),
+    downloads: countLabel(doc.stats.downloads),
+    favorites: countLabel(doc.stats.favorites),
+    category: doc.category,
+    keywords: doc.keywords,
+    uploaderName: doc.uploader.displayName,
+    status: doc.status,
+    statusLabel: STATUS_LABELS[doc.status],
+    failureReason: doc.failureReason,
+  };
+}
