@@ -89,7 +89,7 @@ export function* generateDocuments(count: number, seed = 42): Generator<Generate
       keywords,
       description,
       body,
-      tokens: { title: searchTokens(title), keywords: keywords.join(' ').toLowerCase(), description: parts[0]!.tokens, body: bodyTokens },
+      tokens: { title: searchTokens(title), keywords: searchTokens(keywords.join(' ')), description: parts[0]!.tokens, body: bodyTokens },
       category: pick(CATEGORIES),
       priceCents: random() < 0.4 ? 0 : 100 * (1 + Math.floor(random() * 20)),
       views: Math.floor(random() ** 3 * 100000),
