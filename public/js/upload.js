@@ -136,6 +136,8 @@
     submit.disabled = true;
     submit.textContent = '上传中…';
     setProgress(0, '正在上传 0%');
+    // On a phone the progress panel sits under the form: bring it into view.
+    if (window.matchMedia('(max-width: 900px)').matches) bar.scrollIntoView({ behavior: 'smooth', block: 'center' });
 
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/v1/documents');
