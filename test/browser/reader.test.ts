@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { registerInBrowser, screenshots, startLiveServer, type LiveServer, DESKTOP, SCREENSHOT_DIR } from './harness.js';
 import { insertPageDocument } from '../../src/documents/pages/test-fixtures.js';
+import { topUp } from '../../src/payments/test-fixtures.js';
 
 const SEED = '/work/shared/corpus/seed/在全县政法稳定工作推进会议上的讲话.doc';
 let live: LiveServer;
@@ -173,6 +174,36 @@ describe('the reader pages in Chromium', () => {
     await expect.poll(() => dialog.locator('.js-dialog-error').textContent()).toContain('余额不足');
     expect(await dialog.locator('.js-dialog-error a[href="/wallet"]').count()).toBe(1);
     expect(await charged()).toBe(0);
+
+    // With money in the wallet the same dialog buys once and starts the download.
+    const login = await live.ctx.http().post('/api/v1/auth/login').send({ email, password: 'browser-password-1' });
+    await topUp(live.ctx, login.body.token, 1000);
+    await dialog.locator('.js-dialog-cancel').click();
+    await page.click('.buy-card .js-open-download');
+    await expect.poll(() => dialog.locator('.js-balance').textContent()).toBe('¥10.00');
+    await dialog.locator('.js-confirm-check').check();
+    const [download] = await Promise.all([page.waitForEvent('download'), dialog.locator('.js-dialog-confirm').click()]);
+    expect(download.suggestedFilename()).toBe('在全县政法稳定工作推进会议上的讲话.doc');
+    const bought = await live.ctx.deps.db.pool.query('SELECT price_cents AS "priceCents" FROM purchases WHERE buyer_id = $1', [reader.id]);
+    expect(bought.rows).toEqual([{ priceCents: 250 }]);
+    const me = await live.ctx.http().get('/api/v1/me').set('authorization', `Bearer ${login.body.token}`);
+    expect(me.body.wallet.balanceCents).toBe(750);
+    await context.close();
+  }, 60_000);
+
+  it('when an anonymous reader asks to download, then they log in and come back to the confirmation', async () => {
+    const context = await live.browser.newContext({ viewport: DESKTOP, locale: 'zh-CN' });
+    const page = await context.newPage();
+    const email = await registerInBrowser(page, live.baseUrl, '回访读者');
+    await page.click('button:has-text("退出")');
+    await page.goto(`${live.baseUrl}/doc/${docId}`);
+    await page.click('.buy-card .js-open-download');
+    await page.click('#download-dialog a:has-text("登录后下载")');
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', 'browser-password-1');
+    await Promise.all([page.waitForURL(`${live.baseUrl}/doc/${docId}`), page.click('form.form-stack button[type=submit]')]);
+    await expect.poll(() => page.locator('#download-dialog').isVisible()).toBe(true);
+    expect(await page.locator('#download-dialog .js-confirm-check').count()).toBe(1);
     await context.close();
   }, 60_000);
 
