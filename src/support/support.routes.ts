@@ -2,9 +2,9 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
 import { requireActor, requireAdmin } from '../http/actor.js';
-import { createRateLimiter } from '../http/rate-limit.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { getAuditLog } from './desk.service.js';
+import { ticketRateLimiter } from './limits.js';
 import { fileCounterNotice, resolveTicket, restoreDocument } from './resolutions.service.js';
 import {
   AuditLogQuery,
@@ -20,7 +20,7 @@ import { getTicketFor, listTicketsFor, openTicket, postMessage, setTicketStatus 
 
 export function supportApiRouter(deps: AppDeps): Router {
   const router = Router();
-  const ticketLimit = createRateLimiter('ticket', deps.config.rateLimitScale);
+  const ticketLimit = ticketRateLimiter(deps);
 
   router.post('/tickets', ticketLimit, async (req, res) => {
     const ticket = await openTicket(deps, req.actor, parseInput(CreateTicketBody, req.body));

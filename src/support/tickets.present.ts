@@ -52,3 +52,24 @@ export const EVENT_WORDS: Record<string, string> = {
   restore: '恢复文档',
   counter_notice: '反通知',
 };
+
+const TIME = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
+});
+/** Beijing time for pages, e.g. 2026/11/27 22:30. */
+export const formatTime = (d: Date | string | null) => (d ? TIME.format(new Date(d)) : '');
+
+/** Bytes for people: 1.2 MB. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** The site's badge colours reused for ticket statuses. */
+export const STATUS_BADGE: Record<TicketStatus, string> = {
+  open: 'status-failed',
+  in_review: 'status-processing',
+  resolved: 'status-ready',
+  rejected: 'status-taken_down',
+};

@@ -21,6 +21,8 @@ export interface TicketRow {
   resolvedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  reporterName: string | null;
+  reporterEmail: string | null;
 }
 
 export interface MessageRow {
@@ -49,7 +51,9 @@ const TICKET_COLUMNS = `t.id, t.category, t.status, t.subject, t.reporter_id AS 
   t.document_id AS "documentId", t.purchase_id AS "purchaseId", t.work_title AS "workTitle",
   t.right_holder AS "rightHolder", t.proof, t.notice_for_ticket_id AS "noticeForTicketId",
   t.resolution_action AS "resolutionAction", t.resolution_note AS "resolutionNote",
-  t.resolved_by AS "resolvedBy", t.resolved_at AS "resolvedAt", t.created_at AS "createdAt", t.updated_at AS "updatedAt"`;
+  t.resolved_by AS "resolvedBy", t.resolved_at AS "resolvedAt", t.created_at AS "createdAt", t.updated_at AS "updatedAt",
+  (SELECT u.display_name FROM users u WHERE u.id = t.reporter_id) AS "reporterName",
+  (SELECT u.email FROM users u WHERE u.id = t.reporter_id) AS "reporterEmail"`;
 
 export interface NewTicket {
   category: TicketCategory;

@@ -185,12 +185,13 @@ describe('the message thread', () => {
 });
 
 describe('admin-only actions', () => {
-  it.each([
-    ['resolve', (id: number) => ['post', `/api/v1/admin/tickets/${id}/resolve`, { action: 'reject', note: 'x' }]],
-    ['status', (id: number) => ['post', `/api/v1/admin/tickets/${id}/status`, { status: 'in_review' }]],
+  type Call = (id: number) => ['get' | 'post', string, object | undefined];
+  it.each<[string, Call]>([
+    ['resolve', (id) => ['post', `/api/v1/admin/tickets/${id}/resolve`, { action: 'reject', note: 'x' }]],
+    ['status', (id) => ['post', `/api/v1/admin/tickets/${id}/status`, { status: 'in_review' }]],
     ['restore', () => ['post', `/api/v1/admin/documents/${docId}/restore`, { note: 'x' }]],
     ['audit log', () => ['get', '/api/v1/admin/audit-log', undefined]],
-  ] as const)('when a non-admin calls %s, then it answers 403 (401 without a token) and changes nothing', async (_name, make) => {
+  ])('when a non-admin calls %s, then it answers 403 (401 without a token) and changes nothing', async (_name, make) => {
     const id = (await post(alice.token, { category: 'other', subject: '问题', body: '问题' })).body.ticket.id;
     const [method, url, body] = make(id);
     const asUser = method === 'get' ? ctx.http().get(url).set(bearer(alice.token)) : ctx.http().post(url).set(bearer(alice.token)).send(body);
