@@ -55,9 +55,9 @@ describe('/support', () => {
       _csrf: csrf, category: 'download_failed', documentId: String(docId), purchaseId: String(purchaseId), subject: '下载失败', body: '下载到一半断了', contact: '',
     });
     expect(res.status).toBe(303);
-    const id = Number(res.headers.location.match(/\/support\/tickets\/(\d+)/)![1]);
+    const id = Number(res.headers.location!.match(/\/support\/tickets\/(\d+)/)![1]);
     expect(await count(ctx, 'tickets WHERE id = $1 AND reporter_id = $2 AND purchase_id = $3', [id, buyer.user.id, purchaseId])).toBe(1);
-    const page = await agent.get(res.headers.location);
+    const page = await agent.get(res.headers.location!);
     expect(page.text).toContain('工单已提交');
     expect(page.text).toContain('待处理');
     expect(page.text).toContain('从未完整下载');
@@ -125,7 +125,7 @@ describe('/admin', () => {
     const csrf = csrfOf(page.text);
     const res = await agent.post(`/admin/tickets/${id}/resolve`).type('form').send({ _csrf: csrf, action: 'refund', note: '确认未送达' });
     expect(res.status).toBe(303);
-    const after = await agent.get(res.headers.location);
+    const after = await agent.get(res.headers.location!);
     expect(after.text).toContain('已退款');
     expect(after.text).toContain('已解决');
     expect(await balanceCents(ctx, buyer.token)).toBe(600);
@@ -146,7 +146,7 @@ describe('/admin', () => {
     const { agent, csrf } = await loginAgent(admin);
     const down = await agent.post(`/admin/tickets/${complaint}/resolve`).type('form').send({ _csrf: csrf, action: 'takedown', note: '证据充分' });
     expect(down.status).toBe(303);
-    expect((await agent.get(down.headers.location)).text).toContain('已下架');
+    expect((await agent.get(down.headers.location!)).text).toContain('已下架');
 
     const { agent: up, csrf: upCsrf } = await loginAgent(author);
     const list = await up.get('/support');
