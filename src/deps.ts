@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Database } from './db/pool.js';
 import type { BlobStore } from './storage/blob-store.js';
+import type { JobQueue } from './jobs/queue.js';
+import type { ViewCounter } from './documents/view-counter.js';
 
 export interface Clock {
   now(): Date;
@@ -15,6 +17,10 @@ export interface AppDeps {
   log: Logger;
   clock: Clock;
   blobs: BlobStore;
+  /** Background jobs (pg-boss): conversions are enqueued in the upload's transaction. */
+  jobs: JobQueue;
+  /** Document views, counted in memory and written in batches. */
+  views: ViewCounter;
 }
 
 /** Who is making a request: a logged-in user, or nobody. */

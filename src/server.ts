@@ -8,6 +8,9 @@ import { createApp } from './app.js';
 import { createLogger } from './logger.js';
 import { systemClock } from './deps.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
+import { JobQueue } from './jobs/queue.js';
+import { ViewCounter } from './documents/view-counter.js';
+import { startConversions, type ConversionWorker } from './documents/conversion.worker.js';
 
 async function main() {
   let config;
@@ -26,7 +29,10 @@ async function main() {
   log.info({ database: db.kind, applied }, 'database ready');
 
   const blobs = new LocalBlobStore(path.join(config.dataDir, 'blobs'));
-  const deps = { config, db, log, clock: systemClock, blobs };
+  // With RUN_WORKER this process also converts documents and runs the queue's maintenance.
+  const jobs = new JobQueue(db.pool, log, { supervise: config.runWorker });
+  const views = new ViewCounter(db.pool, log);
+  const deps = { config, db, log, clock: systemClock, blobs, jobs, views };
   const app = createApp(deps);
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -36,6 +42,8 @@ async function main() {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, url: `http://localhost:${port}` }, 'Wenku is listening');
+  let worker: ConversionWorker | null = null;
+  if (config.runWorker) worker = await startConversions(deps, { searchPath: process.env.PATH });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -46,6 +54,9 @@ async function main() {
     server.close();
     server.closeIdleConnections();
     try {
+      await worker?.stop(10_000); // running conversions finish or go back to the queue
+      await views.stop();
+      await jobs.stop();
       await db.close();
     } finally {
       clearTimeout(force);

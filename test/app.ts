@@ -8,6 +8,8 @@ import { createApp } from '../src/app.js';
 import { parseConfig, type Config } from '../src/config.js';
 import type { AppDeps, Clock } from '../src/deps.js';
 import { LocalBlobStore } from '../src/storage/local-blob-store.js';
+import { JobQueue, type JobQueueOptions } from '../src/jobs/queue.js';
+import { ViewCounter } from '../src/documents/view-counter.js';
 import { createTestDatabase } from './db.js';
 
 export interface TestContext {
@@ -42,17 +44,24 @@ export function testConfig(dataDir: string, overrides: Record<string, string> = 
   return { ...parsed, jwtSecret: parsed.jwtSecret!, paymentWebhookSecret: parsed.paymentWebhookSecret! };
 }
 
-export async function createTestContext(env: Record<string, string> = {}): Promise<TestContext> {
+export async function createTestContext(
+  env: Record<string, string> = {},
+  options: { jobs?: JobQueueOptions } = {},
+): Promise<TestContext> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'wenku-test-'));
   const config = testConfig(dataDir, env);
   const db = await createTestDatabase();
   const clock = new MutableClock();
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const deps: AppDeps = {
     config,
     db,
-    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    log,
     clock,
     blobs: new LocalBlobStore(path.join(dataDir, 'blobs')),
+    // Started lazily on the first enqueue, so files that upload nothing pay nothing.
+    jobs: new JobQueue(db.pool, log, { pollingIntervalSeconds: 0.5, ...options.jobs }),
+    views: new ViewCounter(db.pool, log),
   };
   const app = createApp(deps);
   return {
@@ -61,6 +70,8 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     clock,
     http: () => request(app),
     close: async () => {
+      await deps.views.stop();
+      await deps.jobs.stop(1_000);
       await db.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

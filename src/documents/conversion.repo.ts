@@ -1,0 +1,131 @@
+// SQL for the conversion of a document: claiming it, saving the result, failing it, sweeping.
+import type { Queryable } from '../db/pool.js';
+import { searchVectorSql, type SearchTokens } from './documents.repo.js';
+
+const LIVE_PROCESSING = `status = 'processing' AND deleted_at IS NULL AND taken_down_at IS NULL`;
+
+/**
+ * Claims a processing document for one conversion attempt until the lease ends. Null when the
+ * document is not (or no longer) waiting for conversion, or another attempt holds a live claim.
+ */
+export async function claimConversion(
+  db: Queryable,
+  id: number,
+  claim: string,
+  leaseSeconds: number,
+): Promise<{ blobKey: string; format: 'DOC' | 'DOCX'; attempts: number } | null> {
+  const { rows } = await db.query<{ blobKey: string; format: 'DOC' | 'DOCX'; attempts: number }>(
+    `UPDATE documents SET conversion_claim = $2, conversion_claimed_until = now() + make_interval(secs => $3),
+       conversion_attempts = conversion_attempts + 1
+     WHERE id = $1 AND ${LIVE_PROCESSING}
+       AND (conversion_claim IS NULL OR conversion_claimed_until < now())
+     RETURNING blob_key AS "blobKey", format, conversion_attempts AS attempts`,
+    [id, claim, leaseSeconds],
+  );
+  return rows[0] ?? null;
+}
+
+/** True when the document still waits for conversion but another attempt's claim is live. */
+export async function isClaimedElsewhere(db: Queryable, id: number): Promise<boolean> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM documents WHERE id = $1 AND ${LIVE_PROCESSING} AND conversion_claimed_until >= now()`,
+    [id],
+  );
+  return rows.length > 0;
+}
+
+export interface ConversionTarget {
+  title: string;
+  titleSource: 'uploader' | 'properties' | 'file';
+  description: string;
+  userKeywords: string[];
+}
+
+/** Locks the document for saving a result, if this attempt still holds it. */
+export async function lockClaimedDocument(db: Queryable, id: number, claim: string): Promise<ConversionTarget | null> {
+  const { rows } = await db.query<ConversionTarget>(
+    `SELECT title, title_source AS "titleSource", description, user_keywords AS "userKeywords"
+     FROM documents WHERE id = $1 AND conversion_claim = $2 AND ${LIVE_PROCESSING} FOR UPDATE`,
+    [id, claim],
+  );
+  return rows[0] ?? null;
+}
+
+export interface ConversionOutput {
+  title: string;
+  titleSource: 'uploader' | 'properties' | 'file';
+  keywords: string[];
+  pages: number;
+  wordCount: number;
+  bodyText: string;
+  docTitle: string | null;
+  docAuthor: string | null;
+  previewSimplified: boolean;
+  converterVersion: number;
+  search: SearchTokens;
+}
+
+/** Marks the document ready with its metadata and search vector (the caller holds the lock). */
+export async function saveConversionResult(db: Queryable, id: number, out: ConversionOutput): Promise<void> {
+  await db.query(
+    `UPDATE documents SET status = 'ready', failure_reason = NULL, title = $2, title_source = $3, keywords = $4,
+       pages = $5, word_count = $6, body_text = $7, doc_title = $8, doc_author = $9, preview_simplified = $10,
+       converter_version = $11, search_vector = ${searchVectorSql(12)},
+       converted_at = now(), updated_at = now(), conversion_claim = NULL, conversion_claimed_until = NULL
+     WHERE id = $1`,
+    [
+      id, out.title, out.titleSource, out.keywords, out.pages, out.wordCount, out.bodyText, out.docTitle, out.docAuthor,
+      out.previewSimplified, out.converterVersion, out.search.title, out.search.keywords, out.search.description, out.search.body,
+    ],
+  );
+}
+
+/** Replaces the stored preview pages with `pages` (page 1 first). */
+export async function replaceDocumentPages(db: Queryable, id: number, pages: string[]): Promise<void> {
+  await db.query('DELETE FROM document_pages WHERE document_id = $1', [id]);
+  await db.query(
+    `INSERT INTO document_pages (document_id, page_no, html)
+     SELECT $1, p.ordinality, p.html FROM unnest($2::text[]) WITH ORDINALITY AS p(html, ordinality)`,
+    [id, pages],
+  );
+}
+
+/**
+ * Fails the document with a reason a person understands: if attempt `claim` still holds it, or
+ * (claim null) if no attempt holds a live claim.
+ */
+export async function markConversionFailed(db: Queryable, id: number, claim: string | null, reason: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE documents SET status = 'failed', failure_reason = $3, updated_at = now(),
+       conversion_claim = NULL, conversion_claimed_until = NULL
+     WHERE id = $1 AND ${LIVE_PROCESSING}
+       AND (conversion_claim = $2::uuid
+            OR ($2::uuid IS NULL AND (conversion_claim IS NULL OR conversion_claimed_until < now())))`,
+    [id, claim, reason],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Gives the claim back after a failed attempt that will be retried. */
+export async function releaseConversionClaim(db: Queryable, id: number, claim: string): Promise<void> {
+  await db.query(
+    'UPDATE documents SET conversion_claim = NULL, conversion_claimed_until = NULL WHERE id = $1 AND conversion_claim = $2',
+    [id, claim],
+  );
+}
+
+/** Processing documents that no attempt holds right now (the sweep checks them against the queue). */
+export async function findUnclaimedProcessingDocuments(db: Queryable): Promise<Array<{ id: number; attempts: number }>> {
+  const { rows } = await db.query<{ id: number; attempts: number }>(
+    `SELECT id, conversion_attempts AS attempts FROM documents
+     WHERE ${LIVE_PROCESSING} AND (conversion_claimed_until IS NULL OR conversion_claimed_until < now())
+     ORDER BY id LIMIT 1000`,
+  );
+  return rows;
+}
+
+/** Which of these blob keys a document row points to (deleted documents included: buyers keep them). */
+export async function findReferencedBlobKeys(db: Queryable, keys: string[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ key: string }>('SELECT blob_key AS key FROM documents WHERE blob_key = ANY($1::text[])', [keys]);
+  return new Set(rows.map((r) => r.key));
+}

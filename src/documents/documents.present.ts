@@ -1,0 +1,25 @@
+// A document row as the contract's Document. The only place that shapes it.
+import type { Document } from './documents.schemas.js';
+import type { DocumentRow } from './documents.repo.js';
+
+export function presentDocument(row: DocumentRow, extraViews = 0): Document {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    format: row.format,
+    sizeBytes: row.sizeBytes,
+    pages: row.pages,
+    wordCount: row.wordCount,
+    uploadedAt: row.createdAt.toISOString(),
+    keywords: row.keywords,
+    category: row.category,
+    priceCents: row.priceCents,
+    freePreviewPages: row.freePreviewPages,
+    status: row.takenDownAt ? 'taken_down' : row.status,
+    failureReason: row.failureReason ?? null,
+    uploader: { id: row.uploaderId, displayName: row.uploaderName },
+    stats: { views: row.views + extraViews, downloads: row.downloads, favorites: row.favoritesCount },
+    originalFilename: row.originalFilename,
+  };
+}

@@ -1,0 +1,109 @@
+// SQL for listing, searching and related documents. Only listed documents appear here: ready,
+// not deleted, not taken down. Keyset pagination on (sort key, id); ORDER BY from an allowlist.
+import type { Queryable } from '../db/pool.js';
+import { DOCUMENT_COLUMNS, type DocumentRow } from './documents.repo.js';
+
+const LISTED = `d.status = 'ready' AND d.deleted_at IS NULL AND d.taken_down_at IS NULL`;
+
+export type ListSort = 'newest' | 'popular' | 'relevance';
+
+/** Where the previous page ended: the sort key of its last row, then its id. */
+export type Keyset =
+  | { sort: 'newest'; createdAt: string; id: number }
+  | { sort: 'popular'; popularity: number; id: number }
+  | { sort: 'relevance'; rank: string; popularity: number; id: number };
+
+export interface ListFilters {
+  /** Space-joined query tokens (AND); null lists without a query. */
+  tokens: string | null;
+  category: string | null;
+  format: string | null;
+  /** true: free only, false: paid only, null: both. */
+  free: boolean | null;
+}
+
+export interface ListedRow extends DocumentRow {
+  /** The sort keys as text, exactly as Postgres holds them (microseconds, float4 rank). */
+  createdKey: string;
+  rankKey: string | null;
+  popularity: number;
+}
+
+// Per sort: the keyset condition on $6.. and the order. Relevance needs a query (the service
+// turns relevance without one into popular).
+const ORDERS: Record<ListSort, { after: string; orderBy: string }> = {
+  newest: {
+    after: '(d.created_at, d.id) < ($6::timestamptz, $7::bigint)',
+    orderBy: 'd.created_at DESC, d.id DESC',
+  },
+  popular: {
+    after: '(d.popularity, d.id) < ($6::bigint, $7::bigint)',
+    orderBy: 'd.popularity DESC, d.id DESC',
+  },
+  relevance: {
+    after: '(ts_rank_cd(d.search_vector, q.query), d.popularity, d.id) < ($6::real, $7::bigint, $8::bigint)',
+    orderBy: 'ts_rank_cd(d.search_vector, q.query) DESC, d.popularity DESC, d.id DESC',
+  },
+};
+
+function keysetParams(after: Keyset | null): unknown[] {
+  if (!after) return [];
+  if (after.sort === 'newest') return [after.createdAt, after.id];
+  if (after.sort === 'popular') return [after.popularity, after.id];
+  return [after.rank, after.popularity, after.id];
+}
+
+/** One page (limit rows) of listed documents matching the filters, in the given order. */
+export async function selectListedDocuments(
+  db: Queryable,
+  filters: ListFilters,
+  sort: ListSort,
+  after: Keyset | null,
+  limit: number,
+): Promise<ListedRow[]> {
+  const order = ORDERS[sort];
+  const { rows } = await db.query<ListedRow>(
+    `WITH q AS (SELECT CASE WHEN $1::text IS NULL THEN NULL ELSE plainto_tsquery('simple', $1::text) END AS query)
+     SELECT ${DOCUMENT_COLUMNS}, d.popularity,
+       to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdKey",
+       ts_rank_cd(d.search_vector, q.query)::text AS "rankKey"
+     FROM documents d JOIN users u ON u.id = d.uploader_id CROSS JOIN q
+     WHERE ${LISTED}
+       AND (q.query IS NULL OR d.search_vector @@ q.query)
+       AND ($2::text IS NULL OR d.category = $2::text)
+       AND ($3::text IS NULL OR d.format = $3::text)
+       AND ($4::boolean IS NULL OR $4::boolean = (d.price_cents = 0))
+       ${after ? `AND ${order.after}` : ''}
+     ORDER BY ${order.orderBy}
+     LIMIT $5`,
+    [filters.tokens, filters.category, filters.format, filters.free, limit, ...keysetParams(after)],
+  );
+  return rows;
+}
+
+/**
+ * Listed documents like the given one: sharing keywords, or matching its most frequent terms
+ * (title and keyword terms first), ranked by both, then popularity. Never the document itself.
+ */
+export async function selectRelatedDocuments(db: Queryable, documentId: number, limit: number): Promise<DocumentRow[]> {
+  const { rows } = await db.query<DocumentRow>(
+    `WITH src AS (SELECT id, keywords, search_vector FROM documents WHERE id = $1),
+     terms AS (
+       SELECT t.lexeme FROM src, unnest(src.search_vector) AS t(lexeme, positions, weights)
+       WHERE char_length(t.lexeme) >= 2
+       ORDER BY (CASE WHEN 'A' = ANY(t.weights) OR 'B' = ANY(t.weights) THEN 1000 ELSE 0 END)
+                + coalesce(array_length(t.positions, 1), 0) DESC, t.lexeme
+       LIMIT 24),
+     q AS (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS query FROM terms)
+     SELECT ${DOCUMENT_COLUMNS}
+     FROM documents d JOIN users u ON u.id = d.uploader_id CROSS JOIN src CROSS JOIN q
+     WHERE ${LISTED} AND d.id <> src.id
+       AND (d.keywords && src.keywords OR (q.query IS NOT NULL AND d.search_vector @@ q.query))
+     ORDER BY cardinality(ARRAY(SELECT unnest(d.keywords) INTERSECT SELECT unnest(src.keywords))) * 0.1
+              + coalesce(ts_rank(d.search_vector, q.query), 0) DESC,
+              d.popularity DESC, d.id DESC
+     LIMIT $2`,
+    [documentId, limit],
+  );
+  return rows;
+}

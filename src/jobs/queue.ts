@@ -1,0 +1,165 @@
+// The background job queue: pg-boss 10 on the application's own pool, so jobs live in the same
+// database as the rows they belong to and can be enqueued in the same transaction. pg-boss runs
+// unchanged on the real server and on embedded PGlite (through the socket); see README.
+import PgBoss from 'pg-boss';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Queryable } from '../db/pool.js';
+
+export const CONVERT_QUEUE = 'convert-document';
+const SCHEMA = 'pgboss';
+
+export interface ConversionJobData {
+  documentId: number;
+}
+
+export interface JobQueueOptions {
+  /** How long a worker holds a job; past it the job is retried elsewhere (a crashed worker's lease). */
+  leaseSeconds?: number;
+  retryLimit?: number;
+  /** First retry delay; doubles (with jitter) on each retry. */
+  retryDelaySeconds?: number;
+  pollingIntervalSeconds?: number;
+  /** Run pg-boss maintenance (expiring lost leases, archiving) in this process. */
+  supervise?: boolean;
+  maintenanceIntervalSeconds?: number;
+}
+
+export interface ConversionJob {
+  id: string;
+  documentId: number;
+  /** 0 for the first run, 1 for the first retry, … */
+  retryCount: number;
+  /** True when a failure now is the last one: no retry follows. */
+  finalAttempt: boolean;
+}
+
+const DEFAULTS = {
+  leaseSeconds: 15 * 60,
+  retryLimit: 3,
+  retryDelaySeconds: 30,
+  pollingIntervalSeconds: 2,
+  supervise: false,
+  maintenanceIntervalSeconds: 60,
+};
+
+const executorOn = (db: Queryable) => ({
+  executeSql: (text: string, values?: unknown[]) => db.query(text, values),
+});
+
+/** One per process. Starting is lazy and idempotent, so processes that never enqueue pay nothing. */
+export class JobQueue {
+  readonly boss: PgBoss;
+  readonly options: Required<JobQueueOptions>;
+  private starting: Promise<void> | null = null;
+  private readonly workerIds: string[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly log: Logger,
+    options: JobQueueOptions = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+    this.boss = new PgBoss({
+      db: executorOn(pool),
+      schema: SCHEMA,
+      schedule: false, // no cron jobs; saves a clock-skew query loop
+      supervise: this.options.supervise,
+      maintenanceIntervalSeconds: this.options.maintenanceIntervalSeconds,
+    });
+    this.boss.on('error', (err) => this.log.error({ err }, 'job queue error'));
+  }
+
+  /** Creates pg-boss's schema (first time only) and the conversion queue. */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      await this.boss.start();
+      const { leaseSeconds, retryLimit, retryDelaySeconds } = this.options;
+      // 'stately': at most one queued and one active job per key (the document), so a document
+      // is never converted by two workers at once and re-enqueueing a queued one is a no-op.
+      await this.boss.createQueue(CONVERT_QUEUE, {
+        name: CONVERT_QUEUE,
+        policy: 'stately',
+        retryLimit,
+        retryDelay: retryDelaySeconds,
+        retryBackoff: true,
+        expireInSeconds: leaseSeconds,
+      });
+    })().catch((err) => {
+      this.starting = null;
+      throw err;
+    });
+    return this.starting;
+  }
+
+  /**
+   * Enqueues a conversion on `db` (pass the transaction's client so the job commits or rolls
+   * back with the row). Returns null when one is already queued for the document.
+   */
+  async enqueueConversion(db: Queryable, documentId: number): Promise<string | null> {
+    await this.start();
+    const data: ConversionJobData = { documentId };
+    return this.boss.send(CONVERT_QUEUE, data, {
+      singletonKey: conversionKey(documentId),
+      retryLimit: this.options.retryLimit,
+      retryDelay: this.options.retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: this.options.leaseSeconds,
+      db: executorOn(db),
+    });
+  }
+
+  /** True when a conversion job for the document is queued, waiting to retry, or running. */
+  async hasPendingConversion(db: Queryable, documentId: number): Promise<boolean> {
+    await this.start();
+    // pg-boss keeps jobs in its own table; states below 'completed' are the live ones.
+    const { rows } = await db.query(
+      `SELECT 1 FROM ${SCHEMA}.job WHERE name = $1 AND singleton_key = $2 AND state < 'completed' LIMIT 1`,
+      [CONVERT_QUEUE, conversionKey(documentId)],
+    );
+    return rows.length > 0;
+  }
+
+  /** Wakes this process's workers now instead of at their next poll (call after a commit). */
+  wake(): void {
+    for (const id of this.workerIds) this.boss.notifyWorker(id);
+  }
+
+  /**
+   * Runs `handler` for conversion jobs, `concurrency` at a time. A handler that throws fails
+   * the attempt (retried with backoff until the retry limit); one that outlives the lease is
+   * given up by pg-boss and retried.
+   */
+  async workConversions(concurrency: number, handler: (job: ConversionJob) => Promise<unknown>): Promise<void> {
+    await this.start();
+    // One pg-boss worker per slot, each fetching one job: a slow document never holds up the
+    // others the way a batch would.
+    for (let i = 0; i < concurrency; i++) {
+      const id = await this.boss.work<ConversionJobData>(
+        CONVERT_QUEUE,
+        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds },
+        async ([job]) => {
+          if (!job) return;
+          return handler({
+            id: job.id,
+            documentId: Number(job.data.documentId),
+            retryCount: job.retryCount,
+            finalAttempt: job.retryCount >= job.retryLimit,
+          });
+        },
+      );
+      this.workerIds.push(id);
+    }
+  }
+
+  /** Stops fetching, waits up to `timeoutMs` for running jobs; jobs still running are failed (retried). */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (this.stopped || !this.starting) return;
+    this.stopped = true;
+    await this.starting.catch(() => undefined);
+    await this.boss.stop({ graceful: true, close: false, timeout: timeoutMs, wait: true });
+  }
+}
+
+export const conversionKey = (documentId: number) => `document:${documentId}`;
