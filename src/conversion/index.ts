@@ -136,9 +136,9 @@ export function createConverter(options: {
     }
   }
 
-  async function checkZip(filePath: string): Promise<void> {
+  async function checkZip(filePath: string, zipLimits: ZipLimits = limits.zip): Promise<void> {
     try {
-      const reason = checkZipBounds(await listZip(filePath, limits.zip.maxEntries), limits.zip);
+      const reason = checkZipBounds(await listZip(filePath, zipLimits.maxEntries), zipLimits);
       if (reason) throw fail.bomb(reason);
       // Then prove the declared sizes true: inflate as a stream, counting, output discarded.
       await inflateZip(filePath, limits.zip.maxTotalBytes);
@@ -151,8 +151,10 @@ export function createConverter(options: {
     }
   }
 
-  async function toHtml(docxPath: string): Promise<string> {
-    await checkZip(docxPath);
+  async function toHtml(docxPath: string, fromLibreOffice = false): Promise<string> {
+    // LibreOffice's own output came from a file that passed the checks; its embedded previews
+    // (WMF of OLE objects) compress very well, so only the absolute sizes apply to it.
+    await checkZip(docxPath, fromLibreOffice ? { ...limits.zip, maxRatio: Number.POSITIVE_INFINITY } : limits.zip);
     let reply;
     try {
       reply = await mammoth.convert(docxPath);
@@ -240,7 +242,7 @@ export function createConverter(options: {
       }
       if (reply.graphicsFailed > 0) warnings.push(`${reply.graphicsFailed} image(s) could not be converted`);
       if (reply.markedPages < reply.pageCount - 1) warnings.push(`${reply.pageCount - 1 - reply.markedPages} page start(s) not marked`);
-      const html = sanitize(await toHtml(path.join(jobDir, 'out.docx')));
+      const html = sanitize(await toHtml(path.join(jobDir, 'out.docx'), true));
       return result(html, reply.pageCount, stored, false, warnings);
     } finally {
       await rm(jobDir, { recursive: true, force: true });
