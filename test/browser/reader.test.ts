@@ -187,6 +187,7 @@ describe('the reader pages in Chromium', () => {
     const bought = await live.ctx.deps.db.pool.query('SELECT price_cents AS "priceCents" FROM purchases WHERE buyer_id = $1', [reader.id]);
     expect(bought.rows).toEqual([{ priceCents: 250 }]);
     const me = await live.ctx.http().get('/api/v1/me').set('authorization', `Bearer ${login.body.token}`);
+    expect(me.status, JSON.stringify(me.body)).toBe(200);
     expect(me.body.wallet.balanceCents).toBe(750);
     await context.close();
   }, 60_000);

@@ -15,7 +15,7 @@ import { docCard } from './view-models.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config'>;
 
-/** Height of the collapsed preview in the page, in characters of text: shorter previews open fully. */
+/** Previews with less text than this are shown open, without 展开/收起. */
 const COLLAPSE_ABOVE_CHARS = 1500;
 
 /** A document without a preview (409 from the service) is shown without one; other errors propagate. */
@@ -82,7 +82,7 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
     loginDownloadUrl: `/login?next=${back}${encodeURIComponent('#download')}`,
   };
   const page: PageOptions = {
-    title: `${doc.title}${doc.format ? ` - ${doc.format}` : ''}`,
+    title: `${doc.title} - ${doc.format}`,
     description: metaDescription([text || doc.description || doc.title], 150) || doc.title,
     canonical: `${base}${path}`,
     scripts: ['doc.js'],

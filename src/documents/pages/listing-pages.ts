@@ -82,7 +82,7 @@ export async function buildSearchPage(deps: Deps, rawQuery: Record<string, unkno
     items,
     cursor: raw.cursor ?? null,
     filters: current,
-    nextHref: nextCursor ? `${hrefWith(current, {})}${current.q || current.category || current.format || current.free || current.sort ? '&' : '?'}cursor=${encodeURIComponent(nextCursor)}` : null,
+    nextHref: nextCursor ? hrefWith(current, { cursor: nextCursor }) : null,
     firstHref: hrefWith(current, {}),
     formatLinks: [
       { label: '全部', href: hrefWith(current, { format: undefined }), current: !current.format },
