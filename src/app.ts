@@ -19,6 +19,7 @@ import { documentsApiRouter } from './documents/documents.routes.js';
 import { documentsPagesRouter } from './documents/documents.pages.js';
 import { paymentsApiRouter } from './payments/payments.routes.js';
 import { paymentsPagesRouter } from './payments/payments.pages.js';
+import { rememberReferral } from './payments/referrals.js';
 import { supportApiRouter } from './support/support.routes.js';
 import { supportPagesRouter } from './support/support.pages.js';
 
@@ -108,6 +109,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1', api);
   app.use('/api', apiNotFound);
 
+  // Share links: remembers ?ref= for the reader, then the document page renders as usual.
+  app.get('/doc/:id', rememberReferral(deps));
   app.use(authPagesRouter(deps, render));
   app.use(documentsPagesRouter(deps, render));
   app.use(paymentsPagesRouter(deps, render));

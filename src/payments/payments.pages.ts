@@ -1,8 +1,91 @@
-// Wallet and payment pages (issue 5).
-import { Router } from 'express';
+// Wallet page, the development payment page, and the download links (/dl/:token).
+import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
-import type { RenderPage } from '../http/render.js';
+import { AppError, notFound } from '../errors.js';
+import { formatYuan, type RenderPage } from '../http/render.js';
+import { parseId, parseInput } from '../http/validate.js';
+import { downloadRouter } from './downloads.routes.js';
+import { MAX_TOPUP_CENTS, WalletQuery } from './payments.schemas.js';
+import { findTopupOrderOfUser } from './topups.repo.js';
+import { createTopupOrder, handlePaymentWebhook, presentOrder, signWebhookBody } from './topups.service.js';
+import { ENTRY_KIND_LABELS, getWallet } from './wallet.service.js';
 
-export function paymentsPagesRouter(_deps: AppDeps, _render: RenderPage): Router {
-  return Router();
+/** "12.5" → 1250 cents, by string arithmetic (never floats); null when not a valid amount. */
+export function yuanToCents(value: unknown): number | null {
+  const m = typeof value === 'string' ? value.trim().match(/^(\d{1,6})(?:\.(\d{1,2}))?$/) : null;
+  if (!m) return null;
+  const cents = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+  return cents >= 1 && cents <= MAX_TOPUP_CENTS ? cents : null;
+}
+
+function loginRedirect(req: Request, res: Response): boolean {
+  if (req.actor) return false;
+  res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+  return true;
+}
+
+export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
+  const router = Router();
+  const devPayPath = (orderId: number) => `/wallet/topup/${orderId}/dev-pay`;
+
+  const renderWallet = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
+    const query = parseInput(WalletQuery, req.query);
+    const wallet = await getWallet(deps, req.actor!.userId, query);
+    render(req, res, 'payments/wallet', { wallet, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, paid: req.query.paid === '1', ...extra }, {
+      title: '我的钱包',
+      noindex: true,
+      scripts: ['payments.js'],
+    });
+  };
+
+  router.get('/wallet', async (req, res) => {
+    if (loginRedirect(req, res)) return;
+    await renderWallet(req, res);
+  });
+
+  // The form works without JavaScript too; payments.js does the same through the API.
+  router.post('/wallet/topups', async (req, res) => {
+    if (loginRedirect(req, res)) return;
+    const cents = yuanToCents((req.body as Record<string, unknown> | undefined)?.amountYuan);
+    if (cents === null) {
+      res.status(400);
+      return renderWallet(req, res, { error: '请输入 0.01 到 100000 之间的金额，最多两位小数' });
+    }
+    const order = await createTopupOrder(deps, req.actor!.userId, cents);
+    if (deps.config.devPayments) return res.redirect(303, devPayPath(order.id));
+    await renderWallet(req, res, { pendingOrder: order });
+  });
+
+  const findOwnOrder = async (req: Request) => {
+    if (!deps.config.devPayments) throw notFound('页面');
+    const order = await findTopupOrderOfUser(deps.db.pool, parseId(req.params.orderId), req.actor!.userId);
+    if (!order) throw notFound('充值订单');
+    return order;
+  };
+
+  router.get('/wallet/topup/:orderId/dev-pay', async (req, res) => {
+    if (!deps.config.devPayments) throw notFound('页面');
+    if (loginRedirect(req, res)) return;
+    const order = await findOwnOrder(req);
+    render(req, res, 'payments/dev-pay', { order: presentOrder(order), formatYuan, action: devPayPath(order.id) }, { title: '模拟支付', noindex: true });
+  });
+
+  // Completes the order through the very code path of the real webhook, with a valid signature.
+  router.post('/wallet/topup/:orderId/dev-pay', async (req, res) => {
+    if (!deps.config.devPayments) throw notFound('页面');
+    if (loginRedirect(req, res)) return;
+    const order = await findOwnOrder(req);
+    const raw = Buffer.from(JSON.stringify({ orderId: order.id, status: 'paid', amountCents: order.amountCents, providerRef: `dev-${order.id}` }));
+    try {
+      await handlePaymentWebhook(deps, raw, signWebhookBody(deps.config.paymentWebhookSecret, raw));
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      res.status(err.status);
+      return render(req, res, 'payments/dev-pay', { order: presentOrder(order), formatYuan, action: devPayPath(order.id), error: err.message }, { title: '模拟支付', noindex: true });
+    }
+    res.redirect(303, '/wallet?paid=1');
+  });
+
+  router.use(downloadRouter(deps));
+  return router;
 }

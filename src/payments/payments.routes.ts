@@ -1,7 +1,71 @@
-// Wallet, top-ups, webhook, purchases, download links and delivery (issue 5).
+// Wallet, top-ups, webhook, admin credits, purchases, download links, my purchases and earnings.
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
+import { requireActor, requireAdmin } from '../http/actor.js';
+import { createRateLimiter } from '../http/rate-limit.js';
+import { parseId, parseInput } from '../http/validate.js';
+import { issueDownloadLink } from './downloads.service.js';
+import { getEarnings, listMyPurchases } from './earnings.service.js';
+import { AdminCreditBody, DownloadLinkBody, PurchaseBody, TopupBody, WalletQuery } from './payments.schemas.js';
+import { purchaseDocument } from './purchases.service.js';
+import { referrerFromCookie } from './referrals.js';
+import { createTopupOrder, handlePaymentWebhook } from './topups.service.js';
+import { creditWalletByAdmin, getWallet } from './wallet.service.js';
 
-export function paymentsApiRouter(_deps: AppDeps): Router {
-  return Router();
+export function paymentsApiRouter(deps: AppDeps): Router {
+  const router = Router();
+
+  router.get('/wallet', async (req, res) => {
+    const actor = requireActor(req);
+    res.json(await getWallet(deps, actor.userId, parseInput(WalletQuery, req.query)));
+  });
+
+  router.post('/wallet/topups', async (req, res) => {
+    const actor = requireActor(req);
+    const { amountCents } = parseInput(TopupBody, req.body);
+    res.status(201).json({ order: await createTopupOrder(deps, actor.userId, amountCents) });
+  });
+
+  // Authenticated by the HMAC signature over the raw body, not by a session (CSRF-exempt).
+  router.post('/payments/webhook', async (req, res) => {
+    const { order } = await handlePaymentWebhook(deps, req.rawBody, req.get('x-signature'));
+    res.json({ order });
+  });
+
+  router.post('/admin/wallets/:userId/credits', async (req, res) => {
+    const admin = requireAdmin(req);
+    const body = parseInput(AdminCreditBody, req.body);
+    const { balanceCents } = await creditWalletByAdmin(deps, admin, { userId: parseId(req.params.userId), ...body });
+    res.status(201).json({ wallet: { balanceCents } });
+  });
+
+  router.post('/documents/:id/purchase', async (req, res) => {
+    const actor = requireActor(req);
+    const documentId = parseId(req.params.id);
+    const body = parseInput(PurchaseBody, req.body);
+    const result = await purchaseDocument(deps, actor, {
+      documentId,
+      confirm: body.confirm,
+      referralCode: body.referralCode,
+      idempotencyKey: req.get('idempotency-key'),
+      cookieReferrerId: referrerFromCookie(deps, req, documentId),
+    });
+    res.status(result.status).json(result.body);
+  });
+
+  router.post('/documents/:id/download-link', createRateLimiter('downloadLink', deps.config.rateLimitScale), async (req, res) => {
+    const actor = requireActor(req);
+    const body = parseInput(DownloadLinkBody, req.body);
+    res.json(await issueDownloadLink(deps, actor, parseId(req.params.id), body.confirm));
+  });
+
+  router.get('/me/purchases', async (req, res) => {
+    res.json(await listMyPurchases(deps, requireActor(req).userId));
+  });
+
+  router.get('/me/earnings', async (req, res) => {
+    res.json(await getEarnings(deps, requireActor(req).userId));
+  });
+
+  return router;
 }

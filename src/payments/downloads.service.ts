@@ -1,0 +1,104 @@
+// Who may download what: issuing signed links, re-checking them on every request, and
+// recording completed downloads.
+import type { Actor, AppDeps } from '../deps.js';
+import { withTransaction } from '../db/transaction.js';
+import { AppError, forbidden, notFound } from '../errors.js';
+import { findUserById } from '../auth/users.repo.js';
+import { signDownloadToken, verifyDownloadToken, type DownloadClaims } from './download-tokens.js';
+import { listDownloadEvents, upsertDownloadEvent, type DownloadEventRow } from './downloads.repo.js';
+import { confirmationRequired } from './purchases.service.js';
+import { findPaidPurchase, findPurchaseById, type PurchaseRow } from './purchases.repo.js';
+import { countDocumentDownloader, findSaleDocument, type SaleDocumentRow } from './sale-documents.repo.js';
+
+type Deps = Pick<AppDeps, 'config' | 'db' | 'clock'>;
+
+export interface DownloadLinkView {
+  url: string;
+  expiresAt: string;
+  notices: string[];
+}
+
+/**
+ * Buyers (not refunded), the uploader, admins, and anyone for a free document may download.
+ * Taken down → 404 except for admins; deleted by its uploader → only buyers, the uploader and
+ * admins; not ready → 409 while processing, else 404; paid and not bought → 402.
+ */
+function checkAccess(doc: SaleDocumentRow | null, user: { userId: number; isAdmin: boolean }, purchase: PurchaseRow | null): SaleDocumentRow {
+  if (!doc) throw notFound('文档');
+  const privileged = user.isAdmin || doc.uploaderId === user.userId;
+  if ((doc.status === 'taken_down' || doc.takenDownAt) && !user.isAdmin) throw notFound('文档');
+  if (purchase || privileged) return doc;
+  if (doc.deletedAt) throw notFound('文档');
+  if (doc.status === 'processing') throw new AppError('conflict', '文档正在处理中，请稍后再试 (document is still processing)');
+  if (doc.status !== 'ready') throw notFound('文档');
+  if (doc.priceCents > 0) throw new AppError('insufficient_funds', '购买后才能下载该文档 (buy the document first)', { priceCents: doc.priceCents });
+  return doc;
+}
+
+/** A signed link for the actor, bound to the document and their live purchase (if any). */
+export async function issueDownloadLink(deps: Deps, actor: Actor, documentId: number, confirm: unknown): Promise<DownloadLinkView> {
+  if (confirm !== true) throw confirmationRequired('下载');
+  const doc = await findSaleDocument(deps.db.pool, documentId);
+  const purchase = doc ? await findPaidPurchase(deps.db.pool, actor.userId, doc.id) : null;
+  checkAccess(doc, { userId: actor.userId, isAdmin: actor.role === 'admin' }, purchase);
+  const { token, expiresAt } = signDownloadToken(
+    deps.config.jwtSecret,
+    { userId: actor.userId, documentId, purchaseId: purchase?.id ?? null },
+    deps.config.downloadLinkTtlMs,
+    deps.clock.now().getTime(),
+  );
+  return { url: `${deps.config.publicUrl?.replace(/\/$/, '') ?? ''}/dl/${token}`, expiresAt: expiresAt.toISOString(), notices: deps.config.site.notices };
+}
+
+/**
+ * Re-checks a link on every request: signature and audience (403), expiry (410), the purchase
+ * still live (refunded → 403), the document not taken down (404), the holder still entitled.
+ */
+export async function authorizeDelivery(deps: Deps, token: string): Promise<{ claims: DownloadClaims; doc: SaleDocumentRow }> {
+  const claims = verifyDownloadToken(deps.config.jwtSecret, token, deps.clock.now().getTime());
+  const [user, doc, purchase] = await Promise.all([
+    findUserById(deps.db.pool, claims.userId),
+    findSaleDocument(deps.db.pool, claims.documentId),
+    claims.purchaseId === null ? null : findPurchaseById(deps.db.pool, claims.purchaseId),
+  ]);
+  if (!user) throw forbidden('下载链接无效 (invalid download link)');
+  if (claims.purchaseId !== null) {
+    if (!purchase || purchase.buyerId !== claims.userId || purchase.documentId !== claims.documentId) {
+      throw forbidden('下载链接无效 (invalid download link)');
+    }
+    if (purchase.status !== 'paid') throw forbidden('该购买已退款，下载链接已失效 (the purchase was refunded)');
+  }
+  try {
+    return { claims, doc: checkAccess(doc, { userId: user.id, isAdmin: deps.config.adminEmails.has(user.email) }, purchase) };
+  } catch (err) {
+    // A link is not a place to offer a purchase: lost entitlement is simply forbidden.
+    if (err instanceof AppError && (err.status === 402 || err.status === 409)) throw forbidden('无权下载该文档 (not entitled to this document)');
+    throw err;
+  }
+}
+
+/**
+ * Records one response sent through a link: bytes add up per link; a completed download marks
+ * the link completed and counts the user once in documents.downloads. One transaction.
+ */
+export async function recordDownload(deps: Deps, claims: DownloadClaims, sent: { bytes: number; completed: boolean }): Promise<void> {
+  await withTransaction(deps.db.pool, async (tx) => {
+    await upsertDownloadEvent(tx, {
+      linkId: claims.linkId,
+      purchaseId: claims.purchaseId,
+      userId: claims.userId,
+      documentId: claims.documentId,
+      bytesSent: sent.bytes,
+      completed: sent.completed,
+    });
+    if (sent.completed) await countDocumentDownloader(tx, claims.documentId, claims.userId);
+  });
+}
+
+/** Download history for support: filter by purchase, user and/or document; newest first. */
+export async function getDownloadHistory(
+  deps: Pick<AppDeps, 'db'>,
+  filter: { purchaseId?: number; userId?: number; documentId?: number },
+): Promise<DownloadEventRow[]> {
+  return listDownloadEvents(deps.db.pool, filter);
+}

@@ -1,0 +1,132 @@
+// SQL for purchases and the reads built on them (my purchases, earnings).
+import type { Queryable } from '../db/pool.js';
+
+export interface PurchaseRow {
+  id: number;
+  buyerId: number;
+  documentId: number;
+  priceCents: number;
+  authorId: number;
+  authorCents: number;
+  referrerId: number | null;
+  referrerCents: number;
+  platformCents: number;
+  status: 'paid' | 'refunded';
+  ledgerTransactionId: number;
+  refundTransactionId: number | null;
+  refundedBy: number | null;
+  refundNote: string | null;
+  createdAt: Date;
+  refundedAt: Date | null;
+}
+
+const columns = (t: string) => `${t}.id, ${t}.buyer_id AS "buyerId", ${t}.document_id AS "documentId",
+  ${t}.price_cents AS "priceCents", ${t}.author_id AS "authorId", ${t}.author_cents AS "authorCents",
+  ${t}.referrer_id AS "referrerId", ${t}.referrer_cents AS "referrerCents", ${t}.platform_cents AS "platformCents",
+  ${t}.status, ${t}.ledger_transaction_id AS "ledgerTransactionId", ${t}.refund_transaction_id AS "refundTransactionId",
+  ${t}.refunded_by AS "refundedBy", ${t}.refund_note AS "refundNote", ${t}.created_at AS "createdAt", ${t}.refunded_at AS "refundedAt"`;
+const COLUMNS = columns('purchases');
+
+/** Throws a unique violation on purchases_buyer_document_paid_key when a live purchase exists. */
+export async function insertPurchase(
+  db: Queryable,
+  p: Pick<PurchaseRow, 'buyerId' | 'documentId' | 'priceCents' | 'authorId' | 'authorCents' | 'referrerId' | 'referrerCents' | 'platformCents' | 'ledgerTransactionId'>,
+): Promise<PurchaseRow> {
+  const { rows } = await db.query<PurchaseRow>(
+    `INSERT INTO purchases (buyer_id, document_id, price_cents, author_id, author_cents, referrer_id, referrer_cents,
+                            platform_cents, ledger_transaction_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+    [p.buyerId, p.documentId, p.priceCents, p.authorId, p.authorCents, p.referrerId, p.referrerCents, p.platformCents, p.ledgerTransactionId],
+  );
+  return rows[0]!;
+}
+
+/** The buyer's live (paid, not refunded) purchase of the document, if any. */
+export async function findPaidPurchase(db: Queryable, buyerId: number, documentId: number): Promise<PurchaseRow | null> {
+  const { rows } = await db.query<PurchaseRow>(
+    `SELECT ${COLUMNS} FROM purchases WHERE buyer_id = $1 AND document_id = $2 AND status = 'paid'`,
+    [buyerId, documentId],
+  );
+  return rows[0] ?? null;
+}
+
+export async function findPurchaseById(db: Queryable, id: number): Promise<PurchaseRow | null> {
+  const { rows } = await db.query<PurchaseRow>(`SELECT ${COLUMNS} FROM purchases WHERE id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/** Locks the purchase row for the rest of the caller's transaction (refunds). */
+export async function lockPurchase(db: Queryable, id: number): Promise<PurchaseRow | null> {
+  const { rows } = await db.query<PurchaseRow>(`SELECT ${COLUMNS} FROM purchases WHERE id = $1 FOR UPDATE`, [id]);
+  return rows[0] ?? null;
+}
+
+export async function markPurchaseRefunded(
+  db: Queryable,
+  id: number,
+  refund: { refundTransactionId: number; refundedBy: number | null; note: string | null },
+): Promise<PurchaseRow> {
+  const { rows } = await db.query<PurchaseRow>(
+    `UPDATE purchases SET status = 'refunded', refunded_at = now(), refund_transaction_id = $2, refunded_by = $3, refund_note = $4
+      WHERE id = $1 AND status = 'paid' RETURNING ${COLUMNS}`,
+    [id, refund.refundTransactionId, refund.refundedBy, refund.note],
+  );
+  return rows[0]!;
+}
+
+/** Every purchase of a document, newest first (support: who bought it, what was refunded). */
+export async function listPurchasesOfDocument(db: Queryable, documentId: number): Promise<PurchaseRow[]> {
+  const { rows } = await db.query<PurchaseRow>(`SELECT ${COLUMNS} FROM purchases WHERE document_id = $1 ORDER BY id DESC`, [documentId]);
+  return rows;
+}
+
+export interface BuyerPurchaseRow {
+  purchase: PurchaseRow;
+  document: { id: number; title: string; format: string; priceCents: number; status: string; originalFilename: string; sizeBytes: number };
+}
+
+/** The buyer's purchases with their documents, newest first. */
+export async function listPurchasesOfBuyer(db: Queryable, buyerId: number, limit: number): Promise<BuyerPurchaseRow[]> {
+  const { rows } = await db.query<PurchaseRow & { d: BuyerPurchaseRow['document'] }>(
+    `SELECT ${columns('p')},
+            json_build_object('id', d.id, 'title', d.title, 'format', d.format, 'priceCents', d.price_cents,
+                              'status', d.status, 'originalFilename', d.original_filename, 'sizeBytes', d.size_bytes) AS d
+       FROM purchases p JOIN documents d ON d.id = p.document_id
+      WHERE p.buyer_id = $1 ORDER BY p.id DESC LIMIT $2`,
+    [buyerId, limit],
+  );
+  return rows.map(({ d, ...purchase }) => ({ purchase, document: d }));
+}
+
+export interface EarningsRow {
+  documentId: number;
+  title: string;
+  sales: number;
+  earnedCents: number;
+  refundedCents: number;
+}
+
+/** Per uploaded document: live sales, author shares earned, and the part reversed by refunds. */
+export async function sumAuthorEarnings(db: Queryable, authorId: number): Promise<EarningsRow[]> {
+  const { rows } = await db.query<EarningsRow>(
+    `SELECT d.id AS "documentId", d.title,
+            count(*) FILTER (WHERE p.status = 'paid')::int AS sales,
+            sum(p.author_cents)::bigint AS "earnedCents",
+            coalesce(sum(p.author_cents) FILTER (WHERE p.status = 'refunded'), 0)::bigint AS "refundedCents"
+       FROM purchases p JOIN documents d ON d.id = p.document_id
+      WHERE p.author_id = $1
+      GROUP BY d.id, d.title
+      ORDER BY d.id DESC`,
+    [authorId],
+  );
+  return rows;
+}
+
+/** Referral shares the user keeps (refunded purchases excluded). */
+export async function sumReferralEarnings(db: Queryable, referrerId: number): Promise<number> {
+  const { rows } = await db.query<{ cents: number }>(
+    `SELECT coalesce(sum(referrer_cents) FILTER (WHERE status = 'paid'), 0)::bigint AS cents FROM purchases WHERE referrer_id = $1`,
+    [referrerId],
+  );
+  return rows[0]!.cents;
+}

@@ -1,0 +1,176 @@
+// Buying a document: one transaction that checks, charges and splits, honouring Idempotency-Key.
+//
+// Decisions (see README "Payments"):
+// - Free documents need no purchase: 409 conflict (details.reason 'free_document'); download directly.
+// - Buying your own document: 409 conflict (details.reason 'own_document').
+// - Referrer: the explicit `referralCode` in the body, else the signed share-link cookie, else the
+//   share link a logged-in reader followed (referral_visits, 30 days). Never the buyer, never the
+//   document's author (they already get the author's share); then the platform keeps that part.
+// - Idempotency-Key: only completed purchases (201, or 200 already bought) are stored and replayed;
+//   a request that failed (402, 404, ...) changed nothing and leaves the key free to retry.
+import { createHash } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import type { Actor, AppDeps } from '../deps.js';
+import { withTransaction } from '../db/transaction.js';
+import { isUniqueViolation } from '../db/pg-errors.js';
+import { AppError, conflict, notFound, validationFailed } from '../errors.js';
+import { findUserById, findUserByReferralCode } from '../auth/users.repo.js';
+import { findSystemAccount } from './ledger.repo.js';
+import { creditUser, insufficientFunds, lockUserAccounts, postTransaction } from './ledger.service.js';
+import { splitPrice } from './money.js';
+import { claimIdempotencyKey, deleteExpiredIdempotencyKey, findIdempotencyKey, saveIdempotentResponse } from './idempotency.repo.js';
+import { findPaidPurchase, insertPurchase, type PurchaseRow } from './purchases.repo.js';
+import { findReferralVisit } from './referrals.repo.js';
+import { REFERRAL_TTL_MS } from './referrals.js';
+import { lockDocumentForSale, type SaleDocumentRow } from './sale-documents.repo.js';
+import { getUserBalanceCents } from './wallet-accounts.repo.js';
+
+type Deps = Pick<AppDeps, 'config' | 'db' | 'clock'>;
+
+const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+export interface PurchaseView {
+  id: number;
+  documentId: number;
+  priceCents: number;
+  createdAt: string;
+  status: 'paid' | 'refunded';
+  refundedAt: string | null;
+}
+
+export interface PurchaseResult {
+  purchase: PurchaseView;
+  wallet: { balanceCents: number };
+}
+
+export interface PurchaseInput {
+  documentId: number;
+  confirm: unknown;
+  idempotencyKey?: string;
+  referralCode?: string;
+  /** The referrer from the signed share-link cookie, read by the route. */
+  cookieReferrerId?: number | null;
+}
+
+export const presentPurchase = (p: PurchaseRow): PurchaseView => ({
+  id: p.id,
+  documentId: p.documentId,
+  priceCents: p.priceCents,
+  createdAt: p.createdAt.toISOString(),
+  status: p.status,
+  refundedAt: p.refundedAt ? p.refundedAt.toISOString() : null,
+});
+
+export const confirmationRequired = (what: string) =>
+  new AppError('confirmation_required', `请确认${what} (send "confirm": true)`);
+
+/**
+ * Buys the document for the actor: 201 new purchase, 200 already bought (no second charge).
+ * One transaction; throws confirmation_required, not_found, conflict, insufficient_funds.
+ */
+export async function purchaseDocument(deps: Deps, actor: Actor, input: PurchaseInput): Promise<{ status: 200 | 201; body: PurchaseResult }> {
+  if (input.confirm !== true) throw confirmationRequired('购买');
+  const key = input.idempotencyKey;
+  if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw validationFailed('Idempotency-Key 须为 1–255 个可见 ASCII 字符 (invalid Idempotency-Key)');
+  }
+  const requestHash = createHash('sha256')
+    .update(JSON.stringify(['purchase', input.documentId, true, input.referralCode ?? null]))
+    .digest('hex');
+
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await withTransaction(deps.db.pool, async (tx) => {
+        if (key !== undefined) {
+          const replay = await claimKey(deps, tx, actor.userId, key, requestHash);
+          if (replay) return replay;
+        }
+        const result = await purchaseInTransaction(deps, tx, actor, input);
+        if (key !== undefined) await saveIdempotentResponse(tx, actor.userId, key, result.status, result.body);
+        return result;
+      });
+    } catch (err) {
+      // The buyer's wallet lock already serialises purchases; the index is the backstop. Running
+      // again finds the committed purchase and answers 200.
+      if (attempt === 0 && isUniqueViolation(err, 'purchases_buyer_document_paid_key')) continue;
+      throw err;
+    }
+  }
+}
+
+async function claimKey(deps: Deps, tx: PoolClient, userId: number, key: string, requestHash: string) {
+  await deleteExpiredIdempotencyKey(tx, userId, key, new Date(deps.clock.now().getTime() - IDEMPOTENCY_TTL_MS));
+  if (await claimIdempotencyKey(tx, userId, key, requestHash)) return null;
+  const stored = await findIdempotencyKey(tx, userId, key);
+  if (!stored || stored.requestHash !== requestHash || stored.responseStatus === null) {
+    throw conflict('该 Idempotency-Key 已用于另一个请求 (Idempotency-Key reused with a different request)');
+  }
+  return { status: stored.responseStatus as 200 | 201, body: stored.responseBody as PurchaseResult };
+}
+
+function checkSaleable(doc: SaleDocumentRow | null, buyerId: number, alreadyBought: boolean): SaleDocumentRow {
+  if (!doc || doc.status === 'taken_down' || doc.takenDownAt) throw notFound('文档');
+  if (alreadyBought) return doc;
+  if (doc.deletedAt) throw notFound('文档');
+  if (doc.uploaderId === buyerId) throw conflict('不能购买自己上传的文档 (this is your own document)', { reason: 'own_document' });
+  if (doc.status === 'processing') throw conflict('文档正在处理中，请稍后再试 (document is still processing)', { reason: 'processing' });
+  if (doc.status !== 'ready') throw notFound('文档');
+  if (doc.priceCents === 0) throw conflict('免费文档无需购买，可直接下载 (free documents need no purchase)', { reason: 'free_document' });
+  return doc;
+}
+
+async function resolveReferrer(deps: Deps, tx: PoolClient, buyerId: number, doc: SaleDocumentRow, input: PurchaseInput) {
+  let referrerId: number | null = null;
+  if (input.referralCode) referrerId = (await findUserByReferralCode(tx, input.referralCode.toLowerCase()))?.id ?? null;
+  if (referrerId === null && input.cookieReferrerId) {
+    // A cookie outlives users only in theory, but a stale id must not break the purchase.
+    referrerId = (await findUserById(tx, input.cookieReferrerId))?.id ?? null;
+  }
+  referrerId ??= await findReferralVisit(tx, buyerId, doc.id, new Date(deps.clock.now().getTime() - REFERRAL_TTL_MS));
+  return referrerId === buyerId || referrerId === doc.uploaderId ? null : referrerId;
+}
+
+async function purchaseInTransaction(deps: Deps, tx: PoolClient, actor: Actor, input: PurchaseInput) {
+  const buyerId = actor.userId;
+  const doc0 = await lockDocumentForSale(tx, input.documentId);
+  // Checked again under the wallet lock below; this early read only picks the answer for a
+  // deleted document the buyer already owns.
+  const owned0 = doc0 ? await findPaidPurchase(tx, buyerId, doc0.id) : null;
+  const doc = checkSaleable(doc0, buyerId, owned0 !== null);
+  const referrerId = owned0 ? null : await resolveReferrer(deps, tx, buyerId, doc, input);
+  const platform = await findSystemAccount(tx, 'platform_revenue');
+  const userIds = [buyerId, doc.uploaderId, ...(referrerId ? [referrerId] : [])];
+  const accounts = await lockUserAccounts(tx, userIds, [platform.id]);
+
+  const existing = await findPaidPurchase(tx, buyerId, doc.id);
+  if (existing) {
+    return { status: 200 as const, body: { purchase: presentPurchase(existing), wallet: { balanceCents: await getUserBalanceCents(tx, buyerId) } } };
+  }
+  checkSaleable(doc, buyerId, false);
+  const buyer = accounts.get(buyerId)!;
+  if (buyer.wallet.balanceCents < doc.priceCents) throw insufficientFunds();
+
+  const split = splitPrice(doc.priceCents, deps.config, referrerId !== null);
+  const { transactionId } = await postTransaction(tx, {
+    kind: 'purchase',
+    reference: `document:${doc.id}`,
+    entries: [
+      { accountId: buyer.wallet.id, amountCents: -doc.priceCents, kind: 'purchase', documentId: doc.id },
+      ...creditUser(accounts.get(doc.uploaderId)!, split.authorCents, 'sale', doc.id),
+      ...(referrerId ? creditUser(accounts.get(referrerId)!, split.referrerCents, 'referral', doc.id) : []),
+      { accountId: platform.id, amountCents: split.platformCents, kind: 'platform_fee', documentId: doc.id },
+    ],
+  });
+  const purchase = await insertPurchase(tx, {
+    buyerId,
+    documentId: doc.id,
+    priceCents: doc.priceCents,
+    authorId: doc.uploaderId,
+    authorCents: split.authorCents,
+    referrerId: split.referrerCents > 0 ? referrerId : null,
+    referrerCents: split.referrerCents,
+    platformCents: split.platformCents,
+    ledgerTransactionId: transactionId,
+  });
+  return { status: 201 as const, body: { purchase: presentPurchase(purchase), wallet: { balanceCents: await getUserBalanceCents(tx, buyerId) } } };
+}

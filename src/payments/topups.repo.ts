@@ -1,0 +1,60 @@
+// SQL for top-up orders.
+import type { Queryable } from '../db/pool.js';
+
+export interface TopupOrderRow {
+  id: number;
+  userId: number;
+  amountCents: number;
+  status: 'pending' | 'paid' | 'failed';
+  providerRef: string | null;
+  createdAt: Date;
+  paidAt: Date | null;
+}
+
+const COLUMNS = `id, user_id AS "userId", amount_cents AS "amountCents", status, provider_ref AS "providerRef",
+  created_at AS "createdAt", paid_at AS "paidAt"`;
+
+export async function insertTopupOrder(db: Queryable, order: { userId: number; amountCents: number }): Promise<TopupOrderRow> {
+  const { rows } = await db.query<TopupOrderRow>(
+    `INSERT INTO topup_orders (user_id, amount_cents) VALUES ($1, $2) RETURNING ${COLUMNS}`,
+    [order.userId, order.amountCents],
+  );
+  return rows[0]!;
+}
+
+/** Locks the order for the rest of the caller's transaction (webhook handling). */
+export async function lockTopupOrder(db: Queryable, id: number): Promise<TopupOrderRow | null> {
+  const { rows } = await db.query<TopupOrderRow>(`SELECT ${COLUMNS} FROM topup_orders WHERE id = $1 FOR UPDATE`, [id]);
+  return rows[0] ?? null;
+}
+
+/** The order when it belongs to the user, else null. */
+export async function findTopupOrderOfUser(db: Queryable, id: number, userId: number): Promise<TopupOrderRow | null> {
+  const { rows } = await db.query<TopupOrderRow>(`SELECT ${COLUMNS} FROM topup_orders WHERE id = $1 AND user_id = $2`, [
+    id,
+    userId,
+  ]);
+  return rows[0] ?? null;
+}
+
+/** Throws a unique violation on topup_orders_provider_ref_key when another order has the reference. */
+export async function markTopupPaid(
+  db: Queryable,
+  id: number,
+  paid: { providerRef: string; ledgerTransactionId: number },
+): Promise<TopupOrderRow> {
+  const { rows } = await db.query<TopupOrderRow>(
+    `UPDATE topup_orders SET status = 'paid', provider_ref = $2, ledger_transaction_id = $3, paid_at = now(), failed_at = NULL
+      WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, paid.providerRef, paid.ledgerTransactionId],
+  );
+  return rows[0]!;
+}
+
+export async function markTopupFailed(db: Queryable, id: number): Promise<TopupOrderRow> {
+  const { rows } = await db.query<TopupOrderRow>(
+    `UPDATE topup_orders SET status = 'failed', failed_at = now() WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
+    [id],
+  );
+  return rows[0]!;
+}

@@ -1,0 +1,78 @@
+// The wallet a user sees, and admin credits.
+import type { Actor, AppDeps } from '../deps.js';
+import { withTransaction } from '../db/transaction.js';
+import { notFound } from '../errors.js';
+import { findUserById } from '../auth/users.repo.js';
+import { findSystemAccount, listUserEntries } from './ledger.repo.js';
+import { creditUser, lockUserAccounts, postTransaction } from './ledger.service.js';
+import { getUserBalanceCents } from './wallet-accounts.repo.js';
+
+type Deps = Pick<AppDeps, 'db'>;
+
+export interface WalletEntryView {
+  id: number;
+  amountCents: number;
+  kind: string;
+  createdAt: string;
+  documentId: number | null;
+}
+
+/** Chinese labels of entry kinds, for the wallet page. */
+export const ENTRY_KIND_LABELS: Record<string, string> = {
+  topup: '充值',
+  purchase: '购买文档',
+  sale: '文档销售收入',
+  referral: '推荐收入',
+  refund: '退款',
+  sale_reversal: '销售收入冲回（退款）',
+  referral_reversal: '推荐收入冲回（退款）',
+  admin_credit: '平台补偿',
+};
+
+/** Balance (wallet + debt) and the user's entries, newest first; `nextCursor` pages on. */
+export async function getWallet(
+  deps: Deps,
+  userId: number,
+  page: { limit: number; cursor?: string },
+): Promise<{ balanceCents: number; entries: WalletEntryView[]; nextCursor: string | null }> {
+  const beforeId = page.cursor ? Number(page.cursor) : null;
+  const [balanceCents, rows] = await Promise.all([
+    getUserBalanceCents(deps.db.pool, userId),
+    listUserEntries(deps.db.pool, userId, { limit: page.limit + 1, beforeId }),
+  ]);
+  const more = rows.length > page.limit;
+  const entries = rows.slice(0, page.limit).map((r) => ({
+    id: r.id,
+    amountCents: r.amountCents,
+    kind: r.kind,
+    createdAt: r.createdAt.toISOString(),
+    documentId: r.documentId,
+  }));
+  return { balanceCents, entries, nextCursor: more ? String(entries[entries.length - 1]!.id) : null };
+}
+
+/**
+ * Admin credit: one ledger transaction from the 'adjustments' system account to the user
+ * (settling any debt first), with the reason as the transaction's note. Unknown user → 404.
+ */
+export async function creditWalletByAdmin(
+  deps: Deps,
+  admin: Actor,
+  input: { userId: number; amountCents: number; reason: string },
+): Promise<{ balanceCents: number; transactionId: number }> {
+  return withTransaction(deps.db.pool, async (tx) => {
+    if (!(await findUserById(tx, input.userId))) throw notFound('用户');
+    const adjustments = await findSystemAccount(tx, 'adjustments');
+    const accounts = (await lockUserAccounts(tx, [input.userId], [adjustments.id])).get(input.userId)!;
+    const { transactionId } = await postTransaction(tx, {
+      kind: 'admin_credit',
+      reference: `admin:${admin.userId}`,
+      note: input.reason,
+      entries: [
+        { accountId: adjustments.id, amountCents: -input.amountCents, kind: 'admin_credit' },
+        ...creditUser(accounts, input.amountCents, 'admin_credit'),
+      ],
+    });
+    return { balanceCents: await getUserBalanceCents(tx, input.userId), transactionId };
+  });
+}
