@@ -208,6 +208,22 @@ describe('the reader pages in Chromium', () => {
     await context.close();
   }, 60_000);
 
+  it('when a document is still converting, then its page shows a live status and turns into the preview when ready', async () => {
+    const uploader = (await live.ctx.deps.db.pool.query<{ id: number }>("SELECT id FROM users WHERE display_name = '上传作者'")).rows[0]!;
+    const id = await insertPageDocument(live.ctx, { uploaderId: uploader.id, title: '正在转换的讲话稿', status: 'processing' });
+    await authorPage.goto(`${live.baseUrl}/doc/${id}`);
+    expect(await authorPage.textContent('#live-status')).toContain('文档正在转换');
+    expect(await authorPage.locator('#preview-frame').count()).toBe(0);
+    // The conversion finishing, as the worker leaves it: pages stored, status ready.
+    await live.ctx.deps.db.pool.query(
+      `INSERT INTO document_pages (document_id, page_no, html) VALUES ($1, 1, '<p>转换完成后的正文 LIVE-STATUS-DONE</p>')`,
+      [id],
+    );
+    await live.ctx.deps.db.pool.query(`UPDATE documents SET status = 'ready', pages = 1 WHERE id = $1`, [id]);
+    await authorPage.waitForSelector('#preview-frame', { timeout: 20_000 });
+    await expect.poll(() => authorPage.frameLocator('#preview-frame').locator('body').textContent()).toContain('LIVE-STATUS-DONE');
+  }, 60_000);
+
   it('when the pages are shown on a phone, then nothing is wider than the screen', async () => {
     const context = await live.browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
     const page = await context.newPage();
