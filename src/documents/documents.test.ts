@@ -24,7 +24,8 @@ let ctx: TestContext;
 let converter: Converter;
 let worker: ConversionWorker;
 let alice: User, bob: User, carol: User, admin: User;
-const ids: Record<string, number> = {};
+type Key = 'seed' | 'report' | 'minutes' | 'budget' | 'notice' | 'similar' | 'failed' | 'processing';
+const ids = {} as Record<Key, number>;
 
 const auth = (u: User) => ({ authorization: `Bearer ${u.token}` });
 const get = (url: string, u?: User) => (u ? ctx.http().get(url).set(auth(u)) : ctx.http().get(url));
@@ -206,7 +207,7 @@ describe('listing and search', () => {
     ['协调会 Platform', 'minutes'],
     ['budget', 'budget'],
     ['政府工作报告', 'report'],
-  ])('when searching for %s, then the document with it in its text is found', async (q, key) => {
+  ] as Array<[string, Key]>)('when searching for %s, then the document with it in its text is found', async (q, key) => {
     expect(await listIds(`q=${encodeURIComponent(q)}`)).toContain(ids[key]);
   });
 
