@@ -17,6 +17,8 @@ type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config'>;
 
 /** Previews with less text than this are shown open, without 展开/收起. */
 const COLLAPSE_ABOVE_CHARS = 1500;
+/** The text copy in the page (for search engines and readers without scripts) stops here. */
+const PAGE_TEXT_CHARS = 20_000;
 
 /** A document without a preview (409 from the service) is shown without one; other errors propagate. */
 const noPreview = (err: unknown): null => {
@@ -65,7 +67,7 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
     preview: {
       state: preview ? 'ready' : doc.status === 'processing' ? 'processing' : 'failed',
       frameUrl: `${path}/preview`,
-      text,
+      text: text.length > PAGE_TEXT_CHARS ? `${text.slice(0, PAGE_TEXT_CHARS)}…` : text,
       pagesShown: preview?.pagesShown ?? 0,
       totalPages: preview?.totalPages ?? doc.pages ?? 0,
       truncated: preview?.truncated ?? false,
