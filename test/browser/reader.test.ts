@@ -51,14 +51,14 @@ describe('the reader pages in Chromium', () => {
     expect(progress.filter((p) => p > 0 && p < 100).length).toBeGreaterThanOrEqual(1);
     expect(await authorPage.getAttribute('#progress-bar', 'aria-valuenow')).toBe('100');
 
-    const link = await authorPage.waitForSelector('#upload-result a:has-text("查看文档")', { timeout: 120_000 });
+    const link = await authorPage.waitForSelector('#upload-result a:has-text("查看文档")', { timeout: 240_000 });
     expect(await authorPage.isVisible('[data-step="ready"].is-done')).toBe(true);
     docId = Number((await link.getAttribute('href'))!.split('/').pop());
     const row = await live.ctx.deps.db.pool.query('SELECT status, price_cents AS "priceCents", pages FROM documents WHERE id = $1', [docId]);
     expect(row.rows[0]).toMatchObject({ status: 'ready', priceCents: 250 });
     expect(row.rows[0].pages).toBeGreaterThan(3);
     await screenshots(authorPage, 'upload-done');
-  }, 200_000);
+  }, 300_000);
 
   it('when the author opens the page, then the preview reads well, expands and collapses, and favoriting counts', async () => {
     // Neighbours for 「你可能关注的文档」 and the listings (rows as the conversion leaves them).
