@@ -3,7 +3,7 @@
 // disk, in the same run; plus the Node process's memory before and after. Needs a real
 // Postgres (BENCH_DATABASE_URL / DATABASE_URL, else 127.0.0.1:5432) to place the document row.
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, createWriteStream, mkdtempSync } from 'node:fs';
+import { chmodSync, copyFileSync, createWriteStream, mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -59,7 +59,10 @@ async function throughput(urls: string[], clients: number): Promise<number> {
   let bytes = 0;
   await Promise.all(
     Array.from({ length: clients }, async (_, i) => {
-      while (Date.now() < deadline) bytes += await download(urls[i % urls.length]!);
+      while (Date.now() < deadline) {
+        const n = await download(urls[i % urls.length]!);
+        bytes += n; // not `bytes += await …`, which would read `bytes` before the await
+      }
     }),
   );
   return bytes / 1e6 / ((Date.now() - started) / 1000);
@@ -71,6 +74,9 @@ async function main() {
   const work = mkdtempSync(path.join(tmpdir(), 'wenku-bench-dl-'));
   const file = path.join(work, 'file.docx');
   const sha256 = await writeRandomFile(file, SIZE);
+  // nginx's worker runs as an unprivileged user when started as root.
+  chmodSync(work, 0o755);
+  chmodSync(file, 0o644);
 
   const app = await startWenku({ DATABASE_URL: databaseUrl, DOWNLOAD_LINK_TTL: '1h', RUN_WORKER: 'false' });
   const nginx = await startNginx({ staticRoot: work });

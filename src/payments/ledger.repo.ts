@@ -31,26 +31,22 @@ export interface UserEntryRow {
 const ACCOUNT_COLUMNS = `id, kind, user_id AS "userId", balance_cents AS "balanceCents"`;
 
 /**
- * Locks the given accounts FOR UPDATE in one fixed order (user accounts by id, then system
- * accounts by id), so that two transactions never wait on each other in a cycle, and the hot
- * system rows (platform revenue) are held for the shortest time. Returns them in that order.
+ * Locks the wallet and debt accounts of the given users FOR UPDATE in ascending id order, so two
+ * transactions never wait on each other in a cycle. System accounts are not locked here: the
+ * posting statement takes their row lock last, which keeps the hot platform row held only from
+ * the posting to the commit.
  */
-export async function lockAccounts(db: Queryable, ids: readonly number[]): Promise<AccountRow[]> {
+export async function lockUserAccountRows(db: Queryable, userIds: readonly number[]): Promise<AccountRow[]> {
   const { rows } = await db.query<AccountRow>(
-    `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY($1::bigint[])
-      ORDER BY (user_id IS NULL), id FOR UPDATE`,
-    [ids],
+    `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE user_id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+    [userIds],
   );
   return rows;
 }
 
-/** The wallet and debt accounts of each given user. */
-export async function findUserAccounts(db: Queryable, userIds: readonly number[]): Promise<AccountRow[]> {
-  const { rows } = await db.query<AccountRow>(
-    `SELECT ${ACCOUNT_COLUMNS} FROM ledger_accounts WHERE user_id = ANY($1::bigint[])`,
-    [userIds],
-  );
-  return rows;
+/** Locks the user-owned accounts among `ids` (ascending id order); system accounts are skipped. */
+export async function lockUserOwnedAccounts(db: Queryable, ids: readonly number[]): Promise<void> {
+  await db.query(`SELECT id FROM ledger_accounts WHERE id = ANY($1::bigint[]) AND user_id IS NOT NULL ORDER BY id FOR UPDATE`, [ids]);
 }
 
 /** The system account of a kind (one per kind, created by the migrations). */
@@ -74,34 +70,34 @@ export async function insertLedgerTransaction(
   return rows[0]!.id;
 }
 
-/** All entries of one ledger transaction in one statement (the balance trigger checks per statement). */
-export async function insertLedgerEntries(db: Queryable, transactionId: number, entries: readonly EntryInput[]): Promise<void> {
-  await db.query(
-    `INSERT INTO ledger_entries (transaction_id, account_id, amount_cents, kind, document_id)
-     SELECT $1, e.account_id, e.amount_cents, e.kind, e.document_id
-       FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[])
-         AS e(account_id, amount_cents, kind, document_id)`,
-    [
-      transactionId,
-      entries.map((e) => e.accountId),
-      entries.map((e) => e.amountCents),
-      entries.map((e) => e.kind),
-      entries.map((e) => e.documentId ?? null),
-    ],
-  );
-}
-
-/** Adds each delta to its account's cached balance; the CHECK constraints reject overdrafts. */
-export async function addToBalances(
+/**
+ * One statement: all entries of a ledger transaction (the balance trigger checks them per
+ * statement) and the cached balances. Returns the new balances of the accounts touched.
+ * Throws a check violation (ledger_accounts_wallet_nonnegative, ...) on an overdraft.
+ */
+export async function insertEntriesAndBalances(
   db: Queryable,
-  deltas: ReadonlyMap<number, number>,
+  transactionId: number,
+  entries: readonly EntryInput[],
 ): Promise<Array<{ id: number; balanceCents: number }>> {
   const { rows } = await db.query<{ id: number; balanceCents: number }>(
-    `UPDATE ledger_accounts a SET balance_cents = a.balance_cents + d.delta
-       FROM unnest($1::bigint[], $2::bigint[]) AS d(id, delta)
-      WHERE a.id = d.id
-  RETURNING a.id, a.balance_cents AS "balanceCents"`,
-    [[...deltas.keys()], [...deltas.values()]],
+    `WITH e AS (
+       INSERT INTO ledger_entries (transaction_id, account_id, amount_cents, kind, document_id)
+       SELECT $1, x.account_id, x.amount_cents, x.kind, x.document_id
+         FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::bigint[]) AS x(account_id, amount_cents, kind, document_id)),
+     d AS (
+       SELECT x.account_id, sum(x.amount_cents)::bigint AS delta
+         FROM unnest($2::bigint[], $3::bigint[]) AS x(account_id, amount_cents) GROUP BY x.account_id)
+     UPDATE ledger_accounts a SET balance_cents = a.balance_cents + d.delta
+       FROM d WHERE a.id = d.account_id
+     RETURNING a.id, a.balance_cents AS "balanceCents"`,
+    [
+      transactionId,
+      entries.map((x) => x.accountId),
+      entries.map((x) => x.amountCents),
+      entries.map((x) => x.kind),
+      entries.map((x) => x.documentId ?? null),
+    ],
   );
   return rows;
 }

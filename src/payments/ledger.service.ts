@@ -3,7 +3,10 @@
 //
 // Rules:
 // - Every posting is a set of entries summing to zero, written in one statement together with
-//   the cached balances, after locking every account involved (lockAccounts' fixed order).
+//   the cached balances, after locking the user accounts involved in ascending id order. The one
+//   system account a posting touches (platform revenue, provider clearing, adjustments) is locked
+//   by that statement itself, last, so the busiest row is held only from the posting to the commit;
+//   callers therefore post as the last statement of their transaction.
 // - A user has a wallet (never below zero) and a debt account (never above zero). Money a user
 //   receives (top-ups, sales, referral shares, refunds, admin credits) first settles any debt,
 //   the rest goes to the wallet; so a user never holds money while owing, and spending from the
@@ -13,15 +16,7 @@
 import type { PoolClient } from 'pg';
 import { isCheckViolation } from '../db/pg-errors.js';
 import { AppError } from '../errors.js';
-import {
-  addToBalances,
-  findUserAccounts,
-  insertLedgerEntries,
-  insertLedgerTransaction,
-  lockAccounts,
-  type AccountRow,
-  type EntryInput,
-} from './ledger.repo.js';
+import { insertEntriesAndBalances, insertLedgerTransaction, lockUserAccountRows, lockUserOwnedAccounts, type AccountRow, type EntryInput } from './ledger.repo.js';
 
 export type { EntryInput } from './ledger.repo.js';
 
@@ -30,6 +25,13 @@ export interface PostingInput {
   reference: string | null;
   note?: string | null;
   entries: EntryInput[];
+  /** A transaction row opened earlier with openLedgerTransaction (so other rows could point at it). */
+  transactionId?: number;
+}
+
+/** Opens the ledger transaction row ahead of its entries, for rows that must reference it. */
+export function openLedgerTransaction(tx: PoolClient, input: { kind: string; reference: string | null; note?: string | null }): Promise<number> {
+  return insertLedgerTransaction(tx, { kind: input.kind, reference: input.reference, note: input.note ?? null });
 }
 
 export interface UserAccounts {
@@ -59,34 +61,23 @@ export async function postTransaction(
   }
   if (sum !== 0) throw new Error(`ledger transaction ${input.kind} does not balance (sum ${sum})`);
 
-  await lockAccounts(tx, [...deltas.keys()]);
-  const transactionId = await insertLedgerTransaction(tx, {
-    kind: input.kind,
-    reference: input.reference,
-    note: input.note ?? null,
-  });
-  await insertLedgerEntries(tx, transactionId, entries);
+  // Normally already held (lockUserAccounts); taking them again in order is cheap and keeps
+  // this function safe on its own.
+  await lockUserOwnedAccounts(tx, [...deltas.keys()]);
+  const transactionId = input.transactionId ?? (await openLedgerTransaction(tx, input));
   try {
-    const rows = await addToBalances(tx, deltas);
-    return { transactionId, balances: new Map(rows.map((r) => [r.id, r.balanceCents])) };
+    const balances = await insertEntriesAndBalances(tx, transactionId, entries);
+    return { transactionId, balances: new Map(balances.map((r) => [r.id, r.balanceCents])) };
   } catch (err) {
     if (isCheckViolation(err, 'ledger_accounts_wallet_nonnegative')) throw insufficientFunds();
     throw err;
   }
 }
 
-/**
- * Locks the wallet and debt accounts of the given users, plus any extra (system) accounts, in
- * the fixed order, and returns the users' accounts with balances read under the lock.
- */
-export async function lockUserAccounts(
-  tx: PoolClient,
-  userIds: readonly number[],
-  extraAccountIds: readonly number[] = [],
-): Promise<Map<number, UserAccounts>> {
+/** Locks the wallet and debt accounts of the given users (ascending id) and returns them with balances. */
+export async function lockUserAccounts(tx: PoolClient, userIds: readonly number[]): Promise<Map<number, UserAccounts>> {
   const unique = [...new Set(userIds)];
-  const ids = (await findUserAccounts(tx, unique)).map((a) => a.id);
-  const locked = await lockAccounts(tx, [...ids, ...extraAccountIds]);
+  const locked = await lockUserAccountRows(tx, unique);
   const byUser = new Map<number, UserAccounts>();
   for (const userId of unique) {
     const wallet = locked.find((a) => a.userId === userId && a.kind === 'wallet');

@@ -16,7 +16,7 @@ import { isUniqueViolation } from '../db/pg-errors.js';
 import { AppError, conflict, notFound, validationFailed } from '../errors.js';
 import { findUserById, findUserByReferralCode } from '../auth/users.repo.js';
 import { findSystemAccount } from './ledger.repo.js';
-import { creditUser, insufficientFunds, lockUserAccounts, postTransaction } from './ledger.service.js';
+import { creditUser, insufficientFunds, lockUserAccounts, openLedgerTransaction, postTransaction } from './ledger.service.js';
 import { splitPrice } from './money.js';
 import { claimIdempotencyKey, deleteExpiredIdempotencyKey, findIdempotencyKey, saveIdempotentResponse } from './idempotency.repo.js';
 import { findPaidPurchase, insertPurchase, type PurchaseRow } from './purchases.repo.js';
@@ -85,9 +85,7 @@ export async function purchaseDocument(deps: Deps, actor: Actor, input: Purchase
           const replay = await claimKey(deps, tx, actor.userId, key, requestHash);
           if (replay) return replay;
         }
-        const result = await purchaseInTransaction(deps, tx, actor, input);
-        if (key !== undefined) await saveIdempotentResponse(tx, actor.userId, key, result.status, result.body);
-        return result;
+        return purchaseInTransaction(deps, tx, actor, input, key);
       });
     } catch (err) {
       // The buyer's wallet lock already serialises purchases; the index is the backstop. Running
@@ -130,37 +128,31 @@ async function resolveReferrer(deps: Deps, tx: PoolClient, buyerId: number, doc:
   return referrerId === buyerId || referrerId === doc.uploaderId ? null : referrerId;
 }
 
-async function purchaseInTransaction(deps: Deps, tx: PoolClient, actor: Actor, input: PurchaseInput) {
+async function purchaseInTransaction(deps: Deps, tx: PoolClient, actor: Actor, input: PurchaseInput, key: string | undefined) {
   const buyerId = actor.userId;
   const doc0 = await lockDocumentForSale(tx, input.documentId);
-  // Checked again under the wallet lock below; this early read only picks the answer for a
-  // deleted document the buyer already owns.
-  const owned0 = doc0 ? await findPaidPurchase(tx, buyerId, doc0.id) : null;
+  // A deleted document stays available to those who bought it; checked again under the lock below.
+  const owned0 = doc0?.deletedAt ? await findPaidPurchase(tx, buyerId, doc0.id) : null;
   const doc = checkSaleable(doc0, buyerId, owned0 !== null);
   const referrerId = owned0 ? null : await resolveReferrer(deps, tx, buyerId, doc, input);
   const platform = await findSystemAccount(tx, 'platform_revenue');
   const userIds = [buyerId, doc.uploaderId, ...(referrerId ? [referrerId] : [])];
-  const accounts = await lockUserAccounts(tx, userIds, [platform.id]);
+  const accounts = await lockUserAccounts(tx, userIds);
 
   const existing = await findPaidPurchase(tx, buyerId, doc.id);
   if (existing) {
-    return { status: 200 as const, body: { purchase: presentPurchase(existing), wallet: { balanceCents: await getUserBalanceCents(tx, buyerId) } } };
+    const result = { status: 200 as const, body: { purchase: presentPurchase(existing), wallet: { balanceCents: await getUserBalanceCents(tx, buyerId) } } };
+    if (key !== undefined) await saveIdempotentResponse(tx, buyerId, key, result.status, result.body);
+    return result;
   }
   checkSaleable(doc, buyerId, false);
   const buyer = accounts.get(buyerId)!;
   if (buyer.wallet.balanceCents < doc.priceCents) throw insufficientFunds();
 
   const split = splitPrice(doc.priceCents, deps.config, referrerId !== null);
-  const { transactionId } = await postTransaction(tx, {
-    kind: 'purchase',
-    reference: `document:${doc.id}`,
-    entries: [
-      { accountId: buyer.wallet.id, amountCents: -doc.priceCents, kind: 'purchase', documentId: doc.id },
-      ...creditUser(accounts.get(doc.uploaderId)!, split.authorCents, 'sale', doc.id),
-      ...(referrerId ? creditUser(accounts.get(referrerId)!, split.referrerCents, 'referral', doc.id) : []),
-      { accountId: platform.id, amountCents: split.platformCents, kind: 'platform_fee', documentId: doc.id },
-    ],
-  });
+  // The purchase row and the stored response come before the posting, which takes the hot
+  // platform-revenue row lock; that lock is then held only until the commit.
+  const transactionId = await openLedgerTransaction(tx, { kind: 'purchase', reference: `document:${doc.id}` });
   const purchase = await insertPurchase(tx, {
     buyerId,
     documentId: doc.id,
@@ -172,5 +164,20 @@ async function purchaseInTransaction(deps: Deps, tx: PoolClient, actor: Actor, i
     platformCents: split.platformCents,
     ledgerTransactionId: transactionId,
   });
-  return { status: 201 as const, body: { purchase: presentPurchase(purchase), wallet: { balanceCents: await getUserBalanceCents(tx, buyerId) } } };
+  // The buyer's debt is zero whenever their wallet could pay (credits settle debt first).
+  const balanceCents = buyer.wallet.balanceCents - doc.priceCents + buyer.debt.balanceCents;
+  const result = { status: 201 as const, body: { purchase: presentPurchase(purchase), wallet: { balanceCents } } };
+  if (key !== undefined) await saveIdempotentResponse(tx, buyerId, key, result.status, result.body);
+  await postTransaction(tx, {
+    kind: 'purchase',
+    reference: `document:${doc.id}`,
+    transactionId,
+    entries: [
+      { accountId: buyer.wallet.id, amountCents: -doc.priceCents, kind: 'purchase', documentId: doc.id },
+      ...creditUser(accounts.get(doc.uploaderId)!, split.authorCents, 'sale', doc.id),
+      ...(referrerId ? creditUser(accounts.get(referrerId)!, split.referrerCents, 'referral', doc.id) : []),
+      { accountId: platform.id, amountCents: split.platformCents, kind: 'platform_fee', documentId: doc.id },
+    ],
+  });
+  return result;
 }

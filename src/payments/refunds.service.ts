@@ -2,7 +2,7 @@
 import type { PoolClient } from 'pg';
 import { conflict, notFound } from '../errors.js';
 import { findSystemAccount } from './ledger.repo.js';
-import { creditUser, debitUserIntoDebt, lockUserAccounts, postTransaction } from './ledger.service.js';
+import { creditUser, debitUserIntoDebt, lockUserAccounts, openLedgerTransaction, postTransaction } from './ledger.service.js';
 import { lockPurchase, markPurchaseRefunded, type PurchaseRow } from './purchases.repo.js';
 
 /**
@@ -21,11 +21,14 @@ export async function refundPurchase(
   if (p.status === 'refunded') throw conflict('该订单已退款 (already refunded)');
   const platform = await findSystemAccount(tx, 'platform_revenue');
   const userIds = [p.buyerId, p.authorId, ...(p.referrerId ? [p.referrerId] : [])];
-  const accounts = await lockUserAccounts(tx, userIds, [platform.id]);
-  const { transactionId } = await postTransaction(tx, {
+  const accounts = await lockUserAccounts(tx, userIds);
+  // Mark first, post last: the posting takes the hot platform row lock, held until the commit.
+  const refundTransactionId = await openLedgerTransaction(tx, { kind: 'refund', reference: `purchase:${p.id}`, note: input.note });
+  const refunded = await markPurchaseRefunded(tx, p.id, { refundTransactionId, refundedBy: input.actorId, note: input.note });
+  await postTransaction(tx, {
     kind: 'refund',
     reference: `purchase:${p.id}`,
-    note: input.note,
+    transactionId: refundTransactionId,
     entries: [
       ...creditUser(accounts.get(p.buyerId)!, p.priceCents, 'refund', p.documentId),
       ...debitUserIntoDebt(accounts.get(p.authorId)!, p.authorCents, 'sale_reversal', p.documentId),
@@ -33,5 +36,5 @@ export async function refundPurchase(
       { accountId: platform.id, amountCents: -p.platformCents, kind: 'platform_fee_reversal', documentId: p.documentId },
     ],
   });
-  return markPurchaseRefunded(tx, p.id, { refundTransactionId: transactionId, refundedBy: input.actorId, note: input.note });
+  return refunded;
 }

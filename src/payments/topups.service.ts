@@ -77,7 +77,7 @@ export async function handlePaymentWebhook(
         throw conflict('订单已由另一笔支付完成 (order already paid by another payment)');
       }
       const clearing = await findSystemAccount(tx, 'provider_clearing');
-      const accounts = (await lockUserAccounts(tx, [order.userId], [clearing.id])).get(order.userId)!;
+      const accounts = (await lockUserAccounts(tx, [order.userId])).get(order.userId)!;
       const { transactionId } = await postTransaction(tx, {
         kind: 'topup',
         reference: `topup:${order.id}`,

@@ -143,6 +143,16 @@ describe('payment webhook', () => {
   });
 });
 
+describe('contract', () => {
+  it('when the OpenAPI document is fetched, then it describes the payments endpoints', async () => {
+    const res = await ctx.http().get('/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    for (const path of ['/api/v1/wallet', '/api/v1/wallet/topups', '/api/v1/payments/webhook', '/api/v1/documents/{id}/purchase', '/api/v1/documents/{id}/download-link', '/api/v1/me/purchases', '/api/v1/me/earnings']) {
+      expect(Object.keys(res.body.paths)).toContain(path);
+    }
+  });
+});
+
 describe('wallet', () => {
   it('when the user has entries, then GET /wallet pages through them newest first', async () => {
     const { token } = await registerUser(ctx);

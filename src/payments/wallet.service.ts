@@ -63,7 +63,7 @@ export async function creditWalletByAdmin(
   return withTransaction(deps.db.pool, async (tx) => {
     if (!(await findUserById(tx, input.userId))) throw notFound('用户');
     const adjustments = await findSystemAccount(tx, 'adjustments');
-    const accounts = (await lockUserAccounts(tx, [input.userId], [adjustments.id])).get(input.userId)!;
+    const accounts = (await lockUserAccounts(tx, [input.userId])).get(input.userId)!;
     const { transactionId } = await postTransaction(tx, {
       kind: 'admin_credit',
       reference: `admin:${admin.userId}`,
