@@ -248,3 +248,17 @@ describe('rate limit', () => {
     }
   });
 });
+
+describe('the published contract', () => {
+  it('when the OpenAPI document is fetched, then it lists the support paths and the Ticket schema', async () => {
+    const res = await ctx.http().get('/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    for (const p of ['/api/v1/tickets', '/api/v1/tickets/{id}', '/api/v1/tickets/{id}/messages', '/api/v1/tickets/{id}/counter-notice',
+      '/api/v1/admin/tickets/{id}/resolve', '/api/v1/admin/tickets/{id}/status', '/api/v1/admin/documents/{id}/restore', '/api/v1/admin/audit-log']) {
+      expect(Object.keys(res.body.paths)).toContain(p);
+    }
+    expect(Object.keys(res.body.components.schemas.Ticket.properties).sort()).toEqual(
+      ['category', 'createdAt', 'documentId', 'id', 'messages', 'purchaseId', 'resolution', 'status', 'subject'],
+    );
+  });
+});
