@@ -14,7 +14,7 @@ export async function createTestDatabase(): Promise<Database> {
     return db;
   }
   const template = new URL(templateUrl).pathname.slice(1);
-  const name = `wenku_t_${randomBytes(6).toString('hex')}`;
+  const name = `wenku_t_${Math.floor(Date.now() / 1000)}_${randomBytes(6).toString('hex')}`;
   const adminUrl = new URL(templateUrl);
   adminUrl.pathname = '/postgres';
   const admin = new pg.Client({ connectionString: adminUrl.toString() });

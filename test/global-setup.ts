@@ -19,15 +19,19 @@ export default async function setup(project: TestProject) {
     project.provide('templateDatabaseUrl', null);
     return;
   }
-  const template = `wenku_tpl_${randomBytes(4).toString('hex')}`;
+  const template = `wenku_tpl_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  // Leftovers from runs that were killed before their teardown.
+  // Leftovers from runs killed before their teardown: names carry their creation time (seconds),
+  // and only those older than three hours are dropped, so concurrent runs keep their databases.
   const stale = await admin.query<{ datname: string }>(
-    `SELECT datname FROM pg_database WHERE datname LIKE 'wenku\\_t%' AND NOT datistemplate OR datname LIKE 'wenku\\_tpl\\_%'`,
+    `SELECT datname FROM pg_database WHERE datname ~ '^wenku_(t|tpl)_[0-9]+_'`,
   );
+  const cutoff = Math.floor(Date.now() / 1000) - 3 * 3600;
   for (const { datname } of stale.rows) {
-    await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
+    if (Number(datname.split('_')[2]) < cutoff) {
+      await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
+    }
   }
   await admin.query(`CREATE DATABASE "${template}"`);
   const pool = createPool(withDatabase(adminUrl, template), { max: 2 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { keepExtendedQueriesTogether } from './pglite-socket-fix.js';
 
 export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
@@ -72,9 +73,11 @@ export async function openEmbedded(dir: string | null, log?: Logger): Promise<Da
   if (dir) mkdirSync(dir, { recursive: true });
   const lite = await PGlite.create(dir ?? 'memory://');
   // The socket server multiplexes many client connections onto PGlite's single session and
-  // keeps an open transaction's statements together, so row locks serialise as on a server.
+  // keeps an open transaction's statements together, so row locks serialise as on a server;
+  // keepExtendedQueriesTogether does the same for each Parse…Sync sequence.
   const server = new PGLiteSocketServer({ db: lite, host: '127.0.0.1', port: 0, maxConnections: 64 });
   await server.start();
+  keepExtendedQueriesTogether(server);
   const connectionString = `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
   const pool = createPool(connectionString, { log, max: 8, statementTimeoutMs: 60_000 });
   return {
