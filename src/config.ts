@@ -70,6 +70,8 @@ const envSchema = z
     PUBLIC_URL: z.string().url().optional(),
     /** Express "trust proxy": which hops may set X-Forwarded-For (rate limits key on the client IP). */
     TRUST_PROXY: z.string().default('loopback'),
+    /** Where `soffice` is looked for when SOFFICE_PATH is unset. */
+    PATH: z.string().default(''),
   })
   .refine((env) => env.AUTHOR_SHARE + env.REFERRAL_SHARE <= 1, {
     message: 'AUTHOR_SHARE + REFERRAL_SHARE must not exceed 1',
@@ -90,6 +92,8 @@ export interface Config {
   downloadLinkTtlMs: number;
   sessionTtlMs: number;
   sofficePath: string | undefined;
+  /** The PATH to search for `soffice` when SOFFICE_PATH is not given. */
+  executableSearchPath: string;
   rateLimitScale: number;
   logLevel: string;
   runWorker: boolean;
@@ -136,6 +140,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
     downloadLinkTtlMs: e.DOWNLOAD_LINK_TTL,
     sessionTtlMs: e.SESSION_TTL,
     sofficePath: e.SOFFICE_PATH,
+    executableSearchPath: e.PATH,
     rateLimitScale: e.RATE_LIMIT_SCALE,
     logLevel: e.LOG_LEVEL,
     runWorker: e.RUN_WORKER,

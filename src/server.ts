@@ -43,7 +43,7 @@ async function main() {
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, url: `http://localhost:${port}` }, 'Wenku is listening');
   let worker: ConversionWorker | null = null;
-  if (config.runWorker) worker = await startConversions(deps, { searchPath: process.env.PATH });
+  if (config.runWorker) worker = await startConversions(deps);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

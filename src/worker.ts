@@ -31,7 +31,7 @@ async function main() {
   await migrate(db.pool);
   const jobs = new JobQueue(db.pool, log, { supervise: true });
   const deps = { config, db, log, clock: systemClock, blobs: new LocalBlobStore(path.join(config.dataDir, 'blobs')), jobs };
-  const worker = await startConversions(deps, { searchPath: process.env.PATH });
+  const worker = await startConversions(deps);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

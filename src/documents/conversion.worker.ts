@@ -47,8 +47,8 @@ export async function startConversionWorker(
  * The worker with its own converter, as the entry points run it: LibreOffice from SOFFICE_PATH
  * or PATH (without it, .doc files get a text-only preview and the log says how to install it).
  */
-export async function startConversions(deps: Deps, options: { searchPath: string | undefined }): Promise<ConversionWorker> {
-  const sofficePath = resolveSofficePath(deps.config.sofficePath, options.searchPath);
+export async function startConversions(deps: Deps): Promise<ConversionWorker> {
+  const sofficePath = resolveSofficePath(deps.config.sofficePath, deps.config.executableSearchPath);
   // Not found at all: the converter itself logs how to install LibreOffice.
   if (!sofficePath && deps.config.sofficePath) {
     deps.log.warn(`SOFFICE_PATH=${deps.config.sofficePath} is not an executable file; .doc files get a text-only preview`);

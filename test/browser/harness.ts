@@ -24,7 +24,7 @@ export async function startLiveServer(): Promise<LiveServer> {
   const ctx = await createTestContext();
   const server: Server = createServer(ctx.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const worker: ConversionWorker = await startConversions(ctx.deps, { searchPath: process.env.PATH });
+  const worker: ConversionWorker = await startConversions(ctx.deps);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
