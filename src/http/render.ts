@@ -21,14 +21,21 @@ export type CsrfTokenFn = (req: Request, res: Response) => string;
 export function createRenderer(config: Pick<Config, 'site' | 'env'>, csrfToken: CsrfTokenFn) {
   const eta = new Eta({ views: VIEWS_DIR, autoEscape: true, cache: config.env === 'production', autoTrim: false });
   return function renderPage(req: Request, res: Response, view: string, data: Record<string, unknown>, page: PageOptions) {
-    const html = eta.render(view, {
+    const locals: Record<string, unknown> = {
       ...data,
       page,
       site: config.site,
       actor: req.actor,
-      csrfToken: csrfToken(req, res),
       currentPath: req.originalUrl,
-    });
+    };
+    // The CSRF token (and its cookie) only when the page uses it: a form, or a logged-in
+    // reader's scripts. Anonymous reading pages then carry no Set-Cookie and stay cacheable.
+    // Views read `it.csrfToken`; the layout (rendered with a copy of the data) calls `it.csrf()`.
+    let token: string | undefined;
+    const csrf = () => (token ??= csrfToken(req, res));
+    locals.csrf = csrf;
+    Object.defineProperty(locals, 'csrfToken', { enumerable: false, get: csrf });
+    const html = eta.render(view, locals);
     res.type('html').send(html);
   };
 }
