@@ -5,24 +5,14 @@ import { copyFileSync, createWriteStream, mkdtempSync, readFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestContext, type TestContext } from '../../test/app.js';
-import { createPool } from '../db/pool.js';
 import { signWebhookBody } from './topups.service.js';
 
 /**
- * The test app. On the embedded database the pool is narrowed to one connection: pglite-socket
- * 0.2.17 interleaves extended-protocol messages of concurrent connections outside transactions
- * and then wedges its queue (electric-sql/pglite#1046), which these concurrency tests trigger at
- * once. PGlite runs one session anyway, so one connection serialises exactly as it would.
+ * The test app for payments. Kept as one seam so the payments tests can adjust the embedded
+ * database in one place; the app, its pool and its database are the real ones.
  */
 export async function createPaymentsTestContext(env: Record<string, string> = {}): Promise<TestContext> {
-  const ctx = await createTestContext(env);
-  if (ctx.deps.db.kind !== 'embedded') return ctx;
-  const single = createPool(ctx.deps.db.connectionString, { max: 1, statementTimeoutMs: 60_000 });
-  // Twenty concurrent requests queue for the one connection; the 5 s default would fail them.
-  (single as unknown as { options: { connectionTimeoutMillis: number } }).options.connectionTimeoutMillis = 120_000;
-  ctx.deps.db.pool = single;
-  const close = ctx.close;
-  return { ...ctx, close: async () => { await single.end(); await close(); } };
+  return createTestContext(env);
 }
 
 export const SEED_DOC = '/work/shared/corpus/seed/在全县政法稳定工作推进会议上的讲话.doc';
