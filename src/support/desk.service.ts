@@ -1,7 +1,6 @@
 // What the support pages show: a ticket with its document, purchase, the buyer's download
 // history, the history of the ticket and the takedown record; the audit log; form prefill.
 import type { Actor, AppDeps } from '../deps.js';
-import { notFound } from '../errors.js';
 import { listAuditEntries, type AuditRow } from './audit.repo.js';
 import {
   findDocumentForSupport,
@@ -14,7 +13,7 @@ import {
   type TicketDocumentRow,
 } from './lookups.repo.js';
 import type { AuditEntry, Ticket, TicketCategory } from './support.schemas.js';
-import { findLastTakedownStep, listTakedownActions, type TakedownActionRow } from './takedowns.repo.js';
+import { findLastTakedownStep, listRecentTakedownActions, listTakedownActions, type TakedownActionRow } from './takedowns.repo.js';
 import { presentTicket } from './tickets.present.js';
 import { countTicketsByStatus, findTicketById, listTicketEvents, listTicketMessages, listTickets, type EventRow, type MessageRow, type TicketRow } from './tickets.repo.js';
 import { assertCanSee } from './tickets.service.js';
@@ -112,7 +111,10 @@ export async function getAuditLog(deps: Deps, q: { cursor?: number; limit: numbe
   return { rows: page, items: page.map(presentAuditEntry), nextCursor: rows.length > q.limit ? String(page[page.length - 1]!.id) : null };
 }
 
-export function assertFound<T>(value: T | null, what: string): T {
-  if (value === null) throw notFound(what);
-  return value;
+/** Recent takedown steps, and which documents are down right now (each once, latest step first). */
+export async function getTakedowns(deps: Deps) {
+  const steps = await listRecentTakedownActions(deps.db.pool, 200);
+  const seen = new Set<number>();
+  const down = steps.filter((s) => s.documentStatus === 'taken_down' && !seen.has(s.documentId) && seen.add(s.documentId));
+  return { steps, down };
 }

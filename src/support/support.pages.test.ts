@@ -157,12 +157,19 @@ describe('/admin', () => {
     expect(counter.status).toBe(303);
     expect((await up.get(`/support/tickets/${noticeId}`)).text).toContain('处理中');
 
+    const takedowns = await agent.get('/admin/takedowns');
+    const downRow = takedowns.text.match(/<table class="data-table" id="taken-down">[\s\S]*?<\/table>/)![0];
+    expect(downRow).toContain('《争议文档》');
+    expect(downRow).toContain('反通知待审');
+    expect(downRow).toContain(`action="/admin/documents/${doc.id}/restore"`);
+
     const restorePage = await agent.get(`/admin/tickets/${complaint}`);
     expect(restorePage.text).toContain('反通知');
     const restore = await agent.post(`/admin/tickets/${complaint}/restore`).type('form').send({ _csrf: csrf, note: '' });
     expect(restore.status).toBe(303);
     expect(await count(ctx, `documents WHERE id = $1 AND status = 'ready'`, [doc.id])).toBe(1);
     expect((await up.get(`/support/tickets/${noticeId}`)).text).toContain('已恢复');
+    expect((await agent.get('/admin/takedowns')).text).not.toContain(`action="/admin/documents/${doc.id}/restore"`);
 
     const log = await agent.get('/admin/audit-log');
     expect(log.text).toContain('document.restore');

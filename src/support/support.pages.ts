@@ -5,7 +5,7 @@ import type { Actor, AppDeps } from '../deps.js';
 import { AppError, forbidden } from '../errors.js';
 import { formatYuan, type RenderPage } from '../http/render.js';
 import { parseId, parseInput } from '../http/validate.js';
-import { getAuditLog, getMyTickets, getQueue, getTicketDetail, getTicketFormContext } from './desk.service.js';
+import { getAuditLog, getMyTickets, getQueue, getTakedowns, getTicketDetail, getTicketFormContext } from './desk.service.js';
 import { ticketRateLimiter } from './limits.js';
 import { fileCounterNotice, resolveTicket, restoreDocument } from './resolutions.service.js';
 import { CounterNoticeBody, CreateTicketBody, MessageBody, ResolveBody, RestoreBody, StatusBody, TICKET_CATEGORIES, TICKET_STATUSES } from './support.schemas.js';
@@ -135,6 +135,18 @@ export function supportPagesRouter(deps: AppDeps, render: RenderPage): Router {
     if (!admin(req, res)) return;
     const log = await getAuditLog(deps, { cursor: queryId(req.query.cursor) ?? undefined, limit: 100 });
     render(req, res, 'admin/audit-log', { ...log, ...words }, { title: '操作日志', noindex: true });
+  });
+
+  router.get('/admin/takedowns', async (req, res) => {
+    if (!admin(req, res)) return;
+    render(req, res, 'admin/takedowns', { ...(await getTakedowns(deps)), ...words }, { title: '下架记录', noindex: true, scripts: ['admin.js'] });
+  });
+
+  router.post('/admin/documents/:id/restore', async (req, res) => {
+    const actor = admin(req, res);
+    if (!actor) return;
+    await restoreDocument(deps, actor, parseId(req.params.id), parseInput(RestoreBody, { note: (req.body as Body)?.note }).note);
+    res.redirect(303, '/admin/takedowns?done=restore');
   });
 
   router.get('/admin/tickets/:id', async (req, res) => {

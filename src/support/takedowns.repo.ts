@@ -101,3 +101,21 @@ export async function findLastTakedownStep(db: Queryable, documentId: number): P
   );
   return rows[0] ?? null;
 }
+
+export interface TakedownOverviewRow extends TakedownActionRow {
+  title: string;
+  documentStatus: string;
+}
+
+/** The latest notice-and-takedown steps across all documents, newest first (the admin's takedowns page). */
+export async function listRecentTakedownActions(db: Queryable, limit: number): Promise<TakedownOverviewRow[]> {
+  const { rows } = await db.query<TakedownOverviewRow>(
+    `SELECT a.id, a.document_id AS "documentId", a.ticket_id AS "ticketId", a.action, a.actor_id AS "actorId",
+            u.display_name AS "actorName", a.note, a.proof, a.previous_status AS "previousStatus", a.created_at AS "createdAt",
+            d.title, d.status AS "documentStatus"
+       FROM takedown_actions a JOIN users u ON u.id = a.actor_id JOIN documents d ON d.id = a.document_id
+      ORDER BY a.id DESC LIMIT $1`,
+    [limit],
+  );
+  return rows;
+}
