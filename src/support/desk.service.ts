@@ -14,7 +14,7 @@ import {
 } from './lookups.repo.js';
 import type { AuditEntry, Ticket, TicketCategory } from './support.schemas.js';
 import { findLastTakedownStep, listRecentTakedownActions, listTakedownActions, type TakedownActionRow } from './takedowns.repo.js';
-import { presentTicket } from './tickets.present.js';
+import { ACTION_WORDS, CATEGORY_WORDS, STATUS_BADGE, STATUS_WORDS, formatTime, presentTicket } from './tickets.present.js';
 import { countTicketsByStatus, findTicketById, listTicketEvents, listTicketMessages, listTickets, type EventRow, type MessageRow, type TicketRow } from './tickets.repo.js';
 import { assertCanSee } from './tickets.service.js';
 
@@ -117,4 +117,39 @@ export async function getTakedowns(deps: Deps) {
   const seen = new Set<number>();
   const down = steps.filter((s) => s.documentStatus === 'taken_down' && !seen.has(s.documentId) && seen.add(s.documentId));
   return { steps, down };
+}
+
+export interface TicketSummary {
+  id: number;
+  url: string;
+  subject: string;
+  category: string;
+  status: string;
+  statusBadge: string;
+  outcome: string | null;
+  lastReply: string | null;
+  updatedAt: string;
+}
+
+/**
+ * The user's latest tickets as plain strings, for other pages (e.g. /me) to show with
+ * `include('/support/my-tickets', { tickets })`.
+ */
+export async function getMyTicketSummaries(deps: Deps, actor: Actor, limit = 10): Promise<TicketSummary[]> {
+  const rows = await listTickets(deps.db.pool, { reporterId: actor.userId, limit });
+  const messages = rows.length ? await listTicketMessages(deps.db.pool, rows.map((t) => t.id)) : [];
+  return rows.map((t) => {
+    const reply = messages.filter((m) => m.ticketId === t.id && m.author === 'support').at(-1)?.body ?? null;
+    return {
+      id: t.id,
+      url: `/support/tickets/${t.id}`,
+      subject: t.subject,
+      category: CATEGORY_WORDS[t.category],
+      status: STATUS_WORDS[t.status],
+      statusBadge: STATUS_BADGE[t.status],
+      outcome: t.resolutionAction ? (ACTION_WORDS[t.resolutionAction] ?? null) : null,
+      lastReply: reply && reply.length > 60 ? `${reply.slice(0, 60)}…` : reply,
+      updatedAt: formatTime(t.updatedAt),
+    };
+  });
 }

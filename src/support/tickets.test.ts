@@ -262,3 +262,18 @@ describe('the published contract', () => {
     );
   });
 });
+
+describe('ticket summaries for other pages', () => {
+  it('when a user has tickets, then the summaries give their status and outcome in words, newest first, and only theirs', async () => {
+    const { getMyTicketSummaries } = await import('./desk.service.js');
+    const user = await registerUser(ctx);
+    const first = (await post(user.token, { category: 'other', subject: '第一个', body: '问题' })).body.ticket.id;
+    const second = (await post(user.token, { category: 'other', subject: '第二个', body: '问题' })).body.ticket.id;
+    await ctx.http().post(`/api/v1/admin/tickets/${first}/resolve`).set(bearer(admin.token)).send({ action: 'reject', note: '不属于客服范围' });
+    const actor = { userId: user.user.id, role: 'user' as const, displayName: '', email: user.user.email, referralCode: '' };
+    const summaries = await getMyTicketSummaries(ctx.deps, actor);
+    expect(summaries.map((s) => s.id)).toEqual([second, first]);
+    expect(summaries[0]).toMatchObject({ status: '待处理', outcome: null, lastReply: null, url: `/support/tickets/${second}` });
+    expect(summaries[1]).toMatchObject({ status: '已驳回', outcome: '已驳回', lastReply: '不属于客服范围', category: '其他问题' });
+  });
+});
