@@ -12,6 +12,7 @@ import { buildDocPage } from './pages/doc-page.js';
 import { humanSize } from './pages/format.js';
 import { buildHomePage, buildSearchPage } from './pages/listing-pages.js';
 import { buildMePage } from './pages/me-page.js';
+import { getMyTicketSummaries } from '../support/desk.service.js';
 
 /**
  * The preview frame's own policy: no script of any kind, no network but our stylesheet,
@@ -105,9 +106,9 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
 
   router.get('/me', async (req, res) => {
     if (loginRedirect(req, res)) return;
-    const data = await buildMePage(deps, req.actor!);
+    const [data, tickets] = await Promise.all([buildMePage(deps, req.actor!), getMyTicketSummaries(deps, req.actor!)]);
     setPrivateCache(res);
-    render(req, res, 'me/index', data, { title: '我的文库', scripts: ['me.js'], noindex: true });
+    render(req, res, 'me/index', { ...data, tickets }, { title: '我的文库', scripts: ['me.js'], noindex: true });
   });
 
   return router;

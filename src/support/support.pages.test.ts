@@ -64,6 +64,9 @@ describe('/support', () => {
     const list = await agent.get('/support');
     expect(list.text).toContain(`href="/support/tickets/${id}"`);
     expect(list.text).toContain('待处理');
+    const me = await agent.get('/me');
+    expect(me.text).toContain('我的工单');
+    expect(me.text).toContain(`href="/support/tickets/${id}"`);
   });
 
   it('when an anonymous visitor opens /support, then they get the copyright notice form; without a contact it is refused, with one it is stored', async () => {
