@@ -52,7 +52,9 @@ export async function runPageBench(): Promise<BenchRow[]> {
         const bare = await run(express.url);
         const front = await run(nginxFront.url);
         const stat = await run(nginxStatic.url);
-        if (ours.non2xx || ours.errors) throw new Error(`${label}: ${ours.non2xx} non-2xx, ${ours.errors} errors`);
+        for (const [name, r] of Object.entries({ ours, bare, front, stat })) {
+          if (r.non2xx || r.errors) throw new Error(`${label} (${name}): ${r.non2xx} non-2xx, ${r.errors} errors`);
+        }
         rows.push(ratioRow({ bench: 'page', case: `${label} c=${connections} req/s`, value: ours.rps, unit: 'req/s', baselineName: 'bare Express', baseline: bare.rps, goal: '≥ 0.8×', minRatio: 0.8 }));
         rows.push({ bench: 'page', case: `${label} c=${connections} p99`, value: ours.p99, unit: 'ms', goal: connections === 200 ? '< 50 ms' : undefined, met: connections === 200 ? ours.p99 < 50 : undefined, note: `bare Express p99 ${bare.p99} ms` });
         rows.push(ratioRow({ bench: 'page', case: `${label} c=${connections} via nginx front end req/s`, value: front.rps, unit: 'req/s', baselineName: 'nginx static', baseline: stat.rps, goal: '≥ 0.8×', minRatio: 0.8 }));

@@ -12,6 +12,7 @@ import { actorMiddleware } from './http/actor.js';
 import { createCsrf } from './http/csrf.js';
 import { apiNotFound, errorHandler } from './http/error-handler.js';
 import { createRenderer } from './http/render.js';
+import { ResponseCache } from './http/response-cache.js';
 import { authApiRouter } from './auth/auth.routes.js';
 import { authPagesRouter } from './auth/auth.pages.js';
 import { healthRouter, siteApiRouter } from './site/site.routes.js';
@@ -80,6 +81,8 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.use(healthRouter(deps));
+  // Anonymous readers of public pages are served from memory for up to RESPONSE_CACHE_TTL.
+  app.use(new ResponseCache(deps.config.responseCacheTtlMs).middleware());
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: deps.config.env === 'production' ? '7d' : 0, index: false }));
 
   app.use(cookieParser());

@@ -25,6 +25,17 @@ const duration = z.string().transform((value, ctx) => {
   return parsed;
 });
 
+// Like `duration`, but 0 is allowed (it turns the feature off).
+const durationOrZero = z.string().transform((value, ctx) => {
+  if (value.trim() === '0') return 0;
+  const parsed = ms(value as ms.StringValue);
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < 0) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration such as 500ms, 1s or 0 (off)` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
 const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
@@ -43,6 +54,8 @@ const envSchema = z
     REFERRAL_SHARE: share.default(0.1),
     DOWNLOAD_LINK_TTL: duration.prefault('5m'),
     SESSION_TTL: duration.prefault('7d'),
+    /** How long this process may reuse an anonymous page or document response marked public (0: off). */
+    RESPONSE_CACHE_TTL: durationOrZero.prefault('1s'),
     SOFFICE_PATH: z.string().optional(),
     RATE_LIMIT_SCALE: z.coerce.number().min(0).default(1),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -91,6 +104,7 @@ export interface Config {
   referralShare: number;
   downloadLinkTtlMs: number;
   sessionTtlMs: number;
+  responseCacheTtlMs: number;
   sofficePath: string | undefined;
   /** The PATH to search for `soffice` when SOFFICE_PATH is not given. */
   executableSearchPath: string;
@@ -139,6 +153,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
     referralShare: e.REFERRAL_SHARE,
     downloadLinkTtlMs: e.DOWNLOAD_LINK_TTL,
     sessionTtlMs: e.SESSION_TTL,
+    responseCacheTtlMs: e.RESPONSE_CACHE_TTL,
     sofficePath: e.SOFFICE_PATH,
     executableSearchPath: e.PATH,
     rateLimitScale: e.RATE_LIMIT_SCALE,

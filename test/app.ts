@@ -39,6 +39,7 @@ export function testConfig(dataDir: string, overrides: Record<string, string> = 
     RATE_LIMIT_SCALE: '0',
     LOG_LEVEL: 'silent',
     RUN_WORKER: 'false',
+    RESPONSE_CACHE_TTL: '0',
     PATH: process.env.PATH ?? '',
     ...overrides,
   });

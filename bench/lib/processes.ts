@@ -1,7 +1,7 @@
 // Child processes for benchmarks: the Wenku server, nginx, and simple baselines, each on a
 // free loopback port, with their peak memory read from /proc.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -93,6 +93,10 @@ export async function startNginx(options: { staticRoot?: string; upstream?: stri
   const prefix = mkdtempSync(path.join(tmpdir(), 'wenku-nginx-'));
   mkdirSync(path.join(prefix, 'logs'), { recursive: true });
   mkdirSync(path.join(prefix, 'cache'), { recursive: true });
+  // nginx's workers run as an unprivileged user: they must be able to read and cache here.
+  chmodSync(prefix, 0o755);
+  chmodSync(path.join(prefix, 'cache'), 0o777);
+  if (options.staticRoot) execFileSync('chmod', ['-R', 'a+rX', options.staticRoot]);
   const pid = path.join(prefix, 'nginx.pid');
   // One worker, like the one Node process it is compared with.
   const head = `worker_processes 1;\npid ${pid};\nerror_log stderr error;`;

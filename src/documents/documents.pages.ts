@@ -67,8 +67,10 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
   });
 
   router.get('/doc/:id', async (req, res) => {
-    const { data, page } = await buildDocPage(deps, req, parseId(req.params.id));
+    const id = parseId(req.params.id);
+    const { data, page } = await buildDocPage(deps, req, id);
     setPageCache(req, res, SHARED_TTL.doc);
+    res.locals.onCacheReplay = () => deps.views.count(id); // a cached copy is still a view
     render(req, res, 'documents/doc', data, page);
   });
 

@@ -23,6 +23,7 @@ import { uploadDocument } from './upload.service.js';
 import { uploadMiddleware } from './upload-storage.js';
 import { DocumentStatusWatcher } from './status-events.js';
 import { streamDocumentStatus } from './status-stream.js';
+import { setPageCache } from './pages/cache.js';
 
 // Refuses anonymous uploads before a byte of the file is read.
 const loggedIn: RequestHandler = (req, _res, next) => {
@@ -57,7 +58,12 @@ export function documentsApiRouter(deps: AppDeps): Router {
   });
 
   router.get('/documents/:id', async (req, res) => {
-    res.json({ document: await getDocument(deps, req.actor, parseId(req.params.id)) });
+    const id = parseId(req.params.id);
+    const document = await getDocument(deps, req.actor, id);
+    // Anonymous reads may be shared for a few seconds (stats lag that much); a cached copy still counts a view.
+    setPageCache(req, res, 5);
+    res.locals.onCacheReplay = () => deps.views.count(id);
+    res.json({ document });
   });
 
   router.get('/documents/:id/preview', async (req, res) => {

@@ -1,0 +1,160 @@
+// An in-process shared cache for anonymous GET responses. It behaves like the nginx front end:
+// it keeps only what the app itself marks `public` with an `s-maxage`, only for requests with no
+// session cookie, no Authorization header and no share code, and never a response that sets a
+// cookie, so a logged-in reader's page can never be served to anyone else. Entries live for
+// min(s-maxage, RESPONSE_CACHE_TTL); gzip and brotli bodies are made once per entry.
+import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
+import type { Request, RequestHandler, Response } from 'express';
+import { SESSION_COOKIE } from './actor.js';
+
+interface Entry {
+  expiresAt: number;
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  gzip?: Buffer;
+  br?: Buffer;
+  /** What a replay must still do, e.g. count a view of a document. */
+  onReplay?: () => void;
+}
+
+const KEPT_HEADERS = ['content-type', 'cache-control', 'vary', 'etag', 'last-modified', 'content-language'];
+const MAX_BODY = 2 * 1024 * 1024;
+const COMPRESS_MIN = 1024;
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      /** Set by a route: run again each time its response is served from the cache. */
+      onCacheReplay?: () => void;
+    }
+  }
+}
+
+function sharedMaxAgeMs(cacheControl: string | undefined): number {
+  if (!cacheControl || !/\bpublic\b/.test(cacheControl) || /\b(private|no-store)\b/.test(cacheControl)) return 0;
+  const m = cacheControl.match(/\bs-maxage=(\d+)/);
+  return m ? Number(m[1]) * 1000 : 0;
+}
+
+function isAnonymous(req: Request): boolean {
+  if (req.headers.authorization) return false;
+  const cookie = req.headers.cookie;
+  if (cookie && cookie.includes(`${SESSION_COOKIE}=`)) return false;
+  return !/[?&]ref=/.test(req.originalUrl);
+}
+
+function pickEncoding(req: Request): 'br' | 'gzip' | null {
+  const accept = req.headers['accept-encoding'];
+  if (typeof accept !== 'string') return null;
+  if (/\bbr\b/.test(accept)) return 'br';
+  if (/\bgzip\b/.test(accept)) return 'gzip';
+  return null;
+}
+
+export class ResponseCache {
+  private entries = new Map<string, Entry>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 2000,
+  ) {}
+
+  get enabled(): boolean {
+    return this.ttlMs > 0;
+  }
+
+  lookup(key: string, now: number): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= now) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  store(key: string, entry: Omit<Entry, 'expiresAt'>, maxAgeMs: number, now: number): void {
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(key, { ...entry, expiresAt: now + Math.min(maxAgeMs, this.ttlMs) });
+  }
+
+  middleware(): RequestHandler {
+    return (req, res, next) => {
+      if (!this.enabled || (req.method !== 'GET' && req.method !== 'HEAD') || !isAnonymous(req)) return next();
+      const key = req.originalUrl;
+      const now = Date.now();
+      const hit = this.lookup(key, now);
+      if (hit) return this.replay(req, res, hit);
+      this.capture(key, res);
+      next();
+    };
+  }
+
+  private replay(req: Request, res: Response, entry: Entry): void {
+    entry.onReplay?.();
+    res.status(entry.status);
+    for (const [name, value] of Object.entries(entry.headers)) res.setHeader(name, value);
+    res.setHeader('X-Cache', 'HIT');
+    if (entry.headers.etag && req.headers['if-none-match'] === entry.headers.etag) {
+      res.status(304).end();
+      return;
+    }
+    const encoding = pickEncoding(req);
+    const body = encoding === 'br' ? entry.br : encoding === 'gzip' ? entry.gzip : undefined;
+    if (body && encoding) res.setHeader('Content-Encoding', encoding);
+    const payload = body ?? entry.body;
+    res.setHeader('Content-Length', payload.length);
+    res.end(req.method === 'HEAD' ? undefined : payload);
+  }
+
+  /** Collects what the route writes; stores it when the finished response is cacheable. */
+  private capture(key: string, res: Response): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    const collect = (chunk: unknown, encoding?: unknown) => {
+      if (chunk === undefined || chunk === null || typeof chunk === 'function' || size > MAX_BODY) return;
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+      size += buf.length;
+      chunks.push(buf);
+    };
+    res.write = ((chunk: unknown, ...rest: unknown[]) => {
+      collect(chunk, rest[0]);
+      return write(chunk, ...rest);
+    }) as Response['write'];
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      collect(chunk, rest[0]);
+      const result = end(chunk, ...rest);
+      const maxAgeMs = sharedMaxAgeMs(res.getHeader('cache-control') as string | undefined);
+      if (res.statusCode === 200 && maxAgeMs > 0 && !res.getHeader('set-cookie') && !res.getHeader('content-encoding') && size <= MAX_BODY && res.req.method === 'GET') {
+        const body = Buffer.concat(chunks);
+        const headers: Record<string, string> = {};
+        for (const name of KEPT_HEADERS) {
+          const value = res.getHeader(name);
+          if (value !== undefined) headers[name] = String(value);
+        }
+        headers.vary = headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding';
+        const compress = body.length >= COMPRESS_MIN;
+        this.store(
+          key,
+          {
+            status: 200,
+            headers,
+            body,
+            gzip: compress ? gzipSync(body, { level: 6 }) : undefined,
+            br: compress ? brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } }) : undefined,
+            onReplay: res.locals.onCacheReplay,
+          },
+          maxAgeMs,
+          Date.now(),
+        );
+      }
+      return result;
+    }) as Response['end'];
+  }
+}
