@@ -39,6 +39,10 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple');
 
+  // Anonymous readers of public pages are served from memory for up to RESPONSE_CACHE_TTL, before
+  // anything else runs (hits replay the stored security headers; they are not logged one by one).
+  app.use(new ResponseCache(deps.config.responseCacheTtlMs).middleware());
+
   app.use(
     pinoHttp({
       logger: deps.log,
@@ -81,8 +85,6 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.use(healthRouter(deps));
-  // Anonymous readers of public pages are served from memory for up to RESPONSE_CACHE_TTL.
-  app.use(new ResponseCache(deps.config.responseCacheTtlMs).middleware());
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: deps.config.env === 'production' ? '7d' : 0, index: false }));
 
   app.use(cookieParser());

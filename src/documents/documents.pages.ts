@@ -30,8 +30,9 @@ export const PREVIEW_FRAME_CSP = [
   'sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox',
 ].join('; ');
 
-// Shared caches may keep anonymous copies this long (seconds); see pages/cache.ts.
-const SHARED_TTL = { home: 30, search: 30, doc: 30 } as const;
+// Seconds a shared cache (nginx, the in-process cache) may reuse an anonymous page: short, so a
+// takedown or an edit reaches every reader within seconds.
+const SHARED_TTL = { home: 10, search: 10, doc: 5 } as const;
 
 function loginRedirect(req: Request, res: Response): boolean {
   if (req.actor) return false;

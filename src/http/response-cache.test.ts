@@ -23,6 +23,8 @@ describe('the anonymous response cache', () => {
     expect(second.headers['x-cache']).toBe('HIT');
     expect(second.text).toBe(first.text);
     expect(second.headers['cache-control']).toMatch(/public/);
+    expect(second.headers['content-security-policy']).toBe(first.headers['content-security-policy']);
+    expect(second.headers['x-request-id']).toBeUndefined();
     expect(ctx.deps.views.unsaved(docId)).toBe(viewsBefore + 1);
     const notModified = await ctx.http().get(`/doc/${docId}`).set('if-none-match', second.headers.etag!);
     expect(notModified.status).toBe(304);

@@ -2,13 +2,18 @@
 // it keeps only what the app itself marks `public` with an `s-maxage`, only for requests with no
 // session cookie, no Authorization header and no share code, and never a response that sets a
 // cookie, so a logged-in reader's page can never be served to anyone else. Entries live for
-// min(s-maxage, RESPONSE_CACHE_TTL); gzip and brotli bodies are made once per entry.
+// min(s-maxage, RESPONSE_CACHE_TTL); gzip and brotli bodies are made once per entry. It sits
+// first in the chain and replays every header the app set (security headers included), so a hit
+// costs a map lookup and one write. When an entry expires, one request renders it again while the
+// others keep getting the old copy (stale-while-revalidate), so expiry causes no stampede.
 import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
 import type { Request, RequestHandler, Response } from 'express';
 import { SESSION_COOKIE } from './actor.js';
 
 interface Entry {
   expiresAt: number;
+  /** A request is already rendering a fresh copy; others are served this one meanwhile. */
+  refreshing?: boolean;
   status: number;
   headers: Record<string, string>;
   body: Buffer;
@@ -18,7 +23,8 @@ interface Entry {
   onReplay?: () => void;
 }
 
-const KEPT_HEADERS = ['content-type', 'cache-control', 'vary', 'etag', 'last-modified', 'content-language'];
+// Headers that belong to one response, not to the stored representation.
+const PER_RESPONSE_HEADERS = new Set(['date', 'x-request-id', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'set-cookie', 'x-cache']);
 const MAX_BODY = 2 * 1024 * 1024;
 const COMPRESS_MIN = 1024;
 
@@ -64,14 +70,15 @@ export class ResponseCache {
     return this.ttlMs > 0;
   }
 
+  /** A fresh entry; or a stale one while another request refreshes it; else undefined (go render). */
   lookup(key: string, now: number): Entry | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.expiresAt <= now) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry;
+    if (entry.expiresAt > now) return entry;
+    // Stale: the first request refreshes; a refresh that never finished (an error) is retried after a while.
+    if (entry.refreshing && now - entry.expiresAt < 10_000) return entry;
+    entry.refreshing = true;
+    return undefined;
   }
 
   store(key: string, entry: Omit<Entry, 'expiresAt'>, maxAgeMs: number, now: number): void {
@@ -134,9 +141,8 @@ export class ResponseCache {
       if (res.statusCode === 200 && maxAgeMs > 0 && !res.getHeader('set-cookie') && !res.getHeader('content-encoding') && size <= MAX_BODY && res.req.method === 'GET') {
         const body = Buffer.concat(chunks);
         const headers: Record<string, string> = {};
-        for (const name of KEPT_HEADERS) {
-          const value = res.getHeader(name);
-          if (value !== undefined) headers[name] = String(value);
+        for (const [name, value] of Object.entries(res.getHeaders())) {
+          if (value !== undefined && !PER_RESPONSE_HEADERS.has(name) && !name.startsWith('ratelimit')) headers[name] = String(value);
         }
         headers.vary = headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding';
         const compress = body.length >= COMPRESS_MIN;
