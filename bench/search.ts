@@ -87,10 +87,11 @@ async function timeRequests(run: () => Promise<void>, rounds: number): Promise<n
 
 export async function runSearchBench(): Promise<{ rows: BenchRow[]; plans: string[] }> {
   const sizes = (process.env.BENCH_SEARCH_SIZES ?? (smoke() ? '5000' : '100000,1000000')).split(',').map(Number);
-  const rounds = smoke() ? 5 : 40;
+  const baseRounds = smoke() ? 5 : 30;
   const rows: BenchRow[] = [];
   const plans: string[] = [];
   for (const size of sizes) {
+    const rounds = size >= 1_000_000 ? Math.ceil(baseRounds / 3) : baseRounds;
     const url = await freshDatabase(`wenku_bench_search_${size}`);
     if (!url) throw new Error('the search benchmark needs a real Postgres server: set BENCH_DATABASE_URL or DATABASE_URL');
     const started: Running[] = [];

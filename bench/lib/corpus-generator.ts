@@ -20,7 +20,7 @@ const YEARS = ['2019', '2020', '2021', '2022', '2023', '2024', '2025'];
 const ENGLISH = ['report', 'plan', 'summary', 'meeting', 'policy', 'digital', 'project'];
 export const CATEGORIES = ['党政公文', '工作总结', '教育教学', '法律法规', '经济管理', '其他'];
 /** Words planted in few documents so "rare" queries have a known, small result set. */
-export const RARE_WORDS = ['泗水县', '临澜市', '网格化管理', '技防监控'];
+export const RARE_WORDS = ['碳达峰', '人工智能', '无人机', '光伏发电'];
 
 function rng(seed: number) {
   let s = seed >>> 0 || 1;
