@@ -1,7 +1,7 @@
 // Entry point: settings → database (migrated) → app → listen; SIGTERM drains and exits.
 import { createServer } from 'node:http';
 import path from 'node:path';
-import { ConfigError, loadConfig } from './config.js';
+import { exitGracefully, loadConfigOrExit } from './lifecycle.js';
 import { openDatabase } from './db/pool.js';
 import { migrate } from './db/migrator.js';
 import { createApp } from './app.js';
@@ -13,16 +13,7 @@ import { ViewCounter } from './documents/view-counter.js';
 import { startConversions, type ConversionWorker } from './documents/conversion.worker.js';
 
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const log = createLogger(config.logLevel);
   const db = await openDatabase(config, log);
   const applied = await migrate(db.pool);
@@ -45,26 +36,14 @@ async function main() {
   let worker: ConversionWorker | null = null;
   if (config.runWorker) worker = await startConversions(deps);
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 20_000).unref();
+  exitGracefully(log, 20_000, async () => {
     server.close();
     server.closeIdleConnections();
-    try {
-      await worker?.stop(10_000); // running conversions finish or go back to the queue
-      await views.stop();
-      await jobs.stop();
-      await db.close();
-    } finally {
-      clearTimeout(force);
-      process.exit(0);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+    await worker?.stop(10_000); // running conversions finish or go back to the queue
+    await views.stop();
+    await jobs.stop();
+    await db.close();
+  });
 }
 
 main().catch((err) => {

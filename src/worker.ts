@@ -1,7 +1,7 @@
 // Entry point of `npm run worker`: only the conversion worker, for running conversions on other
 // processes or machines than the web server (start the web server with RUN_WORKER=0 then).
 import path from 'node:path';
-import { ConfigError, loadConfig } from './config.js';
+import { exitGracefully, loadConfigOrExit } from './lifecycle.js';
 import { openDatabase } from './db/pool.js';
 import { migrate } from './db/migrator.js';
 import { createLogger } from './logger.js';
@@ -11,16 +11,7 @@ import { JobQueue } from './jobs/queue.js';
 import { startConversions } from './documents/conversion.worker.js';
 
 async function main() {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const log = createLogger(config.logLevel).child({ process: 'worker' });
   if (!config.databaseUrl) {
     // The embedded database belongs to one process; there the worker runs inside `npm start`.
@@ -33,22 +24,10 @@ async function main() {
   const deps = { config, db, log, clock: systemClock, blobs: new LocalBlobStore(path.join(config.dataDir, 'blobs')), jobs };
   const worker = await startConversions(deps);
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'worker shutting down');
-    const force = setTimeout(() => process.exit(1), 30_000).unref();
-    try {
-      await worker.stop(20_000);
-      await db.close();
-    } finally {
-      clearTimeout(force);
-      process.exit(0);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  exitGracefully(log, 30_000, async () => {
+    await worker.stop(20_000);
+    await db.close();
+  });
 }
 
 main().catch((err) => {
