@@ -53,6 +53,22 @@ function keysetParams(after: Keyset | null): unknown[] {
   return [after.rank, after.popularity, after.id];
 }
 
+/**
+ * Relevance is scored over at most this many matches, the most popular first. A query for a
+ * common word matches a large part of the library; scoring all of it (ts_rank_cd reads every
+ * matching row's vector) is what makes naive full-text search slow at a million documents.
+ * Queries with fewer matches are ranked exactly; sort=popular or newest reach every match.
+ */
+export const RELEVANCE_CANDIDATES = 2000;
+
+const FILTERS = `${LISTED}
+       AND (q.query IS NULL OR d.search_vector @@ q.query)
+       AND ($2::text IS NULL OR d.category = $2::text)
+       AND ($3::text IS NULL OR d.format = $3::text)
+       AND ($4::boolean IS NULL OR $4::boolean = (d.price_cents = 0))`;
+
+const QUERY_CTE = `q AS (SELECT CASE WHEN $1::text IS NULL THEN NULL ELSE plainto_tsquery('simple', $1::text) END AS query)`;
+
 /** One page (limit rows) of listed documents matching the filters, in the given order. */
 export async function selectListedDocuments(
   db: Queryable,
@@ -62,21 +78,38 @@ export async function selectListedDocuments(
   limit: number,
 ): Promise<ListedRow[]> {
   const order = ORDERS[sort];
-  const { rows } = await db.query<ListedRow>(
-    `WITH q AS (SELECT CASE WHEN $1::text IS NULL THEN NULL ELSE plainto_tsquery('simple', $1::text) END AS query)
-     SELECT ${DOCUMENT_COLUMNS}, d.popularity,
+  const params = [filters.tokens, filters.category, filters.format, filters.free, limit, ...keysetParams(after)];
+  const columns = `${DOCUMENT_COLUMNS}, d.popularity,
        to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdKey",
-       ts_rank_cd(d.search_vector, q.query)::text AS "rankKey"
+       ts_rank_cd(d.search_vector, q.query)::text AS "rankKey"`;
+  if (sort === 'relevance') {
+    // Two steps: the candidates (ids only, most popular first, capped), then the score and the
+    // page over those few rows.
+    const { rows } = await db.query<ListedRow>(
+      `WITH ${QUERY_CTE},
+       candidates AS (
+         SELECT d.id FROM documents d CROSS JOIN q
+         WHERE ${FILTERS}
+         ORDER BY d.popularity DESC, d.id DESC
+         LIMIT ${RELEVANCE_CANDIDATES})
+       SELECT ${columns}
+       FROM candidates c JOIN documents d ON d.id = c.id JOIN users u ON u.id = d.uploader_id CROSS JOIN q
+       ${after ? `WHERE ${order.after}` : ''}
+       ORDER BY ${order.orderBy}
+       LIMIT $5`,
+      params,
+    );
+    return rows;
+  }
+  const { rows } = await db.query<ListedRow>(
+    `WITH ${QUERY_CTE}
+     SELECT ${columns}
      FROM documents d JOIN users u ON u.id = d.uploader_id CROSS JOIN q
-     WHERE ${LISTED}
-       AND (q.query IS NULL OR d.search_vector @@ q.query)
-       AND ($2::text IS NULL OR d.category = $2::text)
-       AND ($3::text IS NULL OR d.format = $3::text)
-       AND ($4::boolean IS NULL OR $4::boolean = (d.price_cents = 0))
+     WHERE ${FILTERS}
        ${after ? `AND ${order.after}` : ''}
      ORDER BY ${order.orderBy}
      LIMIT $5`,
-    [filters.tokens, filters.category, filters.format, filters.free, limit, ...keysetParams(after)],
+    params,
   );
   return rows;
 }
