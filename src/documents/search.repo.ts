@@ -29,9 +29,13 @@ export interface ListedRow extends DocumentRow {
   popularity: number;
 }
 
-// Per sort: the keyset condition on $6.. and the order. Relevance needs a query (the service
-// turns relevance without one into popular).
-const ORDERS: Record<ListSort, { after: string; orderBy: string }> = {
+// The tsquery is written inline (not through a CTE) so the planner sees the words and can
+// estimate how many documents match: few → the GIN index; many → the popularity index.
+const QUERY = `plainto_tsquery('simple', $1::text)`;
+
+// Per sort: the keyset condition on $6.. and the order. Relevance (below) needs a query (the
+// service turns relevance without one into popular).
+const ORDERS: Record<'newest' | 'popular', { after: string; orderBy: string }> = {
   newest: {
     after: '(d.created_at, d.id) < ($6::timestamptz, $7::bigint)',
     orderBy: 'd.created_at DESC, d.id DESC',
@@ -39,10 +43,6 @@ const ORDERS: Record<ListSort, { after: string; orderBy: string }> = {
   popular: {
     after: '(d.popularity, d.id) < ($6::bigint, $7::bigint)',
     orderBy: 'd.popularity DESC, d.id DESC',
-  },
-  relevance: {
-    after: '(ts_rank_cd(d.search_vector, q.query), d.popularity, d.id) < ($6::real, $7::bigint, $8::bigint)',
-    orderBy: 'ts_rank_cd(d.search_vector, q.query) DESC, d.popularity DESC, d.id DESC',
   },
 };
 
@@ -59,15 +59,13 @@ function keysetParams(after: Keyset | null): unknown[] {
  * matching row's vector) is what makes naive full-text search slow at a million documents.
  * Queries with fewer matches are ranked exactly; sort=popular or newest reach every match.
  */
-export const RELEVANCE_CANDIDATES = 2000;
+export const RELEVANCE_CANDIDATES = 1000;
 
 const FILTERS = `${LISTED}
-       AND (q.query IS NULL OR d.search_vector @@ q.query)
+       AND ($1::text IS NULL OR d.search_vector @@ ${QUERY})
        AND ($2::text IS NULL OR d.category = $2::text)
        AND ($3::text IS NULL OR d.format = $3::text)
        AND ($4::boolean IS NULL OR $4::boolean = (d.price_cents = 0))`;
-
-const QUERY_CTE = `q AS (SELECT CASE WHEN $1::text IS NULL THEN NULL ELSE plainto_tsquery('simple', $1::text) END AS query)`;
 
 /** One page (limit rows) of listed documents matching the filters, in the given order. */
 export async function selectListedDocuments(
@@ -77,34 +75,37 @@ export async function selectListedDocuments(
   after: Keyset | null,
   limit: number,
 ): Promise<ListedRow[]> {
-  const order = ORDERS[sort];
   const params = [filters.tokens, filters.category, filters.format, filters.free, limit, ...keysetParams(after)];
   const columns = `${DOCUMENT_COLUMNS}, d.popularity,
        to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdKey",
-       ts_rank_cd(d.search_vector, q.query)::text AS "rankKey"`;
+       CASE WHEN $1::text IS NULL THEN NULL ELSE ts_rank_cd(d.search_vector, ${QUERY}) END::text AS "rankKey"`;
   if (sort === 'relevance') {
-    // Two steps: the candidates (ids only, most popular first, capped), then the score and the
-    // page over those few rows.
+    // Two steps: the candidates scored (ids, rank, popularity: most popular first, capped), then
+    // the page over those, and only the page's rows read in full.
     const { rows } = await db.query<ListedRow>(
-      `WITH ${QUERY_CTE},
-       candidates AS (
-         SELECT d.id FROM documents d CROSS JOIN q
+      `WITH candidates AS (
+         SELECT d.id, d.popularity, ts_rank_cd(d.search_vector, ${QUERY}) AS rank FROM documents d
          WHERE ${FILTERS}
          ORDER BY d.popularity DESC, d.id DESC
-         LIMIT ${RELEVANCE_CANDIDATES})
-       SELECT ${columns}
-       FROM candidates c JOIN documents d ON d.id = c.id JOIN users u ON u.id = d.uploader_id CROSS JOIN q
-       ${after ? `WHERE ${order.after}` : ''}
-       ORDER BY ${order.orderBy}
-       LIMIT $5`,
+         LIMIT ${RELEVANCE_CANDIDATES}),
+       page AS (
+         SELECT c.id, c.rank FROM candidates c
+         ${after ? 'WHERE (c.rank, c.popularity, c.id) < ($6::real, $7::bigint, $8::bigint)' : ''}
+         ORDER BY c.rank DESC, c.popularity DESC, c.id DESC
+         LIMIT $5)
+       SELECT ${DOCUMENT_COLUMNS}, d.popularity,
+         to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdKey",
+         p.rank::text AS "rankKey"
+       FROM page p JOIN documents d ON d.id = p.id JOIN users u ON u.id = d.uploader_id
+       ORDER BY p.rank DESC, d.popularity DESC, d.id DESC`,
       params,
     );
     return rows;
   }
+  const order = ORDERS[sort];
   const { rows } = await db.query<ListedRow>(
-    `WITH ${QUERY_CTE}
-     SELECT ${columns}
-     FROM documents d JOIN users u ON u.id = d.uploader_id CROSS JOIN q
+    `SELECT ${columns}
+     FROM documents d JOIN users u ON u.id = d.uploader_id
      WHERE ${FILTERS}
        ${after ? `AND ${order.after}` : ''}
      ORDER BY ${order.orderBy}
