@@ -117,17 +117,7 @@
     const confirmLabel = confirmBtn ? confirmBtn.textContent : '';
     let idempotencyKey = '';
 
-    const showError = (text, link) => {
-      errorBox.textContent = text;
-      if (link) {
-        errorBox.append(' ');
-        const a = document.createElement('a');
-        a.href = link.href;
-        a.textContent = link.text;
-        errorBox.append(a);
-      }
-      errorBox.hidden = false;
-    };
+    const showError = (text, link) => window.wenku.showError(errorBox, text, link);
     const open = async () => {
       errorBox.hidden = true;
       if (check) check.checked = false;

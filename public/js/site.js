@@ -3,6 +3,18 @@
   const meta = document.querySelector('meta[name="csrf-token"]');
   window.wenku = {
     csrfToken: meta ? meta.getAttribute('content') : '',
+    /** Shows a message in an error box, with an optional follow-up link ({href, text}). */
+    showError(box, text, link) {
+      box.textContent = text;
+      if (link) {
+        box.append(' ');
+        const a = document.createElement('a');
+        a.href = link.href;
+        a.textContent = link.text;
+        box.append(a);
+      }
+      box.hidden = false;
+    },
     async api(method, url, body, headers) {
       const res = await fetch(url, {
         method,

@@ -22,15 +22,7 @@
     if (state) li.classList.add('is-' + state);
   };
   const showError = (text, link) => {
-    errorBox.textContent = text;
-    if (link) {
-      errorBox.append(' ');
-      const a = document.createElement('a');
-      a.href = link.href;
-      a.textContent = link.text;
-      errorBox.append(a);
-    }
-    errorBox.hidden = false;
+    window.wenku.showError(errorBox, text, link);
     errorBox.scrollIntoView({ block: 'nearest' });
   };
   const setProgress = (pct, text) => {

@@ -85,22 +85,12 @@ export async function lockDocumentForEdit(db: Queryable, id: number): Promise<(D
   return rows[0] ?? null;
 }
 
-export interface NewDocument {
-  uploaderId: number;
-  title: string;
-  titleSource: 'uploader' | 'file';
-  description: string;
-  category: string;
-  priceCents: number;
-  freePreviewPages: number;
-  keywords: string[];
-  userKeywords: string[];
-  format: 'DOC' | 'DOCX';
-  sizeBytes: number;
-  sha256: string;
-  blobKey: string;
-  originalFilename: string;
-}
+/** What an upload inserts: the row's own fields before conversion fills in the rest. */
+export type NewDocument = Pick<
+  DocumentRow,
+  | 'uploaderId' | 'title' | 'description' | 'category' | 'priceCents' | 'freePreviewPages' | 'keywords'
+  | 'userKeywords' | 'format' | 'sizeBytes' | 'sha256' | 'blobKey' | 'originalFilename'
+> & { titleSource: 'uploader' | 'file' };
 
 /** Inserts a document in status processing. Unique violation documents_uploader_sha256_key on a live duplicate. */
 export async function insertDocument(db: Queryable, doc: NewDocument): Promise<number> {

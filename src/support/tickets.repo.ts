@@ -55,19 +55,11 @@ const TICKET_COLUMNS = `t.id, t.category, t.status, t.subject, t.reporter_id AS 
   (SELECT u.display_name FROM users u WHERE u.id = t.reporter_id) AS "reporterName",
   (SELECT u.email FROM users u WHERE u.id = t.reporter_id) AS "reporterEmail"`;
 
-export interface NewTicket {
-  category: TicketCategory;
-  status: TicketStatus;
-  subject: string;
-  reporterId: number | null;
-  contact: string | null;
-  documentId: number | null;
-  purchaseId: number | null;
-  workTitle: string | null;
-  rightHolder: string | null;
-  proof: string | null;
-  noticeForTicketId: number | null;
-}
+export type NewTicket = Pick<
+  TicketRow,
+  | 'category' | 'status' | 'subject' | 'reporterId' | 'contact' | 'documentId' | 'purchaseId'
+  | 'workTitle' | 'rightHolder' | 'proof' | 'noticeForTicketId'
+>;
 
 export async function insertTicket(db: Queryable, t: NewTicket): Promise<TicketRow> {
   const { rows } = await db.query<TicketRow>(
