@@ -35,7 +35,21 @@ export interface PoolOptions {
   max?: number;
   statementTimeoutMs?: number;
   log?: Logger;
+  /** Every connection is the same database session (PGlite): statements are never prepared by name. */
+  sharedSession?: boolean;
 }
+
+/**
+ * A client that sends named (prepared) statements unnamed. Under PGlite every socket connection
+ * is one session, so a statement prepared by name on one connection already exists when another
+ * connection's client, which has not seen it, prepares it again: "prepared statement already exists".
+ */
+class UnnamedStatementClient extends pg.Client {}
+const preparedQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+UnnamedStatementClient.prototype.query = function (this: pg.Client, config: unknown, ...rest: unknown[]) {
+  const named = typeof config === 'object' && config !== null && 'name' in config && !('submit' in config);
+  return preparedQuery.call(this, named ? { ...config, name: undefined } : config, ...rest);
+} as typeof pg.Client.prototype.query;
 
 export function createPool(connectionString: string, options: PoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
@@ -47,6 +61,7 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     statement_timeout: options.statementTimeoutMs ?? 15_000,
     idle_in_transaction_session_timeout: 60_000,
     application_name: 'wenku',
+    ...(options.sharedSession ? { Client: UnnamedStatementClient } : {}),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => options.log?.error({ err }, 'idle database client error'));
@@ -79,7 +94,7 @@ export async function openEmbedded(dir: string | null, log?: Logger): Promise<Da
   await server.start();
   keepExtendedQueriesTogether(server);
   const connectionString = `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
-  const pool = createPool(connectionString, { log, max: 8, statementTimeoutMs: 60_000 });
+  const pool = createPool(connectionString, { log, max: 8, statementTimeoutMs: 60_000, sharedSession: true });
   return {
     pool,
     connectionString,

@@ -3,10 +3,10 @@
 //
 // Rules:
 // - Every posting is a set of entries summing to zero, written in one statement together with
-//   the cached balances, after locking the user accounts involved in ascending id order. The one
-//   system account a posting touches (platform revenue, provider clearing, adjustments) is locked
-//   by that statement itself, last, so the busiest row is held only from the posting to the commit;
-//   callers therefore post as the last statement of their transaction.
+//   the ledger transaction row and the cached balances, after the caller has locked the user
+//   accounts involved (lockUserAccounts: ascending id order, so no deadlock cycles).
+// - System accounts (platform revenue, provider clearing, adjustments) keep no cached balance, so
+//   postings never queue on them; their balance is the sum of their entries.
 // - A user has a wallet (never below zero) and a debt account (never above zero). Money a user
 //   receives (top-ups, sales, referral shares, refunds, admin credits) first settles any debt,
 //   the rest goes to the wallet; so a user never holds money while owing, and spending from the
@@ -16,7 +16,7 @@
 import type { PoolClient } from 'pg';
 import { isCheckViolation } from '../db/pg-errors.js';
 import { AppError } from '../errors.js';
-import { insertEntriesAndBalances, insertLedgerTransaction, lockUserAccountRows, lockUserOwnedAccounts, type AccountRow, type EntryInput } from './ledger.repo.js';
+import { insertPosting, lockUserAccountRows, type AccountRow, type EntryInput, type PostingRow } from './ledger.repo.js';
 
 export type { EntryInput } from './ledger.repo.js';
 
@@ -25,13 +25,6 @@ export interface PostingInput {
   reference: string | null;
   note?: string | null;
   entries: EntryInput[];
-  /** A transaction row opened earlier with openLedgerTransaction (so other rows could point at it). */
-  transactionId?: number;
-}
-
-/** Opens the ledger transaction row ahead of its entries, for rows that must reference it. */
-export function openLedgerTransaction(tx: PoolClient, input: { kind: string; reference: string | null; note?: string | null }): Promise<number> {
-  return insertLedgerTransaction(tx, { kind: input.kind, reference: input.reference, note: input.note ?? null });
 }
 
 export interface UserAccounts {
@@ -44,30 +37,44 @@ export const insufficientFunds = () => new AppError('insufficient_funds', 'ä½™é¢
 
 /**
  * Writes one balanced ledger transaction and updates the cached balances, in the caller's
- * database transaction. Throws insufficient_funds when a wallet would go below zero.
+ * database transaction, in one statement. `locked` are the user accounts the caller locked with
+ * lockUserAccounts; every user account in the entries must be among them.
+ * Throws insufficient_funds when a wallet would go below zero.
  */
 export async function postTransaction(
   tx: PoolClient,
+  locked: ReadonlyMap<number, UserAccounts>,
   input: PostingInput,
 ): Promise<{ transactionId: number; balances: Map<number, number> }> {
+  const { posting, entries } = checkPosting(locked, input);
+  return mapOverdraft(async () => {
+    const { transactionId, balances } = await insertPosting(tx, posting, entries);
+    return { transactionId, balances: new Map(balances.map((r) => [r.id, r.balanceCents])) };
+  });
+}
+
+/**
+ * The checks every posting passes before it is written: integer cents, at least two non-zero
+ * entries summing to zero, every user account locked first. Returns what postingCtes takes.
+ */
+export function checkPosting(locked: ReadonlyMap<number, UserAccounts>, input: PostingInput): { posting: PostingRow; entries: EntryInput[] } {
   const entries = input.entries.filter((e) => e.amountCents !== 0);
   if (entries.length < 2) throw new Error(`ledger transaction ${input.kind} needs at least two entries`);
+  const lockedIds = new Set([...locked.values()].flatMap((a) => [a.wallet.id, a.debt.id]));
   let sum = 0;
-  const deltas = new Map<number, number>();
   for (const e of entries) {
     if (!Number.isSafeInteger(e.amountCents)) throw new Error(`ledger amount ${e.amountCents} is not integer cents`);
+    if ('accountId' in e && !lockedIds.has(e.accountId)) throw new Error(`ledger account ${e.accountId} was not locked first`);
     sum += e.amountCents;
-    deltas.set(e.accountId, (deltas.get(e.accountId) ?? 0) + e.amountCents);
   }
   if (sum !== 0) throw new Error(`ledger transaction ${input.kind} does not balance (sum ${sum})`);
+  return { posting: { kind: input.kind, reference: input.reference, note: input.note ?? null }, entries };
+}
 
-  // Normally already held (lockUserAccounts); taking them again in order is cheap and keeps
-  // this function safe on its own.
-  await lockUserOwnedAccounts(tx, [...deltas.keys()]);
-  const transactionId = input.transactionId ?? (await openLedgerTransaction(tx, input));
+/** Runs a statement that posts, turning a wallet overdraft into insufficient_funds. */
+export async function mapOverdraft<T>(write: () => Promise<T>): Promise<T> {
   try {
-    const balances = await insertEntriesAndBalances(tx, transactionId, entries);
-    return { transactionId, balances: new Map(balances.map((r) => [r.id, r.balanceCents])) };
+    return await write();
   } catch (err) {
     if (isCheckViolation(err, 'ledger_accounts_wallet_nonnegative')) throw insufficientFunds();
     throw err;

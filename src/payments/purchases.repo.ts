@@ -1,5 +1,7 @@
 // SQL for purchases and the reads built on them (my purchases, earnings).
 import type { Queryable } from '../db/pool.js';
+import { POSTING_PARAMS, postingCtes, type EntryInput, type PostingRow } from './ledger.repo.js';
+import { saleDocumentColumns, type SaleDocumentRow } from './sale-documents.repo.js';
 
 export interface PurchaseRow {
   id: number;
@@ -27,17 +29,68 @@ const columns = (t: string) => `${t}.id, ${t}.buyer_id AS "buyerId", ${t}.docume
   ${t}.refunded_by AS "refundedBy", ${t}.refund_note AS "refundNote", ${t}.created_at AS "createdAt", ${t}.refunded_at AS "refundedAt"`;
 const COLUMNS = columns('purchases');
 
-/** Throws a unique violation on purchases_buyer_document_paid_key when a live purchase exists. */
-export async function insertPurchase(
+export interface PurchaseCandidate {
+  document: SaleDocumentRow;
+  /** The buyer's live purchase of it, as the statement's snapshot saw it. */
+  paidPurchaseId: number | null;
+  /** The first of: the user with the referral code, the cookie's user, the remembered share-link visit. */
+  referrerId: number | null;
+}
+
+/**
+ * Everything a purchase reads before it locks wallets, in one round trip: the document,
+ * share-locked so a takedown or price change waits for the purchase to commit; whether the buyer
+ * already owns it; and the referrer candidates, in order of precedence.
+ */
+export async function lockDocumentForPurchase(
   db: Queryable,
-  p: Pick<PurchaseRow, 'buyerId' | 'documentId' | 'priceCents' | 'authorId' | 'authorCents' | 'referrerId' | 'referrerCents' | 'platformCents' | 'ledgerTransactionId'>,
+  q: { documentId: number; buyerId: number; referralCode: string | null; cookieReferrerId: number | null; visitSince: Date },
+): Promise<PurchaseCandidate | null> {
+  const { rows } = await db.query<SaleDocumentRow & { paidPurchaseId: number | null; referrerId: number | null }>({
+    name: 'purchases-lock-document',
+    text: `SELECT ${saleDocumentColumns('d')},
+            (SELECT p.id FROM purchases p WHERE p.buyer_id = $2 AND p.document_id = d.id AND p.status = 'paid') AS "paidPurchaseId",
+            coalesce((SELECT u.id FROM users u WHERE u.referral_code = $3),
+                     (SELECT u.id FROM users u WHERE u.id = $4),
+                     (SELECT v.referrer_id FROM referral_visits v
+                       WHERE v.user_id = $2 AND v.document_id = d.id AND v.created_at >= $5)) AS "referrerId"
+       FROM documents d WHERE d.id = $1 FOR SHARE OF d`,
+    values: [q.documentId, q.buyerId, q.referralCode, q.cookieReferrerId, q.visitSince],
+  });
+  const row = rows[0];
+  if (!row) return null;
+  const { paidPurchaseId, referrerId, ...document } = row;
+  return { document, paidPurchaseId, referrerId };
+}
+
+export type NewPurchase = Pick<
+  PurchaseRow,
+  'buyerId' | 'documentId' | 'priceCents' | 'authorId' | 'authorCents' | 'referrerId' | 'referrerCents' | 'platformCents'
+>;
+
+/**
+ * The purchase row and the ledger posting that pays for it, in one statement (one round trip).
+ * Throws a unique violation on purchases_buyer_document_paid_key when a live purchase exists, and
+ * the posting's check violation on an overdraft.
+ */
+export async function insertPurchaseWithPosting(
+  db: Queryable,
+  p: NewPurchase,
+  posting: { posting: PostingRow; entries: readonly EntryInput[] },
 ): Promise<PurchaseRow> {
-  const { rows } = await db.query<PurchaseRow>(
-    `INSERT INTO purchases (buyer_id, document_id, price_cents, author_id, author_cents, referrer_id, referrer_cents,
-                            platform_cents, ledger_transaction_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-    [p.buyerId, p.documentId, p.priceCents, p.authorId, p.authorCents, p.referrerId, p.referrerCents, p.platformCents, p.ledgerTransactionId],
-  );
+  const ctes = postingCtes(posting.posting, posting.entries);
+  const $ = (i: number) => `$${POSTING_PARAMS + i}`;
+  const { rows } = await db.query<PurchaseRow>({
+    name: 'purchases-insert-with-posting',
+    text: `${ctes.sql},
+     p AS (
+       INSERT INTO purchases (buyer_id, document_id, price_cents, author_id, author_cents, referrer_id, referrer_cents,
+                              platform_cents, ledger_transaction_id)
+       SELECT ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)}, ${$(7)}, ${$(8)}, t.id FROM t
+       RETURNING *)
+     SELECT ${columns('p')} FROM p`,
+    values: [...ctes.values, p.buyerId, p.documentId, p.priceCents, p.authorId, p.authorCents, p.referrerId, p.referrerCents, p.platformCents],
+  });
   return rows[0]!;
 }
 

@@ -14,15 +14,12 @@ import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import { AppError, conflict, notFound, validationFailed } from '../errors.js';
-import { findUserById, findUserByReferralCode } from '../auth/users.repo.js';
-import { findSystemAccount } from './ledger.repo.js';
-import { creditUser, insufficientFunds, lockUserAccounts, openLedgerTransaction, postTransaction } from './ledger.service.js';
+import { checkPosting, creditUser, insufficientFunds, lockUserAccounts, mapOverdraft } from './ledger.service.js';
 import { splitPrice } from './money.js';
 import { claimIdempotencyKey, deleteExpiredIdempotencyKey, findIdempotencyKey, saveIdempotentResponse } from './idempotency.repo.js';
-import { findPaidPurchase, insertPurchase, type PurchaseRow } from './purchases.repo.js';
-import { findReferralVisit } from './referrals.repo.js';
+import { findPaidPurchase, findPurchaseById, insertPurchaseWithPosting, lockDocumentForPurchase, type PurchaseRow } from './purchases.repo.js';
 import { REFERRAL_TTL_MS } from './referrals.js';
-import { lockDocumentForSale, type SaleDocumentRow } from './sale-documents.repo.js';
+import type { SaleDocumentRow } from './sale-documents.repo.js';
 import { getUserBalanceCents } from './wallet-accounts.repo.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'clock'>;
@@ -106,8 +103,8 @@ async function claimKey(deps: Deps, tx: PoolClient, userId: number, key: string,
   return { status: stored.responseStatus as 200 | 201, body: stored.responseBody as PurchaseResult };
 }
 
-function checkSaleable(doc: SaleDocumentRow | null, buyerId: number, alreadyBought: boolean): SaleDocumentRow {
-  if (!doc || doc.status === 'taken_down' || doc.takenDownAt) throw notFound('文档');
+function checkSaleable(doc: SaleDocumentRow, buyerId: number, alreadyBought: boolean): SaleDocumentRow {
+  if (doc.status === 'taken_down' || doc.takenDownAt) throw notFound('文档');
   if (alreadyBought) return doc;
   if (doc.deletedAt) throw notFound('文档');
   if (doc.uploaderId === buyerId) throw conflict('不能购买自己上传的文档 (this is your own document)', { reason: 'own_document' });
@@ -117,43 +114,45 @@ function checkSaleable(doc: SaleDocumentRow | null, buyerId: number, alreadyBoug
   return doc;
 }
 
-async function resolveReferrer(deps: Deps, tx: PoolClient, buyerId: number, doc: SaleDocumentRow, input: PurchaseInput) {
-  let referrerId: number | null = null;
-  if (input.referralCode) referrerId = (await findUserByReferralCode(tx, input.referralCode.toLowerCase()))?.id ?? null;
-  if (referrerId === null && input.cookieReferrerId) {
-    // A cookie outlives users only in theory, but a stale id must not break the purchase.
-    referrerId = (await findUserById(tx, input.cookieReferrerId))?.id ?? null;
-  }
-  referrerId ??= await findReferralVisit(tx, buyerId, doc.id, new Date(deps.clock.now().getTime() - REFERRAL_TTL_MS));
-  return referrerId === buyerId || referrerId === doc.uploaderId ? null : referrerId;
-}
-
 async function purchaseInTransaction(deps: Deps, tx: PoolClient, actor: Actor, input: PurchaseInput, key: string | undefined) {
   const buyerId = actor.userId;
-  const doc0 = await lockDocumentForSale(tx, input.documentId);
-  // A deleted document stays available to those who bought it; checked again under the lock below.
-  const owned0 = doc0?.deletedAt ? await findPaidPurchase(tx, buyerId, doc0.id) : null;
-  const doc = checkSaleable(doc0, buyerId, owned0 !== null);
-  const referrerId = owned0 ? null : await resolveReferrer(deps, tx, buyerId, doc, input);
-  const platform = await findSystemAccount(tx, 'platform_revenue');
-  const userIds = [buyerId, doc.uploaderId, ...(referrerId ? [referrerId] : [])];
-  const accounts = await lockUserAccounts(tx, userIds);
-
-  const existing = await findPaidPurchase(tx, buyerId, doc.id);
-  if (existing) {
-    const result = { status: 200 as const, body: { purchase: presentPurchase(existing), wallet: { balanceCents: await getUserBalanceCents(tx, buyerId) } } };
-    if (key !== undefined) await saveIdempotentResponse(tx, buyerId, key, result.status, result.body);
-    return result;
-  }
-  checkSaleable(doc, buyerId, false);
+  const candidate = await lockDocumentForPurchase(tx, {
+    documentId: input.documentId,
+    buyerId,
+    referralCode: input.referralCode?.toLowerCase() ?? null,
+    cookieReferrerId: input.cookieReferrerId ?? null,
+    visitSince: new Date(deps.clock.now().getTime() - REFERRAL_TTL_MS),
+  });
+  if (!candidate) throw notFound('文档');
+  // A deleted document stays available to those who bought it.
+  const doc = checkSaleable(candidate.document, buyerId, candidate.paidPurchaseId !== null);
+  if (candidate.paidPurchaseId !== null) return alreadyBought(tx, buyerId, candidate.paidPurchaseId, key);
+  // Never the buyer, never the author (they already get the author's share); then the platform keeps that part.
+  const referrerId = candidate.referrerId === buyerId || candidate.referrerId === doc.uploaderId ? null : candidate.referrerId;
+  const accounts = await lockUserAccounts(tx, [buyerId, doc.uploaderId, ...(referrerId ? [referrerId] : [])]);
   const buyer = accounts.get(buyerId)!;
-  if (buyer.wallet.balanceCents < doc.priceCents) throw insufficientFunds();
+  if (buyer.wallet.balanceCents < doc.priceCents) {
+    // A purchase of the same document by this buyer may have committed while we waited for the
+    // wallet lock; that is an "already bought", not a shortage.
+    const bought = await findPaidPurchase(tx, buyerId, doc.id);
+    if (bought) return alreadyBought(tx, buyerId, bought.id, key);
+    throw insufficientFunds();
+  }
 
   const split = splitPrice(doc.priceCents, deps.config, referrerId !== null);
-  // The purchase row and the stored response come before the posting, which takes the hot
-  // platform-revenue row lock; that lock is then held only until the commit.
-  const transactionId = await openLedgerTransaction(tx, { kind: 'purchase', reference: `document:${doc.id}` });
-  const purchase = await insertPurchase(tx, {
+  const posting = checkPosting(accounts, {
+    kind: 'purchase',
+    reference: `document:${doc.id}`,
+    entries: [
+      { accountId: buyer.wallet.id, amountCents: -doc.priceCents, kind: 'purchase', documentId: doc.id },
+      ...creditUser(accounts.get(doc.uploaderId)!, split.authorCents, 'sale', doc.id),
+      ...(referrerId ? creditUser(accounts.get(referrerId)!, split.referrerCents, 'referral', doc.id) : []),
+      { systemAccount: 'platform_revenue', amountCents: split.platformCents, kind: 'platform_fee', documentId: doc.id },
+    ],
+  });
+  // A purchase of the same document that committed meanwhile makes this fail on the unique index;
+  // the caller then runs again and answers 200.
+  const newPurchase = {
     buyerId,
     documentId: doc.id,
     priceCents: doc.priceCents,
@@ -162,22 +161,18 @@ async function purchaseInTransaction(deps: Deps, tx: PoolClient, actor: Actor, i
     referrerId: split.referrerCents > 0 ? referrerId : null,
     referrerCents: split.referrerCents,
     platformCents: split.platformCents,
-    ledgerTransactionId: transactionId,
-  });
+  };
+  const purchase = await mapOverdraft(() => insertPurchaseWithPosting(tx, newPurchase, posting));
   // The buyer's debt is zero whenever their wallet could pay (credits settle debt first).
   const balanceCents = buyer.wallet.balanceCents - doc.priceCents + buyer.debt.balanceCents;
   const result = { status: 201 as const, body: { purchase: presentPurchase(purchase), wallet: { balanceCents } } };
   if (key !== undefined) await saveIdempotentResponse(tx, buyerId, key, result.status, result.body);
-  await postTransaction(tx, {
-    kind: 'purchase',
-    reference: `document:${doc.id}`,
-    transactionId,
-    entries: [
-      { accountId: buyer.wallet.id, amountCents: -doc.priceCents, kind: 'purchase', documentId: doc.id },
-      ...creditUser(accounts.get(doc.uploaderId)!, split.authorCents, 'sale', doc.id),
-      ...(referrerId ? creditUser(accounts.get(referrerId)!, split.referrerCents, 'referral', doc.id) : []),
-      { accountId: platform.id, amountCents: split.platformCents, kind: 'platform_fee', documentId: doc.id },
-    ],
-  });
+  return result;
+}
+
+async function alreadyBought(tx: PoolClient, buyerId: number, purchaseId: number, key: string | undefined) {
+  const existing = (await findPurchaseById(tx, purchaseId))!;
+  const result = { status: 200 as const, body: { purchase: presentPurchase(existing), wallet: { balanceCents: await getUserBalanceCents(tx, buyerId) } } };
+  if (key !== undefined) await saveIdempotentResponse(tx, buyerId, key, result.status, result.body);
   return result;
 }

@@ -160,6 +160,19 @@ describe('concurrent purchases', () => {
     expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
   });
 
+  it('when a wallet holding exactly the price sends 10 purchases of one document at once, then one charge and nine "already bought", no 402', async () => {
+    const author = await registerUser(ctx);
+    const buyer = await registerUser(ctx);
+    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 300 });
+    await topUp(ctx, buyer.token, 300);
+    const results = await Promise.all(Array.from({ length: 10 }, () => buy(buyer.token, doc.id)));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    expect(results.every((r) => r.body.wallet.balanceCents === 0)).toBe(true);
+    expect(await balanceOf(ctx, buyer.user.id)).toEqual({ wallet: 0, debt: 0 });
+    expect(await purchaseCount(buyer.user.id)).toBe(1);
+    expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
+  });
+
   it('when a wallet that affords 3 of 20 documents buys all at once, then exactly 3 succeed and the rest get 402', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);

@@ -9,12 +9,3 @@ export async function upsertReferralVisit(db: Queryable, visit: { userId: number
     [visit.userId, visit.documentId, visit.referrerId],
   );
 }
-
-/** The referrer remembered for this reader and document, if the visit is newer than `since`. */
-export async function findReferralVisit(db: Queryable, userId: number, documentId: number, since: Date): Promise<number | null> {
-  const { rows } = await db.query<{ referrerId: number }>(
-    `SELECT referrer_id AS "referrerId" FROM referral_visits WHERE user_id = $1 AND document_id = $2 AND created_at >= $3`,
-    [userId, documentId, since],
-  );
-  return rows[0]?.referrerId ?? null;
-}

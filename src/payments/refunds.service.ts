@@ -1,8 +1,7 @@
 // The refund primitive support uses (issue 6 decides when; this decides how the money moves).
 import type { PoolClient } from 'pg';
 import { conflict, notFound } from '../errors.js';
-import { findSystemAccount } from './ledger.repo.js';
-import { creditUser, debitUserIntoDebt, lockUserAccounts, openLedgerTransaction, postTransaction } from './ledger.service.js';
+import { creditUser, debitUserIntoDebt, lockUserAccounts, postTransaction } from './ledger.service.js';
 import { lockPurchase, markPurchaseRefunded, type PurchaseRow } from './purchases.repo.js';
 
 /**
@@ -19,22 +18,18 @@ export async function refundPurchase(
   const p = await lockPurchase(tx, input.purchaseId);
   if (!p) throw notFound('购买记录');
   if (p.status === 'refunded') throw conflict('该订单已退款 (already refunded)');
-  const platform = await findSystemAccount(tx, 'platform_revenue');
   const userIds = [p.buyerId, p.authorId, ...(p.referrerId ? [p.referrerId] : [])];
   const accounts = await lockUserAccounts(tx, userIds);
-  // Mark first, post last: the posting takes the hot platform row lock, held until the commit.
-  const refundTransactionId = await openLedgerTransaction(tx, { kind: 'refund', reference: `purchase:${p.id}`, note: input.note });
-  const refunded = await markPurchaseRefunded(tx, p.id, { refundTransactionId, refundedBy: input.actorId, note: input.note });
-  await postTransaction(tx, {
+  const { transactionId } = await postTransaction(tx, accounts, {
     kind: 'refund',
     reference: `purchase:${p.id}`,
-    transactionId: refundTransactionId,
+    note: input.note,
     entries: [
       ...creditUser(accounts.get(p.buyerId)!, p.priceCents, 'refund', p.documentId),
       ...debitUserIntoDebt(accounts.get(p.authorId)!, p.authorCents, 'sale_reversal', p.documentId),
       ...(p.referrerId ? debitUserIntoDebt(accounts.get(p.referrerId)!, p.referrerCents, 'referral_reversal', p.documentId) : []),
-      { accountId: platform.id, amountCents: -p.platformCents, kind: 'platform_fee_reversal', documentId: p.documentId },
+      { systemAccount: 'platform_revenue', amountCents: -p.platformCents, kind: 'platform_fee_reversal', documentId: p.documentId },
     ],
   });
-  return refunded;
+  return markPurchaseRefunded(tx, p.id, { refundTransactionId: transactionId, refundedBy: input.actorId, note: input.note });
 }

@@ -18,15 +18,12 @@ export interface SaleDocumentRow {
   createdAt: Date;
 }
 
-const COLUMNS = `id, uploader_id AS "uploaderId", title, price_cents AS "priceCents", status, deleted_at AS "deletedAt",
-  taken_down_at AS "takenDownAt", format, blob_key AS "blobKey", original_filename AS "originalFilename",
-  size_bytes AS "sizeBytes", sha256, created_at AS "createdAt"`;
-
-/** The document, share-locked so a takedown or price change waits for the purchase to commit. */
-export async function lockDocumentForSale(db: Queryable, id: number): Promise<SaleDocumentRow | null> {
-  const { rows } = await db.query<SaleDocumentRow>(`SELECT ${COLUMNS} FROM documents WHERE id = $1 FOR SHARE`, [id]);
-  return rows[0] ?? null;
-}
+/** The SaleDocumentRow columns of documents under the alias `t`. */
+export const saleDocumentColumns = (t: string) => `${t}.id, ${t}.uploader_id AS "uploaderId", ${t}.title,
+  ${t}.price_cents AS "priceCents", ${t}.status, ${t}.deleted_at AS "deletedAt", ${t}.taken_down_at AS "takenDownAt",
+  ${t}.format, ${t}.blob_key AS "blobKey", ${t}.original_filename AS "originalFilename", ${t}.size_bytes AS "sizeBytes",
+  ${t}.sha256, ${t}.created_at AS "createdAt"`;
+const COLUMNS = saleDocumentColumns('documents');
 
 export async function findSaleDocument(db: Queryable, id: number): Promise<SaleDocumentRow | null> {
   const { rows } = await db.query<SaleDocumentRow>(`SELECT ${COLUMNS} FROM documents WHERE id = $1`, [id]);

@@ -5,7 +5,6 @@ import { withTransaction } from '../db/transaction.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import { AppError, conflict, notFound, validationFailed } from '../errors.js';
 import { parseInput } from '../http/validate.js';
-import { findSystemAccount } from './ledger.repo.js';
 import { creditUser, lockUserAccounts, postTransaction } from './ledger.service.js';
 import { WebhookBody } from './payments.schemas.js';
 import { insertTopupOrder, lockTopupOrder, markTopupFailed, markTopupPaid, type TopupOrderRow } from './topups.repo.js';
@@ -76,14 +75,13 @@ export async function handlePaymentWebhook(
         deps.log.warn({ orderId: order.id, providerRef: event.providerRef }, 'second payment reported for a paid order');
         throw conflict('订单已由另一笔支付完成 (order already paid by another payment)');
       }
-      const clearing = await findSystemAccount(tx, 'provider_clearing');
-      const accounts = (await lockUserAccounts(tx, [order.userId])).get(order.userId)!;
-      const { transactionId } = await postTransaction(tx, {
+      const locked = await lockUserAccounts(tx, [order.userId]);
+      const { transactionId } = await postTransaction(tx, locked, {
         kind: 'topup',
         reference: `topup:${order.id}`,
         entries: [
-          { accountId: clearing.id, amountCents: -order.amountCents, kind: 'topup' },
-          ...creditUser(accounts, order.amountCents, 'topup'),
+          { systemAccount: 'provider_clearing', amountCents: -order.amountCents, kind: 'topup' },
+          ...creditUser(locked.get(order.userId)!, order.amountCents, 'topup'),
         ],
       });
       const paid = await markTopupPaid(tx, order.id, { providerRef: event.providerRef, ledgerTransactionId: transactionId });

@@ -3,7 +3,7 @@ import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
 import { notFound } from '../errors.js';
 import { findUserById } from '../auth/users.repo.js';
-import { findSystemAccount, listUserEntries } from './ledger.repo.js';
+import { listUserEntries } from './ledger.repo.js';
 import { creditUser, lockUserAccounts, postTransaction } from './ledger.service.js';
 import { getUserBalanceCents } from './wallet-accounts.repo.js';
 
@@ -62,15 +62,14 @@ export async function creditWalletByAdmin(
 ): Promise<{ balanceCents: number; transactionId: number }> {
   return withTransaction(deps.db.pool, async (tx) => {
     if (!(await findUserById(tx, input.userId))) throw notFound('用户');
-    const adjustments = await findSystemAccount(tx, 'adjustments');
-    const accounts = (await lockUserAccounts(tx, [input.userId])).get(input.userId)!;
-    const { transactionId } = await postTransaction(tx, {
+    const locked = await lockUserAccounts(tx, [input.userId]);
+    const { transactionId } = await postTransaction(tx, locked, {
       kind: 'admin_credit',
       reference: `admin:${admin.userId}`,
       note: input.reason,
       entries: [
-        { accountId: adjustments.id, amountCents: -input.amountCents, kind: 'admin_credit' },
-        ...creditUser(accounts, input.amountCents, 'admin_credit'),
+        { systemAccount: 'adjustments', amountCents: -input.amountCents, kind: 'admin_credit' },
+        ...creditUser(locked.get(input.userId)!, input.amountCents, 'admin_credit'),
       ],
     });
     return { balanceCents: await getUserBalanceCents(tx, input.userId), transactionId };

@@ -83,6 +83,7 @@ export async function ledgerCheck(ctx: TestContext): Promise<{ total: number; mi
   const mismatches = (
     await db.query(
       `SELECT a.id FROM ledger_accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id
+        WHERE a.user_id IS NOT NULL
         GROUP BY a.id, a.balance_cents HAVING a.balance_cents <> coalesce(sum(e.amount_cents), 0)`,
     )
   ).rowCount;

@@ -1,0 +1,61 @@
+// The database's own guards on the ledger, exercised with raw SQL as a buggy caller would write it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerUser, type TestContext } from '../../test/app.js';
+import { createPaymentsTestContext, CLEAN_LEDGER, ledgerInvariants } from './test-fixtures.js';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createPaymentsTestContext();
+});
+afterAll(async () => ctx.close());
+
+const q = (sql: string, params: unknown[] = []) => ctx.deps.db.pool.query(sql, params);
+const count = async (table: string) => (await q(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
+const systemAccount = async (kind: string) => (await q(`SELECT id FROM ledger_accounts WHERE kind = $1 AND user_id IS NULL`, [kind])).rows[0].id as number;
+
+describe('ledger guards in the database', () => {
+  it('when one statement inserts entries that do not sum to zero, then it is refused and nothing is written', async () => {
+    const before = await count('ledger_entries');
+    const platform = await systemAccount('platform_revenue');
+    const adjustments = await systemAccount('adjustments');
+    await expect(
+      q(
+        `WITH t AS (INSERT INTO ledger_transactions (kind) VALUES ('test') RETURNING id)
+         INSERT INTO ledger_entries (transaction_id, account_id, amount_cents, kind)
+         SELECT t.id, a, v, 'test' FROM t, unnest($1::bigint[], $2::bigint[]) AS x(a, v)`,
+        [[platform, adjustments], [100, -99]],
+      ),
+    ).rejects.toMatchObject({ code: '23514', constraint: 'ledger_entries_balanced' });
+    expect(await count('ledger_entries')).toBe(before);
+  });
+
+  it('when a later statement adds a one-sided entry to a balanced transaction, then it is refused', async () => {
+    const platform = await systemAccount('platform_revenue');
+    const adjustments = await systemAccount('adjustments');
+    const { rows } = await q(`INSERT INTO ledger_transactions (kind) VALUES ('test') RETURNING id`);
+    const transactionId = rows[0].id as number;
+    await q(
+      `INSERT INTO ledger_entries (transaction_id, account_id, amount_cents, kind) VALUES ($1, $2, 50, 'test'), ($1, $3, -50, 'test')`,
+      [transactionId, platform, adjustments],
+    );
+    await expect(
+      q(`INSERT INTO ledger_entries (transaction_id, account_id, amount_cents, kind) VALUES ($1, $2, 1, 'test')`, [transactionId, platform]),
+    ).rejects.toMatchObject({ constraint: 'ledger_entries_balanced' });
+    expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
+  });
+
+  it('when something tries to cache a balance on a system account, or drop one from a wallet, then the row is refused', async () => {
+    const user = await registerUser(ctx);
+    await expect(q(`UPDATE ledger_accounts SET balance_cents = 0 WHERE kind = 'platform_revenue'`)).rejects.toMatchObject({
+      constraint: 'ledger_accounts_balance_cached_for_users',
+    });
+    await expect(q(`UPDATE ledger_accounts SET balance_cents = NULL WHERE user_id = $1`, [user.user.id])).rejects.toMatchObject({
+      constraint: 'ledger_accounts_balance_cached_for_users',
+    });
+  });
+
+  it('when an entry is updated or deleted, then it is refused (the ledger is append-only)', async () => {
+    await expect(q(`UPDATE ledger_entries SET amount_cents = amount_cents + 1`)).rejects.toMatchObject({ code: '23514' });
+    await expect(q(`DELETE FROM ledger_entries`)).rejects.toMatchObject({ code: '23514' });
+  });
+});
