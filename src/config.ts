@@ -81,6 +81,14 @@ const envSchema = z
     SUPPORT_PHONE: z.string().default('400-000-0000'),
     SUPPORT_HOURS: z.string().default('周一至周日 9:00–21:00'),
     PUBLIC_URL: z.string().url().optional(),
+    /**
+     * Behind nginx: the internal location (e.g. /_files/) that serves DATA_DIR/blobs. Downloads are
+     * then checked by the app and sent by nginx (X-Accel-Redirect, sendfile) instead of streamed by Node.
+     */
+    DOWNLOAD_ACCEL_PREFIX: z
+      .string()
+      .regex(/^\/[A-Za-z0-9_\-/]*\/$/, 'must be a path that starts and ends with /, such as /_files/')
+      .optional(),
     /** Express "trust proxy": which hops may set X-Forwarded-For (rate limits key on the client IP). */
     TRUST_PROXY: z.string().default('loopback'),
     /** Where `soffice` is looked for when SOFFICE_PATH is unset. */
@@ -119,6 +127,7 @@ export interface Config {
     support: { email: string; qq: string; phone: string; hours: string };
   };
   publicUrl: string | undefined;
+  downloadAccelPrefix: string | null;
   trustProxy: string;
 }
 
@@ -167,6 +176,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
       support: { email: e.SUPPORT_EMAIL, qq: e.SUPPORT_QQ, phone: e.SUPPORT_PHONE, hours: e.SUPPORT_HOURS },
     },
     publicUrl: e.PUBLIC_URL,
+    downloadAccelPrefix: e.DOWNLOAD_ACCEL_PREFIX ?? null,
     trustProxy: e.TRUST_PROXY,
   };
 }

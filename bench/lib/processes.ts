@@ -87,8 +87,12 @@ export async function startNodeBaseline(script: string, env: Record<string, stri
   return { url, port, pid: child.pid!, child, stop: stopper(child) };
 }
 
-/** nginx (Debian package) with a generated config: either a static root or our front-end config proxying to `upstream`. */
-export async function startNginx(options: { staticRoot?: string; upstream?: string }): Promise<Running> {
+/**
+ * nginx (Debian package) with a generated config: either a static root, or our front-end config
+ * (deploy/nginx.conf) proxying to `upstream` and serving X-Accel-Redirect downloads from `blobRoot`
+ * (the app's DATA_DIR/blobs).
+ */
+export async function startNginx(options: { staticRoot?: string; upstream?: string; blobRoot?: string }): Promise<Running> {
   const port = await freePort();
   const prefix = mkdtempSync(path.join(tmpdir(), 'wenku-nginx-'));
   mkdirSync(path.join(prefix, 'logs'), { recursive: true });
@@ -96,7 +100,7 @@ export async function startNginx(options: { staticRoot?: string; upstream?: stri
   // nginx's workers run as an unprivileged user: they must be able to read and cache here.
   chmodSync(prefix, 0o755);
   chmodSync(path.join(prefix, 'cache'), 0o777);
-  if (options.staticRoot) execFileSync('chmod', ['-R', 'a+rX', options.staticRoot]);
+  for (const dir of [options.staticRoot, options.blobRoot]) if (dir) openToWorkers(dir);
   const pid = path.join(prefix, 'nginx.pid');
   // One worker, like the one Node process it is compared with.
   const head = `worker_processes 1;\npid ${pid};\nerror_log stderr error;`;
@@ -109,6 +113,7 @@ export async function startNginx(options: { staticRoot?: string; upstream?: stri
       .replace('server app:3000;', `server ${options.upstream};`)
       .replace('listen 80;', `listen 127.0.0.1:${port};\n    ${ready}`)
       .replace('/var/cache/nginx/wenku', path.join(prefix, 'cache'))
+      .replace('alias /data/blobs/;', `alias ${path.resolve(options.blobRoot ?? '/nonexistent')}/;`)
       .replace('sendfile on;', 'sendfile on;\n  access_log off;');
   } else {
     conf = `${head}
@@ -133,4 +138,13 @@ http {
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/ready`, 15_000);
   return { url, port, pid: child.pid!, child, stop: stopper(child) };
+}
+
+/** Lets nginx's unprivileged workers read `dir`: a+rX on it, its contents and its parents. */
+function openToWorkers(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  execFileSync('chmod', ['-R', 'a+rX', dir]);
+  for (let parent = path.dirname(path.resolve(dir)); parent !== path.dirname(parent); parent = path.dirname(parent)) {
+    execFileSync('chmod', ['a+x', parent]);
+  }
 }

@@ -1,6 +1,5 @@
 // GET/HEAD /dl/:token — the download link itself. A bearer credential for its short life, so
 // browsers and download managers can fetch and resume it without a session.
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
@@ -38,13 +37,26 @@ async function sendFile(deps: AppDeps, req: Request, res: Response, claims: Down
     'Content-Type': CONTENT_TYPES[doc.format] ?? 'application/octet-stream',
     'Content-Disposition': contentDisposition(doc.originalFilename, EXTENSIONS[doc.format] ?? ''),
     'Accept-Ranges': 'bytes',
-    ETag: etag,
-    'Last-Modified': doc.createdAt.toUTCString(),
     'Cache-Control': 'private, no-store',
   });
-
   const start = range.kind === 'partial' ? range.start : 0;
   const end = range.kind === 'partial' ? range.end : size - 1;
+
+  const accel = deps.config.downloadAccelPrefix;
+  const relative = accel ? deps.blobs.relativePath?.(doc.blobKey) : undefined;
+  if (accel && relative) {
+    // nginx sends the bytes (sendfile, its own Range handling, ETag and Last-Modified from the
+    // file). The app cannot see a client leave mid-file, so the event records a hand-over.
+    res.set('X-Accel-Redirect', `${accel}${relative}`).end();
+    if (req.method === 'GET' && size > 0) {
+      await recordDownload(deps, claims, { bytes: end - start + 1, completed: end === size - 1, handedOff: true }).catch((err: unknown) =>
+        req.log?.error({ err }, 'could not record a download'),
+      );
+    }
+    return;
+  }
+
+  res.set({ ETag: etag, 'Last-Modified': doc.createdAt.toUTCString() });
   if (range.kind === 'partial') res.status(206).set('Content-Range', `bytes ${start}-${end}/${size}`);
   res.set('Content-Length', String(end - start + 1));
   if (req.method === 'HEAD' || size === 0) {
@@ -52,22 +64,23 @@ async function sendFile(deps: AppDeps, req: Request, res: Response, claims: Down
     return;
   }
 
-  let bytes = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      bytes += chunk.length;
-      cb(null, chunk);
-    },
-  });
+  const file = deps.blobs.createReadStream(doc.blobKey, { start, end });
   let completed = false;
   try {
-    await pipeline(deps.blobs.createReadStream(doc.blobKey, { start, end }), counter, res);
+    await pipeline(file, res);
     // A 200 that finished, or a range that reached the last byte, completes the download.
-    completed = bytes === end - start + 1 && end === size - 1;
+    completed = end === size - 1;
   } catch (err) {
     // The client went away (or the disk failed) mid-stream; headers are out, so just record it.
     if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') req.log?.warn({ err }, 'download stream failed');
   } finally {
-    await recordDownload(deps, claims, { bytes, completed }).catch((err: unknown) => req.log?.error({ err }, 'could not record a download'));
+    // Bytes read from disk: at most a buffer more than the client received when it went away.
+    const bytes = completed ? end - start + 1 : bytesRead(file);
+    await recordDownload(deps, claims, { bytes, completed, handedOff: false }).catch((err: unknown) => req.log?.error({ err }, 'could not record a download'));
   }
 }
+
+const bytesRead = (stream: NodeJS.ReadableStream): number => {
+  const n = (stream as { bytesRead?: unknown }).bytesRead;
+  return typeof n === 'number' ? n : 0;
+};

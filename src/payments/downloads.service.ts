@@ -80,8 +80,14 @@ export async function authorizeDelivery(deps: Deps, token: string): Promise<{ cl
 /**
  * Records one response sent through a link: bytes add up per link; a completed download marks
  * the link completed and counts the user once in documents.downloads. One transaction.
+ * `handedOff`: the front end (X-Accel-Redirect) sends the bytes; "completed" then means the whole
+ * file was handed to it, not that the client received every byte.
  */
-export async function recordDownload(deps: Deps, claims: DownloadClaims, sent: { bytes: number; completed: boolean }): Promise<void> {
+export async function recordDownload(
+  deps: Deps,
+  claims: DownloadClaims,
+  sent: { bytes: number; completed: boolean; handedOff: boolean },
+): Promise<void> {
   await withTransaction(deps.db.pool, async (tx) => {
     await upsertDownloadEvent(tx, {
       linkId: claims.linkId,
@@ -90,6 +96,7 @@ export async function recordDownload(deps: Deps, claims: DownloadClaims, sent: {
       documentId: claims.documentId,
       bytesSent: sent.bytes,
       completed: sent.completed,
+      handedOff: sent.handedOff,
     });
     if (sent.completed) await countDocumentDownloader(tx, claims.documentId, claims.userId);
   });

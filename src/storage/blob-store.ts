@@ -18,4 +18,6 @@ export interface BlobStore {
   listKeys(): AsyncIterable<string>;
   /** A local path readers such as LibreOffice can open directly, if the store has one. */
   localPath?(key: string): string;
+  /** The file's path below the store's root directory (what a front end serving that root asks for). */
+  relativePath?(key: string): string;
 }

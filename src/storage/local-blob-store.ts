@@ -10,8 +10,12 @@ export class LocalBlobStore implements BlobStore {
   constructor(private readonly root: string) {}
 
   localPath(key: string): string {
+    return path.join(this.root, this.relativePath(key));
+  }
+
+  relativePath(key: string): string {
     if (!KEY_PATTERN.test(key) || key.includes('..')) throw new Error(`invalid blob key ${key}`);
-    return path.join(this.root, key.slice(0, 2), key);
+    return `${key.slice(0, 2)}/${key}`;
   }
 
   async putFile(key: string, localPath: string): Promise<void> {

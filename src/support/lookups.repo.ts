@@ -36,6 +36,8 @@ export interface DownloadEventRow {
   bytesSent: number;
   requests: number;
   completed: boolean;
+  /** The front end sent the bytes: completed means handed over in full. */
+  handedOff: boolean;
   createdAt: Date;
   completedAt: Date | null;
 }
@@ -124,7 +126,7 @@ export async function listDownloadEvents(
   q: { purchaseId: number | null; userId: number; documentId: number },
 ): Promise<DownloadEventRow[]> {
   const { rows } = await db.query<DownloadEventRow>(
-    `SELECT id, purchase_id AS "purchaseId", bytes_sent AS "bytesSent", requests, completed,
+    `SELECT id, purchase_id AS "purchaseId", bytes_sent AS "bytesSent", requests, completed, handed_off AS "handedOff",
             created_at AS "createdAt", completed_at AS "completedAt"
        FROM download_events
       WHERE ($1::bigint IS NOT NULL AND purchase_id = $1) OR (user_id = $2 AND document_id = $3)
