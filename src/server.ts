@@ -35,6 +35,8 @@ async function main() {
   log.info({ port, url: `http://localhost:${port}` }, 'Wenku is listening');
   let worker: ConversionWorker | null = null;
   if (config.runWorker) worker = await startConversions(deps);
+  // The queue is needed to enqueue conversions; starting it now spares the first upload the wait.
+  else await jobs.start();
 
   exitGracefully(log, 20_000, async () => {
     server.close();

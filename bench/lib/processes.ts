@@ -64,7 +64,9 @@ function stopper(child: ChildProcess) {
 export async function startWenku(env: Record<string, string> = {}): Promise<Running & { dataDir: string }> {
   const port = await freePort();
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'wenku-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/server.ts')], {
+  // WENKU_NODE_ARGS: extra node flags for the server only, e.g. --cpu-prof when profiling a bench.
+  const nodeArgs = process.env.WENKU_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src/server.ts')], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_SCALE: '0', PORT: String(port), DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -44,12 +44,15 @@ const duplicateOf = (documentId: number) =>
  * One transaction for the row and the job; the stored file is removed again if it fails.
  */
 export async function uploadDocument(deps: Deps, actor: Actor, file: UploadedFile, fields: UploadFields): Promise<Document> {
-  const { format } = await sniffWordFile(file.path);
-  const blocked = await findBlockedHash(deps.db.pool, file.sha256);
+  // Independent checks, run together: the file's type from its bytes, and two lookups by its hash.
+  const [{ format }, blocked, existing] = await Promise.all([
+    sniffWordFile(file.path),
+    findBlockedHash(deps.db.pool, file.sha256),
+    findLiveDocumentIdByHash(deps.db.pool, actor.userId, file.sha256),
+  ]);
   if (blocked) {
     throw forbidden(`该文件已因侵权投诉被下架，不能再次上传：${blocked.reason} (this file was taken down and may not be uploaded again)`);
   }
-  const existing = await findLiveDocumentIdByHash(deps.db.pool, actor.userId, file.sha256);
   if (existing) throw duplicateOf(existing);
 
   const originalFilename = cleanFileName(file.originalName, format);
