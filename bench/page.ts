@@ -58,6 +58,8 @@ export async function runPageBench(): Promise<BenchRow[]> {
         rows.push(ratioRow({ bench: 'page', case: `${label} c=${connections} req/s`, value: ours.rps, unit: 'req/s', baselineName: 'bare Express', baseline: bare.rps, goal: '≥ 0.8×', minRatio: 0.8 }));
         rows.push({ bench: 'page', case: `${label} c=${connections} p99`, value: ours.p99, unit: 'ms', goal: connections === 200 ? '< 50 ms' : undefined, met: connections === 200 ? ours.p99 < 50 : undefined, note: `bare Express p99 ${bare.p99} ms` });
         rows.push(ratioRow({ bench: 'page', case: `${label} c=${connections} via nginx front end req/s`, value: front.rps, unit: 'req/s', baselineName: 'nginx static', baseline: stat.rps, goal: '≥ 0.8×', minRatio: 0.8 }));
+        // What a reader of the shipped set-up (docker-compose: nginx in front) waits.
+        rows.push({ bench: 'page', case: `${label} c=${connections} via nginx front end p99`, value: front.p99, unit: 'ms', goal: connections === 200 ? '< 50 ms' : undefined, met: connections === 200 ? front.p99 < 50 : undefined, note: `nginx static p99 ${stat.p99} ms` });
       }
     }
     return rows;
