@@ -61,6 +61,11 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Run the conversion worker inside the web process (default) or only via `npm run worker`. */
     RUN_WORKER: flag.default(true),
+    /**
+     * HTTP server processes (node:cluster) sharing the port; needs DATABASE_URL (the embedded
+     * database belongs to one process). Conversions run in the primary process.
+     */
+    WEB_CONCURRENCY: positiveInt.default(1),
     WORKER_CONCURRENCY: positiveInt.optional(),
     /** The development payment page; default on for the embedded database, always off in production. */
     DEV_PAYMENTS: flag.optional(),
@@ -119,6 +124,7 @@ export interface Config {
   rateLimitScale: number;
   logLevel: string;
   runWorker: boolean;
+  webConcurrency: number;
   workerConcurrency: number | undefined;
   devPayments: boolean;
   site: {
@@ -168,6 +174,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
     rateLimitScale: e.RATE_LIMIT_SCALE,
     logLevel: e.LOG_LEVEL,
     runWorker: e.RUN_WORKER,
+    webConcurrency: e.WEB_CONCURRENCY,
     workerConcurrency: e.WORKER_CONCURRENCY,
     devPayments: e.NODE_ENV === 'production' ? false : (e.DEV_PAYMENTS ?? !e.DATABASE_URL),
     site: {

@@ -1,4 +1,6 @@
 // Entry point: settings → database (migrated) → app → listen; SIGTERM drains and exits.
+// With WEB_CONCURRENCY > 1 this file is also each web process of the cluster (src/cluster.ts).
+import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { exitGracefully, loadConfigOrExit } from './lifecycle.js';
@@ -11,17 +13,36 @@ import { LocalBlobStore } from './storage/local-blob-store.js';
 import { JobQueue } from './jobs/queue.js';
 import { ViewCounter } from './documents/view-counter.js';
 import { startConversions, type ConversionWorker } from './documents/conversion.worker.js';
+import { runPrimary } from './cluster.js';
+import type { Config } from './config.js';
+import type { Logger } from 'pino';
 
 async function main() {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel);
+  if (cluster.isWorker) return serve(config, log.child({ web: cluster.worker?.id }), { primary: false });
+  if (config.webConcurrency > 1) {
+    if (config.databaseUrl) return runPrimary(config, log);
+    log.warn('WEB_CONCURRENCY needs DATABASE_URL (the embedded database belongs to one process); serving from one process');
+  }
+  return serve(config, log, { primary: true });
+}
+
+/**
+ * One web server. `primary`: this is the only process, so it migrates and, with RUN_WORKER,
+ * converts; a cluster's web process leaves both to the cluster's primary (src/cluster.ts).
+ */
+async function serve(config: Config, log: Logger, role: { primary: boolean }) {
   const db = await openDatabase(config, log);
-  const applied = await migrate(db.pool);
-  log.info({ database: db.kind, applied }, 'database ready');
+  if (role.primary) {
+    const applied = await migrate(db.pool);
+    log.info({ database: db.kind, applied }, 'database ready');
+  }
 
   const blobs = new LocalBlobStore(path.join(config.dataDir, 'blobs'));
   // With RUN_WORKER this process also converts documents and runs the queue's maintenance.
-  const jobs = new JobQueue(db.pool, log, { supervise: config.runWorker });
+  const runConversions = role.primary && config.runWorker;
+  const jobs = new JobQueue(db.pool, log, { supervise: runConversions });
   const views = new ViewCounter(db.pool, log);
   const deps = { config, db, log, clock: systemClock, blobs, jobs, views };
   const app = createApp(deps);
@@ -34,7 +55,7 @@ async function main() {
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, url: `http://localhost:${port}` }, 'Wenku is listening');
   let worker: ConversionWorker | null = null;
-  if (config.runWorker) worker = await startConversions(deps);
+  if (runConversions) worker = await startConversions(deps);
   // The queue is needed to enqueue conversions; starting it now spares the first upload the wait.
   else await jobs.start();
 

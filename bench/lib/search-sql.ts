@@ -1,6 +1,6 @@
 // The exact statements the search API runs for a query, captured from the documents search
-// repository (so EXPLAIN shows the real plans, not a copy that may drift): for a query of several
-// words that is a read-only transaction with its planner settings, the match count and the page.
+// repository (so EXPLAIN shows the real plans, not a copy that may drift), including any it runs
+// on a connection of its own (a transaction, session settings).
 import type pg from 'pg';
 import { selectListedDocuments } from '../../src/documents/search.repo.js';
 import { queryTokens } from '../../src/documents/document-text.js';

@@ -1,6 +1,5 @@
 // SQL for listing, searching and related documents. Only listed documents appear here: ready,
 // not deleted, not taken down. Keyset pagination on (sort key, id); ORDER BY from an allowlist.
-import type pg from 'pg';
 import type { Queryable } from '../db/pool.js';
 import { DOCUMENT_COLUMNS, type DocumentRow } from './documents.repo.js';
 
@@ -68,48 +67,14 @@ const FILTERS = `${LISTED}
        AND ($3::text IS NULL OR d.format = $3::text)
        AND ($4::boolean IS NULL OR $4::boolean = (d.price_cents = 0))`;
 
-/**
- * A query of several words matches the documents holding all of them. The planner estimates that
- * by multiplying each word's frequency; words that are common alone but rare together ("信访 工作")
- * then look plentiful, and it walks the popularity index through most of the library looking for
- * them (720 ms at a million documents). So for such queries the GIN index first counts the
- * matches, up to this cap; when there are no more, the page is read through that index
- * (bitmap scans only). Beyond the cap the matches are dense and the planner's plan is right.
- */
-export const MATCH_SET_CAP = 20_000;
-
 /** One page (limit rows) of listed documents matching the filters, in the given order. */
 export async function selectListedDocuments(
-  pool: pg.Pool,
+  db: Queryable,
   filters: ListFilters,
   sort: ListSort,
   after: Keyset | null,
   limit: number,
-  matchSetCap = MATCH_SET_CAP,
 ): Promise<ListedRow[]> {
-  if (!filters.tokens?.includes(' ')) return selectPage(pool, filters, sort, after, limit);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN READ ONLY');
-    await client.query('SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off');
-    const { rows } = await client.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM (SELECT 1 FROM documents d WHERE ${FILTERS} LIMIT $5) m`,
-      [filters.tokens, filters.category, filters.format, filters.free, matchSetCap + 1],
-    );
-    // Many matches: the settings end with the transaction and the planner chooses as usual.
-    if (rows[0]!.n > matchSetCap) await client.query('ROLLBACK');
-    const page = await selectPage(client, filters, sort, after, limit);
-    if (rows[0]!.n <= matchSetCap) await client.query('COMMIT');
-    return page;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
-}
-
-async function selectPage(db: Queryable, filters: ListFilters, sort: ListSort, after: Keyset | null, limit: number): Promise<ListedRow[]> {
   const params = [filters.tokens, filters.category, filters.format, filters.free, limit, ...keysetParams(after)];
   const columns = `${DOCUMENT_COLUMNS}, d.popularity,
        to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdKey",

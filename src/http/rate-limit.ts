@@ -1,5 +1,8 @@
 // Rate limits from the contract's decisions (per account, else per IP), each multiplied by
-// RATE_LIMIT_SCALE; 0 turns them off. The store is in memory, per process (see README).
+// RATE_LIMIT_SCALE; 0 turns them off. Counts are kept in memory: in this process, or, under
+// WEB_CONCURRENCY, in the cluster's primary process, so every web process counts against one limit.
+import cluster from 'node:cluster';
+import { ClusterMemoryStoreWorker } from '@express-rate-limit/cluster-memory-store';
 import type { RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import { AppError } from '../errors.js';
@@ -22,6 +25,7 @@ export function createRateLimiter(name: RateLimitName, scale: number): RequestHa
     limit: Math.max(1, Math.round(limit * scale)),
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    ...(cluster.isWorker ? { store: new ClusterMemoryStoreWorker({ prefix: `${name}:` }) } : {}),
     keyGenerator: (req) => (req.actor ? `user:${req.actor.userId}` : `ip:${ipKeyGenerator(req.ip ?? '')}`),
     handler: (_req, res, next, options) => {
       res.setHeader('Retry-After', String(Math.ceil(options.windowMs / 1000)));
