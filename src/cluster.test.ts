@@ -6,9 +6,10 @@ import { startWenku, type Running } from '../bench/lib/processes.js';
 import type { Database } from './db/pool.js';
 import { createTestDatabase } from '../test/db.js';
 
+/** The primary's child processes running the server (not tsx's esbuild service). */
 const webProcesses = (primaryPid: number): number[] => {
   try {
-    return execFileSync('pgrep', ['-P', String(primaryPid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(primaryPid), '-f', 'src/server.ts'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
   } catch {
     return []; // pgrep exits 1 when there are none
   }

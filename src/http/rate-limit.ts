@@ -17,15 +17,20 @@ export const RATE_LIMITS = {
 
 export type RateLimitName = keyof typeof RATE_LIMITS;
 
+/** Limiters made so far in this process; every web process makes them in the same order. */
+let limitersMade = 0;
+
 export function createRateLimiter(name: RateLimitName, scale: number): RequestHandler {
   if (scale === 0) return (_req, _res, next) => next();
+  // Each limiter keeps its own counts (as the in-process store does), in the cluster's primary too.
+  const prefix = `${name}:${limitersMade++}:`;
   const { limit, windowMs } = RATE_LIMITS[name];
   return rateLimit({
     windowMs,
     limit: Math.max(1, Math.round(limit * scale)),
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    ...(cluster.isWorker ? { store: new ClusterMemoryStoreWorker({ prefix: `${name}:` }) } : {}),
+    ...(cluster.isWorker ? { store: new ClusterMemoryStoreWorker({ prefix }) } : {}),
     keyGenerator: (req) => (req.actor ? `user:${req.actor.userId}` : `ip:${ipKeyGenerator(req.ip ?? '')}`),
     handler: (_req, res, next, options) => {
       res.setHeader('Retry-After', String(Math.ceil(options.windowMs / 1000)));
