@@ -2,30 +2,18 @@
 // conversions (RUN_WORKER) and supervises N web processes that share the port (node:cluster).
 // One Node process tops out at one core; more of them serve more readers with less queueing.
 import cluster from 'node:cluster';
-import path from 'node:path';
 import { ClusterMemoryStorePrimary } from '@express-rate-limit/cluster-memory-store';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import { openDatabase } from './db/pool.js';
-import { migrate } from './db/migrator.js';
-import { systemClock } from './deps.js';
-import { startConversions, type ConversionWorker } from './documents/conversion.worker.js';
-import { JobQueue } from './jobs/queue.js';
-import { exitGracefully } from './lifecycle.js';
-import { LocalBlobStore } from './storage/local-blob-store.js';
+import { exitGracefully, startBackground } from './lifecycle.js';
 
 /** A web process that dies is replaced after this pause (no crash loop at full speed). */
 const RESTART_DELAY_MS = 1_000;
 
 export async function runPrimary(config: Config, log: Logger): Promise<void> {
-  const db = await openDatabase(config, log);
-  const applied = await migrate(db.pool);
-  log.info({ database: db.kind, applied, webProcesses: config.webConcurrency }, 'database ready; starting web processes');
+  const background = await startBackground(config, log, { conversions: config.runWorker });
   new ClusterMemoryStorePrimary().init();
-  const jobs = new JobQueue(db.pool, log, { supervise: config.runWorker });
-  const blobs = new LocalBlobStore(path.join(config.dataDir, 'blobs'));
-  let conversions: ConversionWorker | null = null;
-  if (config.runWorker) conversions = await startConversions({ config, db, log, clock: systemClock, blobs, jobs });
+  log.info({ webProcesses: config.webConcurrency }, 'starting web processes');
 
   let stopping = false;
   for (let i = 0; i < config.webConcurrency; i++) cluster.fork();
@@ -50,8 +38,6 @@ export async function runPrimary(config: Config, log: Logger): Promise<void> {
           }),
       ),
     );
-    await conversions?.stop(10_000);
-    await jobs.stop();
-    await db.close();
+    await background.stop(10_000);
   });
 }

@@ -1,14 +1,7 @@
 // Entry point of `npm run worker`: only the conversion worker, for running conversions on other
 // processes or machines than the web server (start the web server with RUN_WORKER=0 then).
-import path from 'node:path';
-import { exitGracefully, loadConfigOrExit } from './lifecycle.js';
-import { openDatabase } from './db/pool.js';
-import { migrate } from './db/migrator.js';
+import { exitGracefully, loadConfigOrExit, startBackground } from './lifecycle.js';
 import { createLogger } from './logger.js';
-import { systemClock } from './deps.js';
-import { LocalBlobStore } from './storage/local-blob-store.js';
-import { JobQueue } from './jobs/queue.js';
-import { startConversions } from './documents/conversion.worker.js';
 
 async function main() {
   const config = loadConfigOrExit();
@@ -18,16 +11,8 @@ async function main() {
     console.error('npm run worker needs DATABASE_URL (a Postgres server). With the embedded database, `npm start` runs the worker itself.');
     process.exit(78);
   }
-  const db = await openDatabase(config, log);
-  await migrate(db.pool);
-  const jobs = new JobQueue(db.pool, log, { supervise: true });
-  const deps = { config, db, log, clock: systemClock, blobs: new LocalBlobStore(path.join(config.dataDir, 'blobs')), jobs };
-  const worker = await startConversions(deps);
-
-  exitGracefully(log, 30_000, async () => {
-    await worker.stop(20_000);
-    await db.close();
-  });
+  const background = await startBackground(config, log, { conversions: true });
+  exitGracefully(log, 30_000, () => background.stop(20_000));
 }
 
 main().catch((err) => {

@@ -7,7 +7,7 @@ import { VIEWS_DIR, type RenderPage } from '../http/render.js';
 import { parseId } from '../http/validate.js';
 import { CATEGORIES, DEFAULT_CATEGORY, DEFAULT_FREE_PREVIEW_PAGES } from './documents.schemas.js';
 import { getDocumentPreview } from './documents.service.js';
-import { setPageCache, setPrivateCache } from './pages/cache.js';
+import { SHARED_TTL, setPageCache, setPrivateCache } from './pages/cache.js';
 import { buildDocPage } from './pages/doc-page.js';
 import { humanSize } from './pages/format.js';
 import { buildHomePage, buildSearchPage } from './pages/listing-pages.js';
@@ -30,9 +30,6 @@ export const PREVIEW_FRAME_CSP = [
   'sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox',
 ].join('; ');
 
-// Seconds a shared cache (nginx, the in-process cache) may reuse an anonymous page: short, so a
-// takedown or an edit reaches every reader within seconds.
-const SHARED_TTL = { home: 10, search: 10, doc: 5 } as const;
 
 function loginRedirect(req: Request, res: Response): boolean {
   if (req.actor) return false;

@@ -23,7 +23,7 @@ import { uploadDocument } from './upload.service.js';
 import { uploadMiddleware } from './upload-storage.js';
 import { DocumentStatusWatcher } from './status-events.js';
 import { streamDocumentStatus } from './status-stream.js';
-import { setPageCache } from './pages/cache.js';
+import { SHARED_TTL, setPageCache } from './pages/cache.js';
 
 // Refuses anonymous uploads before a byte of the file is read.
 const loggedIn: RequestHandler = (req, _res, next) => {
@@ -61,7 +61,7 @@ export function documentsApiRouter(deps: AppDeps): Router {
     const id = parseId(req.params.id);
     const document = await getDocument(deps, req.actor, id);
     // Anonymous reads may be shared for a few seconds (stats lag that much); a cached copy still counts a view.
-    setPageCache(req, res, 5);
+    setPageCache(req, res, SHARED_TTL.doc);
     res.locals.onCacheReplay = () => deps.views.count(id);
     res.json({ document });
   });

@@ -4,6 +4,13 @@
 import type { Request, Response } from 'express';
 import { SESSION_COOKIE } from '../../http/actor.js';
 
+/**
+ * Seconds a shared cache (nginx, the in-process cache) may reuse an anonymous response: short,
+ * so a takedown or an edit reaches every reader within seconds. `doc` covers the document page
+ * and its JSON.
+ */
+export const SHARED_TTL = { home: 10, search: 10, doc: 5 } as const;
+
 export function setPageCache(req: Request, res: Response, sharedSeconds: number): void {
   res.vary('Cookie');
   const anonymous =
