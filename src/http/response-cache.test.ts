@@ -63,4 +63,22 @@ describe('the anonymous response cache', () => {
     await ctx.http().get('/login');
     expect((await ctx.http().get('/login')).headers['x-cache']).toBeUndefined();
   });
+
+  it('when a cached document is taken down, then once its copy expires every reader gets 404, none the stale page', async () => {
+    const short = await createTestContext({ RESPONSE_CACHE_TTL: '1s' });
+    try {
+      const author = await registerUser(short);
+      const id = (await insertReadyDocument(short, { uploaderId: author.user.id, priceCents: 100, title: '将被下架' })).id;
+      await short.http().get(`/doc/${id}`);
+      expect((await short.http().get(`/doc/${id}`)).headers['x-cache']).toBe('HIT');
+      await short.deps.db.pool.query(`UPDATE documents SET status = 'taken_down', taken_down_at = now() WHERE id = $1`, [id]);
+      await new Promise((r) => setTimeout(r, 1_100));
+      expect((await short.http().get(`/doc/${id}`)).status).toBe(404); // the request that refreshes
+      const next = await short.http().get(`/doc/${id}`);
+      expect(next.status).toBe(404);
+      expect(next.headers['x-cache']).toBeUndefined();
+    } finally {
+      await short.close();
+    }
+  });
 });

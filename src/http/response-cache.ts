@@ -159,6 +159,10 @@ export class ResponseCache {
           maxAgeMs,
           Date.now(),
         );
+      } else {
+        // No longer shareable (taken down, made private, an error): other readers must not keep
+        // getting the old copy while it is stale.
+        this.entries.delete(key);
       }
       return result;
     }) as Response['end'];
