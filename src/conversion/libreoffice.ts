@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { ChildFailure, Pool, type PoolChild } from './children.js';
+import { baseSandboxArgs } from './sandbox.js';
 
 /** Host paths: the instance copies the input into its sandbox and moves the results out. */
 export interface BridgeRequest {
@@ -70,29 +71,12 @@ export function sandboxProblem(): string | null {
 
 function sandboxArgs(sofficePath: string, instanceDir: string): string[] {
   const args = [
-    '--unshare-all', // no network, own pid/ipc/uts namespaces
-    '--die-with-parent',
-    '--new-session',
-    '--clearenv',
-    '--ro-bind', '/usr', '/usr',
-    '--symlink', 'usr/bin', '/bin',
-    '--symlink', 'usr/lib', '/lib',
-    '--symlink', 'usr/lib64', '/lib64',
-    '--symlink', 'usr/sbin', '/sbin',
-    '--ro-bind', '/etc/fonts', '/etc/fonts',
-    '--ro-bind-try', '/etc/ld.so.cache', '/etc/ld.so.cache',
+    ...baseSandboxArgs(),
     '--ro-bind-try', '/etc/libreoffice', '/etc/libreoffice',
-    '--ro-bind-try', '/etc/alternatives', '/etc/alternatives',
-    '--ro-bind-try', '/var/cache/fontconfig', '/var/cache/fontconfig',
-    '--proc', '/proc',
-    '--dev', '/dev',
-    '--tmpfs', '/tmp',
     '--bind', instanceDir, '/wk',
     '--ro-bind', asset('uno/bridge.py'), '/opt/wk/bridge.py',
     '--ro-bind', asset('fonts.conf'), '/opt/wk/fonts.conf',
     '--setenv', 'HOME', '/wk/home',
-    '--setenv', 'PATH', '/usr/bin:/bin',
-    '--setenv', 'LANG', 'C.UTF-8',
     '--setenv', 'SAL_USE_VCLPLUGIN', 'svp',
     '--setenv', 'FONTCONFIG_FILE', '/opt/wk/fonts.conf',
     '--chdir', '/wk',
