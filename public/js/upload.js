@@ -37,7 +37,7 @@
     errorBox.hidden = true;
     if (f && f.size > maxBytes) showError('文件太大：' + size(f.size) + '，上限为 ' + size(maxBytes) + '。');
     const title = form.elements.title;
-    if (f && !title.value) title.placeholder = f.name.replace(/\.(docx?|DOCX?)$/, '');
+    if (f && !title.value) title.placeholder = f.name.replace(/\.(docx?|dotx?|wps|rtf|odt|pdf|pptx?|ppsx?|dps|odp|xlsx?|et|ods|txt)$/i, '');
   }
   input.addEventListener('change', showChosen);
   ['dragenter', 'dragover'].forEach((t) =>
@@ -59,11 +59,45 @@
     return Number(m[1]) * 100 + Number((m[2] || '0').padEnd(2, '0'));
   }
 
+  // The server decides the type from the bytes; this only stops a file that is obviously not a
+  // document (by the magic bytes of its first 4 KB) before it is sent. Anything unsure is sent.
+  const NOT_DOCUMENT = [
+    [[0x4d, 0x5a], '这是可执行程序，不是文档'],
+    [[0x7f, 0x45, 0x4c, 0x46], '这是可执行程序，不是文档'],
+    [[0x52, 0x61, 0x72, 0x21], '这是 RAR 压缩包，不是文档'],
+    [[0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], '这是 7z 压缩包，不是文档'],
+    [[0x1f, 0x8b], '这是 gzip 压缩包，不是文档'],
+    [[0x89, 0x50, 0x4e, 0x47], '这是图片，不是文档'],
+    [[0xff, 0xd8, 0xff], '这是图片，不是文档'],
+    [[0x47, 0x49, 0x46, 0x38], '这是图片，不是文档'],
+    [[0x49, 0x44, 0x33], '这是音频文件，不是文档'],
+    [[0x52, 0x49, 0x46, 0x46], '这是音视频或图片文件，不是文档'],
+  ];
+  const startsWith = (b, magic) => magic.every((x, i) => b[i] === x);
+  function problemWithHead(b) {
+    if (b.length === 0) return '文件为空';
+    if (startsWith(b, [0xd0, 0xcf, 0x11, 0xe0]) || startsWith(b, [0x50, 0x4b, 0x03, 0x04]) || startsWith(b, [0x7b, 0x5c, 0x72, 0x74, 0x66])) return null;
+    for (let i = 0; i + 5 <= Math.min(b.length, 1024); i++) {
+      if (b[i] === 0x25 && b[i + 1] === 0x50 && b[i + 2] === 0x44 && b[i + 3] === 0x46 && b[i + 4] === 0x2d) return null; // %PDF-
+    }
+    for (const [magic, why] of NOT_DOCUMENT) if (startsWith(b, magic)) return why;
+    if (startsWith(b, [0xff, 0xfe]) || startsWith(b, [0xfe, 0xff])) return null; // UTF-16 text
+    if (b.indexOf(0) >= 0) return '文件格式无法识别，不是支持的文档格式';
+    return null;
+  }
+  async function checkHead(f) {
+    try {
+      return problemWithHead(new Uint8Array(await f.slice(0, 4096).arrayBuffer()));
+    } catch {
+      return null; // the browser cannot read it: let the server decide
+    }
+  }
+
   function explain(status, body) {
     const err = (body && body.error) || {};
     if (status === 401) return showError('登录已失效，请重新登录后再上传。', { href: '/login?next=/upload', text: '去登录 ›' });
     if (status === 413) return showError('文件超过大小上限（' + size(maxBytes) + '），请压缩图片或拆分文档后再上传。');
-    if (err.code === 'unsupported_file') return showError('不支持这个文件：只接受 Word 文档（.doc 或 .docx），且文件不能损坏或加密。' + (err.message ? '（' + err.message + '）' : ''));
+    if (err.code === 'unsupported_file') return showError('不支持这个文件' + (err.message ? '：' + err.message : '') + '。支持 Word、PDF、PPT、Excel、WPS、OpenDocument 和纯文本文档，文件不能损坏、加密或包含宏。');
     if (status === 409) {
       const d = err.details || {};
       const id = d.documentId || d.id || d.existingId;
@@ -105,12 +139,14 @@
     es.addEventListener('status', onEvent);
   }
 
-  form.addEventListener('submit', (e) => {
+  form.addEventListener('submit', async (e) => {
     e.preventDefault();
     errorBox.hidden = true;
     const f = input.files && input.files[0];
-    if (!f) return showError('请先选择要上传的 Word 文件。');
+    if (!f) return showError('请先选择要上传的文档。');
     if (f.size > maxBytes) return showError('文件太大：' + size(f.size) + '，上限为 ' + size(maxBytes) + '。');
+    const wrong = await checkHead(f);
+    if (wrong) return showError('不支持这个文件：' + wrong + '。支持 Word、PDF、PPT、Excel、WPS、OpenDocument 和纯文本文档。');
     const cents = priceToCents(form.elements.price.value);
     if (cents === null) return showError('价格请填写数字，最多两位小数，例如 2 或 2.50。');
 

@@ -1,6 +1,9 @@
-// Document properties: title and author (and the page count stored in the file, a fallback only).
-import { readFile } from 'node:fs/promises';
-import { parseSummaryInformation, readCfb, streamOf } from './ole.js';
+// Document properties: title and author (and the page count stored in the file, a fallback only),
+// for every format that stores them: OLE SummaryInformation (DOC/WPS/XLS/ET/PPT/DPS), OOXML
+// docProps/core.xml + app.xml, OpenDocument meta.xml. PDF's Info dictionary comes from the
+// renderer (pdfinfo); RTF's \info group and TXT have none worth trusting. Reads are bounded.
+import type { DocumentFormat } from './formats.js';
+import { openCfbFile, parseSummaryInformation } from './ole.js';
 import { readZipEntry } from './zip.js';
 
 export interface StoredProperties {
@@ -27,10 +30,18 @@ function xmlText(xml: string, tag: string): string | null {
   return s === '' ? null : s;
 }
 
+/** SummaryInformation of any OLE2 file (the name is kept from when only .doc had it). */
 export async function docProperties(filePath: string): Promise<StoredProperties> {
   try {
-    const si = parseSummaryInformation(streamOf(readCfb(await readFile(filePath)), '\u0005SummaryInformation'));
-    return { title: si.title, author: si.author, pageCount: si.pageCount };
+    const cfb = await openCfbFile(filePath);
+    try {
+      const entry = cfb.find('\u0005SummaryInformation');
+      if (!entry || entry.type !== 'stream') return NONE;
+      const si = parseSummaryInformation(await cfb.read(entry, 1024 * 1024));
+      return { title: si.title, author: si.author, pageCount: si.pageCount };
+    } finally {
+      await cfb.close();
+    }
   } catch {
     return NONE;
   }
@@ -48,5 +59,42 @@ export async function docxProperties(filePath: string): Promise<StoredProperties
     };
   } catch {
     return NONE;
+  }
+}
+
+export async function odfProperties(filePath: string): Promise<StoredProperties> {
+  try {
+    const meta = (await readZipEntry(filePath, 'meta.xml', 1024 * 1024))?.toString('utf8') ?? '';
+    const pages = Number(/meta:page-count="(\d+)"/u.exec(meta)?.[1]);
+    return {
+      title: xmlText(meta, 'dc:title'),
+      author: xmlText(meta, 'dc:creator') ?? xmlText(meta, 'meta:initial-creator'),
+      pageCount: Number.isInteger(pages) && pages > 0 ? pages : null,
+    };
+  } catch {
+    return NONE;
+  }
+}
+
+/** The stored properties of a file of this format; nulls when the format keeps none. Never throws. */
+export async function storedProperties(filePath: string, format: DocumentFormat): Promise<StoredProperties> {
+  switch (format) {
+    case 'DOC':
+    case 'WPS':
+    case 'XLS':
+    case 'ET':
+    case 'PPT':
+    case 'DPS':
+      return docProperties(filePath);
+    case 'DOCX':
+    case 'XLSX':
+    case 'PPTX':
+      return docxProperties(filePath);
+    case 'ODT':
+    case 'ODS':
+    case 'ODP':
+      return odfProperties(filePath);
+    default:
+      return NONE;
   }
 }

@@ -1,6 +1,7 @@
 // Documents: the contract's Document, the upload form, edits, listing and preview, as zod
 // schemas that both validate requests and generate the OpenAPI document.
 import { z } from 'zod';
+import { DOCUMENT_FORMATS } from '../conversion/formats.js';
 import { registry } from '../http/openapi.js';
 
 /** Categories a document can be filed under (shown as the breadcrumb and the home page's list). */
@@ -26,7 +27,9 @@ export const MAX_KEYWORDS = 20;
 export const MAX_KEYWORD_LENGTH = 30;
 
 export const Category = z.enum(CATEGORIES).meta({ description: '分类 (category)' });
-export const DocumentFormat = z.enum(['DOC', 'DOCX']);
+export const DocumentFormat = z.enum(DOCUMENT_FORMATS).meta({
+  description: '格式，由文件内容判定 (format, decided from the bytes): Word DOC/DOCX/WPS/RTF/ODT, PDF, slides PPT/PPTX/DPS/ODP, sheets XLS/XLSX/ET/ODS, TXT',
+});
 export const DocumentStatus = z.enum(['processing', 'ready', 'failed', 'taken_down']);
 
 export const Document = registry.register(
@@ -181,7 +184,8 @@ const bearer = [{ bearer: [] }];
 
 registry.registerPath({
   method: 'post', path: '/api/v1/documents', tags: ['documents'], security: bearer,
-  description: 'Upload a Word file (.doc or .docx, decided by its content). Conversion continues in the background.',
+  description:
+    'Upload a document; its format is decided by its content: Word (.doc, .docx and its macro-free template variants, .rtf, .odt, Kingsoft .wps), PDF, slides (.ppt, .pptx, .dps, .odp), spreadsheets (.xls, .xlsx, .et, .ods), plain text (.txt in UTF-8, UTF-16 or GB18030/GBK). Encrypted files and files with macros are refused (400 unsupported_file). Conversion continues in the background.',
   request: {
     body: {
       content: {

@@ -1,5 +1,6 @@
 // What the templates print about a document: plain strings and highlight segments, all of
 // them escaped by the template. Built from the contract's Document.
+import { FORMATS } from '../../conversion/formats.js';
 import type { Document } from '../documents.schemas.js';
 import { countLabel, highlight, humanSize, priceLabel, type Segment, ymd } from './format.js';
 
@@ -43,7 +44,8 @@ export function docCard(doc: Document, opts: { terms?: readonly string[]; snippe
     titleSegments: highlight(doc.title, terms),
     snippetSegments: opts.snippet ? highlight(opts.snippet, terms) : null,
     format: doc.format,
-    formatClass: `fmt-${doc.format.toLowerCase()}`,
+    // fmt-<format> for the format, fmt-<colour> for its family's badge (PDF 红, PPT 橙, XLS 绿, DOC 蓝, TXT 灰).
+    formatClass: `fmt-${doc.format.toLowerCase()} fmt-${FORMATS[doc.format].badge}`,
     size: humanSize(doc.sizeBytes),
     pages: doc.pages === null ? '—' : `${doc.pages}页`,
     date: ymd(doc.uploadedAt),
