@@ -2,7 +2,7 @@
 // becomes pages or fails cleanly with a reason. The outcome table is written to
 // test-artifacts/conversion-corpus.md on every run, and to docs/conversion-corpus.md (the copy
 // kept in git, so a change in behaviour shows up in review) when UPDATE_CORPUS_TABLE=1.
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
 import { ConversionError, createConverter, sniffWordFile, type Converter } from './index.js';
+import { writeCorpusSection } from './corpus-table.js';
 import { findSoffice } from './libreoffice.js';
 
 const CORPUS = path.resolve(import.meta.dirname, '../../../shared/corpus');
@@ -40,9 +41,10 @@ afterAll(async () => {
   await converter.close();
   rmSync(work, { recursive: true, force: true });
   const lo = findSoffice(undefined) !== null;
-  mkdirSync(path.dirname(OUT), { recursive: true });
-  writeFileSync(
+  // Its own section of the file; the formats corpus test (formats-corpus.test.ts) writes another.
+  writeCorpusSection(
     OUT,
+    'word',
     [
       '# Conversion outcomes over the shared corpus',
       '',

@@ -237,3 +237,19 @@ describe('sniffWordFile (the Word-only acceptance the upload uses until every fo
     expect(await sniffWordFile(write('ok.doc', buildCfb({ WordDocument: fib() })))).toEqual({ format: 'DOC' });
   });
 });
+
+describe('writeCorpusSection', () => {
+  it('when two tests write their sections of one corpus document, then each rewrite keeps the other section', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { writeCorpusSection } = await import('./corpus-table.js');
+    const file = path.join(dir, 'corpus.md');
+    writeCorpusSection(file, 'word', '# Word\n| a |');
+    writeCorpusSection(file, 'formats', '## Formats\n| b |');
+    writeCorpusSection(file, 'word', '# Word\n| a2 |');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain('| a2 |');
+    expect(text).not.toContain('| a |');
+    expect(text).toContain('| b |');
+    expect(text.indexOf('# Word')).toBeLessThan(text.indexOf('## Formats'));
+  });
+});
