@@ -1,3 +1,7 @@
+/** The words every "encrypted" and "macros" refusal starts with (issue 13, issue 14 item 12). */
+export const ENCRYPTED_ZH = '文档已加密';
+export const MACROS_ZH = '文档包含宏，请另存为不含宏的格式后上传';
+
 // The formats Wenku accepts (the contract's list), each with the one extension and Content-Type
 // its downloads carry, the family that decides how it is converted and previewed, and its badge.
 export const DOCUMENT_FORMATS = [

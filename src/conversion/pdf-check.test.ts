@@ -8,9 +8,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
 import { buildPdf, buildPdfBomb, sharedCorpusDir } from './format-fixtures.js';
-import { checkPdf } from './pdf-check.js';
+import { checkPdf, pdfNeedsPassword } from './pdf-check.js';
 import { runSandboxed, sandboxAvailable, type SandboxOptions } from './sandbox.js';
-import { refusalReason } from './sniff.js';
+import { refusalReason, sniffUpload } from './sniff.js';
 
 const hasQpdf = spawnSync('qpdf', ['--version']).status === 0;
 const canRun = hasQpdf && sandboxAvailable();
@@ -104,5 +104,16 @@ describe.skipIf(!canRun)('checkPdf', () => {
     expect(calls.map((c) => c.command[1])).toEqual(['--requires-password', '--check', '--show-npages']);
     expect(calls.every((c) => c.command[0] === 'qpdf' && c.timeoutMs === 5000 && c.memoryBytes === 128 * 1024 * 1024)).toBe(true);
     expect(calls.every((c) => c.command.slice(1).every((a) => !a.startsWith('/') || a.startsWith('/job/')))).toBe(true);
+  });
+
+  it('when an upload is a PDF with a user password, then sniffUpload refuses it as encrypted; owner-password-only and plain PDFs pass', async () => {
+    const generated = path.resolve(import.meta.dirname, '../../test/fixtures/generated');
+    const needs = (p: string) => pdfNeedsPassword(p, { workDir: work });
+    const err = await sniffUpload(path.join(generated, 'zh-notice-user-password.pdf'), { pdfNeedsPassword: needs }).catch((e: unknown) => e);
+    expect(refusalReason(err)).toBe('encrypted');
+    expect((err as Error).message).toContain('文档已加密');
+    expect(await sniffUpload(path.join(generated, 'zh-notice-owner-only.pdf'), { pdfNeedsPassword: needs })).toEqual({ format: 'PDF', pdfEncrypted: true });
+    expect(await sniffUpload(path.join(generated, 'zh-notice.pdf'), { pdfNeedsPassword: needs })).toEqual({ format: 'PDF' });
+    expect(readdirSync(work)).toEqual([]);
   });
 });

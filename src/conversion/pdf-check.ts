@@ -7,7 +7,7 @@ import { copyFile, link, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
 import { JOB_DIR, runSandboxed, type SandboxOptions, type SandboxResult } from './sandbox.js';
-import { ENCRYPTED_ZH } from './sniff.js';
+import { ENCRYPTED_ZH } from './formats.js';
 
 export type SandboxRunner = (opts: SandboxOptions) => Promise<SandboxResult>;
 
@@ -102,5 +102,23 @@ export async function checkPdf(filePath: string, opts: PdfCheckOptions): Promise
   } catch (err) {
     await cleanup();
     throw err;
+  }
+}
+
+/** Only qpdf --requires-password (fast: no stream is decoded), for the upload's decision. */
+export async function pdfNeedsPassword(filePath: string, opts: PdfCheckOptions): Promise<boolean> {
+  const run = opts.run ?? runSandboxed;
+  const jobDir = await mkdtemp(path.join(opts.workDir, 'pdfpw-'));
+  try {
+    await link(filePath, path.join(jobDir, 'in.pdf')).catch(() => copyFile(filePath, path.join(jobDir, 'in.pdf')));
+    const r = await run({
+      jobDir,
+      command: ['qpdf', '--requires-password', `${JOB_DIR}/in.pdf`],
+      timeoutMs: opts.timeoutMs ?? 10_000,
+      memoryBytes: opts.memoryBytes ?? DEFAULT_PDF_LIMITS.memoryBytes,
+    });
+    return r.code === 0;
+  } finally {
+    await rm(jobDir, { recursive: true, force: true });
   }
 }

@@ -6,7 +6,7 @@
 // Messages are for the uploader: Chinese first, a short English gloss in parentheses.
 import { open } from 'node:fs/promises';
 import { AppError } from '../errors.js';
-import { FORMATS, type DocumentFormat } from './formats.js';
+import { ENCRYPTED_ZH, FORMATS, MACROS_ZH, type DocumentFormat } from './formats.js';
 import { openCfbFile, parseSummaryInformation, pptHasVba, pptIsEncrypted, readFib, xlsHasFilePass, type CfbFile } from './ole.js';
 import { detectTextEncoding, TEXT_SAMPLE_BYTES, type TextEncoding } from './text-decode.js';
 import { listZip, readZipEntry, ZipError, type ZipEntryInfo } from './zip.js';
@@ -25,8 +25,7 @@ export interface SniffResult {
   pdfEncrypted?: boolean;
 }
 
-export const ENCRYPTED_ZH = '文档已加密';
-export const MACROS_ZH = '文档包含宏，请另存为不含宏的格式后上传';
+export { ENCRYPTED_ZH, MACROS_ZH };
 
 const refuse = (reason: RefusalReason, zh: string, en: string) => new AppError('unsupported_file', `${zh} (${en})`, { reason });
 const encrypted = (en: string) => refuse('encrypted', `${ENCRYPTED_ZH}，请去除打开密码后再上传`, `the document is encrypted: ${en}`);
@@ -441,4 +440,20 @@ export async function sniffWordFile(filePath: string, fileName?: string): Promis
   if (r.format === 'DOC' || r.format === 'DOCX') return { format: r.format };
   const [zh, en] = NOT_WORD_YET[FORMATS[r.format].family]!;
   throw refuse('other_format', zh, en);
+}
+
+/**
+ * What the upload decides with (phase 2: every format): sniffDocument, plus, for a PDF whose
+ * trailer names an /Encrypt dictionary, qpdf's verdict on the user password (`pdfNeedsPassword`
+ * from pdf-check.ts, injected so sniffing itself never starts a process).
+ */
+export async function sniffUpload(
+  filePath: string,
+  opts: { fileName?: string; pdfNeedsPassword?: (filePath: string) => Promise<boolean> } = {},
+): Promise<SniffResult> {
+  const r = await sniffDocument(filePath, { fileName: opts.fileName });
+  if (r.format === 'PDF' && r.pdfEncrypted && opts.pdfNeedsPassword && (await opts.pdfNeedsPassword(filePath))) {
+    throw encrypted('the PDF needs a user password');
+  }
+  return r;
 }

@@ -70,10 +70,10 @@ describe('decodeTextFile', () => {
     const chunk = Buffer.from(ZH.repeat(2000)); // ~170 KB of UTF-8, no newline
     let written = 0;
     while (written < 50 * 1024 * 1024) {
-      if (!ws.write(chunk)) await new Promise((r) => ws.once('drain', r));
+      if (!ws.write(chunk)) await new Promise<void>((r) => ws.once('drain', () => r()));
       written += chunk.length;
     }
-    await new Promise((r) => ws.end(r));
+    await new Promise<void>((r) => ws.end(() => r()));
     expect(statSync(src).size).toBeGreaterThanOrEqual(50 * 1024 * 1024);
 
     const before = process.memoryUsage().rss;

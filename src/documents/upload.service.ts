@@ -46,7 +46,8 @@ const duplicateOf = (documentId: number) =>
 export async function uploadDocument(deps: Deps, actor: Actor, file: UploadedFile, fields: UploadFields): Promise<Document> {
   // Independent checks, run together: the file's type from its bytes, and two lookups by its hash.
   const [{ format }, blocked, existing] = await Promise.all([
-    sniffWordFile(file.path),
+    // Word only until every format converts (phase 2: sniffUpload from conversion/sniff.ts).
+    sniffWordFile(file.path, file.originalName),
     findBlockedHash(deps.db.pool, file.sha256),
     findLiveDocumentIdByHash(deps.db.pool, actor.userId, file.sha256),
   ]);
