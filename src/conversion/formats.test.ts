@@ -253,3 +253,26 @@ describe('writeCorpusSection', () => {
     expect(text.indexOf('# Word')).toBeLessThan(text.indexOf('## Formats'));
   });
 });
+
+describe('format badges', () => {
+  it('when listings show documents of each family, then the badge class carries the family colour (PDF 红, PPT 橙, XLS 绿, DOC 蓝, TXT 灰)', async () => {
+    const { docCard } = await import('../documents/pages/view-models.js');
+    const base = {
+      id: 1, title: 't', description: '', sizeBytes: 1, pages: 1, wordCount: 1, uploadedAt: '2025-01-01T00:00:00Z', keywords: [],
+      category: '其他', priceCents: 0, freePreviewPages: 1, status: 'ready', failureReason: null, thumbnailUrl: null,
+      uploader: { id: 1, displayName: 'a' }, stats: { views: 0, downloads: 0, favorites: 0 }, originalFilename: 'a',
+    };
+    const cls = (format: string) => docCard({ ...base, format } as Parameters<typeof docCard>[0]).formatClass;
+    expect(cls('PDF')).toBe('fmt-pdf fmt-red');
+    expect(cls('PPTX')).toBe('fmt-pptx fmt-orange');
+    expect(cls('DPS')).toBe('fmt-dps fmt-orange');
+    expect(cls('XLS')).toBe('fmt-xls fmt-green');
+    expect(cls('ET')).toBe('fmt-et fmt-green');
+    expect(cls('DOC')).toBe('fmt-doc fmt-blue');
+    expect(cls('WPS')).toBe('fmt-wps fmt-blue');
+    expect(cls('TXT')).toBe('fmt-txt fmt-gray');
+    const { readFileSync } = await import('node:fs');
+    const css = readFileSync(path.resolve(import.meta.dirname, '../../public/css/site.css'), 'utf8');
+    for (const c of ['red', 'orange', 'green', 'gray']) expect(css).toContain(`.fmt-badge.fmt-${c}`);
+  });
+});

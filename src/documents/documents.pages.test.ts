@@ -45,7 +45,7 @@ describe('the document page /doc/:id', () => {
       '收藏',
       '下载文档',
       '网站客服：QQ 3074922707',
-      '<span class="fmt-badge fmt-doc"',
+      '<span class="fmt-badge fmt-doc fmt-blue"',
     ]) {
       expect(html).toContain(expected);
     }
