@@ -276,3 +276,15 @@ describe('format badges', () => {
     for (const c of ['red', 'orange', 'green', 'gray']) expect(css).toContain(`.fmt-badge.fmt-${c}`);
   });
 });
+
+describe('zip bounds for every package format', () => {
+  it('when a spreadsheet or presentation declares an XML part or a picture inflating 300×, then checkZipBounds refuses it; a normal one passes', async () => {
+    const { checkZipBounds } = await import('./zip.js');
+    const entry = (name: string, compressedSize: number, uncompressedSize: number) => ({ name, compressedSize, uncompressedSize, encrypted: false });
+    expect(checkZipBounds([entry('xl/worksheets/sheet1.xml', 10_000, 3_000_000)])).toMatch(/ratio/u);
+    expect(checkZipBounds([entry('ppt/media/image1.png', 10_000, 3_000_000)])).toMatch(/ratio/u);
+    expect(checkZipBounds([entry('content.xml', 10_000, 3_000_000)])).toMatch(/ratio/u);
+    expect(checkZipBounds([entry('Pictures/a.png', 10_000, 3_000_000)])).toMatch(/ratio/u);
+    expect(checkZipBounds([entry('xl/worksheets/sheet1.xml', 200_000, 3_000_000)])).toBeNull();
+  });
+});

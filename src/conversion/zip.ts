@@ -1,4 +1,4 @@
-// Zip inspection for .docx files without trusting them: the central directory is read first and
+// Zip inspection for OOXML and OpenDocument packages without trusting them: the central directory is read first and
 // its declared sizes and compression ratios are checked before anything is inflated; reading an
 // entry stops at a byte cap (yauzl also checks the inflated size against the declared one).
 import yauzl from 'yauzl';
@@ -85,7 +85,7 @@ export function checkZipBounds(entries: ZipEntryInfo[], limits: ZipLimits = DEFA
     if (e.uncompressedSize > limits.maxEntryBytes) return `${e.name} inflates to ${e.uncompressedSize} bytes`;
     // The ratio rule is for the parts mammoth and LibreOffice parse (XML, media); embedded OLE
     // blobs are often runs of zeros and only count towards the total.
-    const parsed = /\.(xml|rels)$/iu.test(e.name) || e.name.startsWith('word/media/');
+    const parsed = /\.(xml|rels)$/iu.test(e.name) || /^(word|xl|ppt)\/media\//u.test(e.name) || e.name.startsWith('Pictures/');
     if (parsed && e.uncompressedSize > limits.ratioFloorBytes && e.uncompressedSize > limits.maxRatio * Math.max(1, e.compressedSize)) {
       return `${e.name} has compression ratio ${Math.round(e.uncompressedSize / Math.max(1, e.compressedSize))}`;
     }
