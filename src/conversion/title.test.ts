@@ -90,4 +90,16 @@ describe.skipIf(!hasPdftotext)('linesFromBboxLayout', () => {
     expect(prominentLine(lines)).toContain('坚持社会主义核心价值体系');
     expect(chooseTitle({ propertyTitle: '标准名称', firstPageLines: lines, fileName: 'issue19360.pdf' }).source).toBe('first_page');
   });
+
+  it('when the generated notice PDF carries the stale Info title 「（填写标准名称）」, then its 22 pt two-line heading becomes the title', () => {
+    const pdf = path.resolve(import.meta.dirname, '../../test/fixtures/generated/zh-notice.pdf');
+    const info = spawnSync('pdfinfo', [pdf], { encoding: 'utf8' }).stdout;
+    const propertyTitle = /^Title:\s*(.*)$/mu.exec(info)?.[1] ?? null;
+    expect(propertyTitle).toBe('（填写标准名称）');
+    const lines = linesFromBboxLayout(spawnSync('pdftotext', ['-bbox-layout', '-f', '1', '-l', '1', pdf, '-'], { encoding: 'utf8' }).stdout);
+    expect(chooseTitle({ propertyTitle, firstPageLines: lines, fileName: 'zh-notice.pdf' })).toEqual({
+      title: '关于开展2025年度政务数据质量核查工作的通知',
+      source: 'first_page',
+    });
+  });
 });
