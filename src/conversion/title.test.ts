@@ -103,3 +103,17 @@ describe.skipIf(!hasPdftotext)('linesFromBboxLayout', () => {
     });
   });
 });
+
+describe('the titles the upload and conversion use today (documents/document-text.ts)', () => {
+  it('when a file name ends in a template or macro extension, or the properties hold a placeholder, then neither becomes the title', async () => {
+    const { titleFromFileName, titleFromProperties } = await import('../documents/document-text.js');
+    expect(titleFromFileName('模板.dotx')).toBe('模板');
+    expect(titleFromFileName('年度报告.docm')).toBe('年度报告');
+    expect(titleFromFileName('课件.pptx')).toBe('课件');
+    expect(titleFromFileName('.docx')).toBe('.docx');
+    expect(titleFromProperties('标准名称')).toBeNull();
+    expect(titleFromProperties('（填写标准名称）')).toBeNull();
+    expect(titleFromProperties('会议纪要.dot')).toBe('会议纪要');
+    expect(titleFromProperties('党办:在全县政法稳定工作推进会议上的讲话')).toBe('党办:在全县政法稳定工作推进会议上的讲话');
+  });
+});

@@ -1,5 +1,7 @@
 // Deriving a document's keywords, search tokens and display names from its text.
 import path from 'node:path';
+import { TITLE_EXTENSION } from '../conversion/formats.js';
+import { cleanTitle, isPlaceholderTitle } from '../conversion/title.js';
 import { searchTokens, titleKeywords } from '../text/chinese.js';
 import type { SearchTokens } from './documents.repo.js';
 
@@ -62,9 +64,9 @@ export function cleanFileName(name: string | undefined, format: 'DOC' | 'DOCX'):
   return cleaned || `document.${format.toLowerCase()}`;
 }
 
-/** The file name without its extension, as a title of last resort. */
+/** The file name without its extension (.docm, .dotx, .pdf … too), as a title of last resort. */
 export function titleFromFileName(fileName: string): string {
-  const stem = fileName.replace(/\.(docx?|wps|rtf)$/i, '').trim();
+  const stem = cleanTitle(fileName);
   return [...(stem || fileName)].slice(0, 200).join('');
 }
 
@@ -74,9 +76,10 @@ export function titleFromProperties(title: string | null): string | null {
   const cleaned = title
     .replace(UNSAFE_IN_NAME, '')
     .replace(/^Microsoft Word\s*-\s*/i, '')
-    .replace(/\.(docx?|wps)$/i, '')
+    .replace(TITLE_EXTENSION, '')
     .replace(/\s+/g, ' ')
     .trim();
-  if (!cleaned || /^(untitled|无标题|文档\d*|document\d*)$/i.test(cleaned)) return null;
+  // Template leftovers such as 「标准名称」 「（填写标准名称）」 are never a title (conversion/title.ts).
+  if (!cleaned || /^(untitled|无标题|文档\d*|document\d*)$/i.test(cleaned) || isPlaceholderTitle(cleaned)) return null;
   return [...cleaned].slice(0, 200).join('');
 }

@@ -1,5 +1,6 @@
 // SQL for documents: rows, visibility, edits, deletion, views, preview pages.
 // One exported function per query; first argument a pool or transaction client.
+import type { DocumentFormat } from '../conversion/formats.js';
 import type { Queryable } from '../db/pool.js';
 
 export interface DocumentRow {
@@ -14,7 +15,7 @@ export interface DocumentRow {
   freePreviewPages: number;
   keywords: string[];
   userKeywords: string[];
-  format: 'DOC' | 'DOCX';
+  format: DocumentFormat;
   sizeBytes: number;
   sha256: string;
   blobKey: string;
