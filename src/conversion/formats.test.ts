@@ -288,3 +288,37 @@ describe('zip bounds for every package format', () => {
     expect(checkZipBounds([entry('xl/worksheets/sheet1.xml', 200_000, 3_000_000)])).toBeNull();
   });
 });
+
+describe('hostile bytes', () => {
+  it('when corpus files are truncated or have bytes flipped, then sniffing either answers a format or refuses cleanly, never crashes', async () => {
+    const fc = (await import('fast-check')).default;
+    const { readFileSync } = await import('node:fs');
+    const seeds = ['poi-tl/test.wps', 'poi/54880_chinese.ppt', 'poi/chinese-provinces.xls', 'tika/LibreOfficeImpress_odp_1.3.odp', 'qpdf/bad-xref.pdf', 'WPS_OA_Assistant/样章.pptx'].map((f) =>
+      readFileSync(path.join(FORMATS_CORPUS, f)),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: seeds.length - 1 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 255 })), { maxLength: 40 }),
+        async (which, cut, flips) => {
+          const src = seeds[which]!;
+          const bytes = Buffer.from(src.subarray(0, Math.max(1, Math.floor(src.length * cut))));
+          // Flips land mostly in the first 4 KB, where the headers and directories are.
+          for (const [at, value] of flips) bytes[Math.floor(at * Math.min(bytes.length, 4096))] = value;
+          const p = write('fuzz.bin', bytes);
+          try {
+            const r = await sniffDocument(p);
+            expect(DOCUMENT_FORMATS).toContain(r.format);
+          } catch (err) {
+            expect(err).toBeInstanceOf(AppError);
+            expect((err as AppError).code).toBe('unsupported_file');
+          } finally {
+            rmSync(p, { force: true });
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  }, 120_000);
+});
