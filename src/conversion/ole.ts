@@ -120,8 +120,14 @@ async function parseCfb(fh: FileHandle): Promise<CfbFile> {
     return out;
   };
   const readChain = async (sectors: number[]): Promise<Buffer> => {
+    // Runs of consecutive sectors (the usual layout) are read with one call each.
     const parts: Buffer[] = [];
-    for (const s of sectors) parts.push(await readAt(fh, offsetOf(s), sectorSize));
+    for (let i = 0; i < sectors.length; ) {
+      let j = i + 1;
+      while (j < sectors.length && sectors[j] === sectors[j - 1]! + 1 && j - i < 2048) j++;
+      parts.push(await readAt(fh, offsetOf(sectors[i]!), (j - i) * sectorSize));
+      i = j;
+    }
     return Buffer.concat(parts);
   };
 
