@@ -5,10 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { DOCUMENT_FORMATS } from '../conversion/formats.js';
 import { isCheckViolation } from '../db/pg-errors.js';
+import { buildCfb, buildDocm, fib } from '../conversion/format-fixtures.js';
 import { insertDocument } from './documents.repo.js';
+import { blobKeys, count, tempFiles, upload } from './test-support.js';
 
 let ctx: TestContext;
 let uploaderId: number;
+let token: string;
 const ids = new Map<string, number>();
 
 const doc = (format: string, i: number) => ({
@@ -32,6 +35,7 @@ beforeAll(async () => {
   ctx = await createTestContext();
   const u = await registerUser(ctx);
   uploaderId = u.user.id;
+  token = u.token;
 });
 afterAll(async () => ctx.close());
 
@@ -73,5 +77,22 @@ describe('migration 0015: formats', () => {
     const text = JSON.stringify(res.body);
     for (const f of DOCUMENT_FORMATS) expect(text).toContain(`"${f}"`);
     expect(text).toContain('macros');
+  });
+});
+
+describe('uploads that carry macros or are encrypted (issue 14 item 12, issue 13)', () => {
+  it.each([
+    ['a .docm with an AutoOpen VBA project', () => buildDocm(), '宏.docm', /文档包含宏，请另存为不含宏的格式后上传/u],
+    ['a .doc with a Macros storage', () => buildCfb({ WordDocument: fib(), 'Macros/VBA/dir': Buffer.from('Sub AutoOpen()') }), '宏.doc', /文档包含宏/u],
+    ['a .doc with the FIB encryption flag', () => buildCfb({ WordDocument: fib(0x0100) }), '密.doc', /文档已加密/u],
+  ])('when the upload is %s, then it answers 400 unsupported_file with the reason and stores nothing', async (_label, bytes, filename, message) => {
+    const before = { rows: await count(ctx, 'documents'), blobs: await blobKeys(ctx) };
+    const res = await upload(ctx, token, bytes(), { filename });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('unsupported_file');
+    expect(res.body.error.message).toMatch(message);
+    expect(await count(ctx, 'documents')).toBe(before.rows);
+    expect(await blobKeys(ctx)).toEqual(before.blobs);
+    expect(await tempFiles(ctx)).toEqual([]);
   });
 });
