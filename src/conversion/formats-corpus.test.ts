@@ -92,7 +92,7 @@ function sourcesExpect(): Map<string, string> {
 function files(): Array<{ name: string; file: string }> {
   const list = (root: string, prefix: string) =>
     (readdirSync(root, { recursive: true }) as string[])
-      .filter((f) => !/(^|\/)(SOURCES|README)\.md$/u.test(f) && !f.startsWith('src/') && f !== 'make.sh' && statSync(path.join(root, f)).isFile())
+      .filter((f) => !/(^|\/)(SOURCES|README)\.md$/u.test(f) && !f.startsWith('src/') && !['make.sh', '.gitattributes'].includes(f) && statSync(path.join(root, f)).isFile())
       .map((f) => ({ name: prefix + f, file: path.join(root, f) }));
   return [...list(SHARED, ''), ...list(GENERATED, 'generated/')].sort((a, b) => a.name.localeCompare(b.name));
 }
