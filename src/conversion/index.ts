@@ -13,6 +13,7 @@ import { estimatePageMarkers, htmlToText, PAGE_MARKER_PREFIX, paragraphsToHtml, 
 import { findSoffice, LibreOfficePool, sandboxProblem, type BridgeReply, type BridgeRequest } from './libreoffice.js';
 import { DEFAULT_MAMMOTH_LIMITS, MammothRunner, type MammothLimits } from './mammoth-runner.js';
 import { docProperties, docxProperties, type StoredProperties } from './properties.js';
+import { checkEmbeddedPackages } from './embedded.js';
 import { checkZipBounds, DEFAULT_ZIP_LIMITS, inflateZip, listZip, ZipError, type ZipLimits } from './zip.js';
 
 export { sniffWordFile, type WordFormat } from './sniff.js';
@@ -142,6 +143,7 @@ export function createConverter(options: {
       if (reason) throw fail.bomb(reason);
       // Then prove the declared sizes true: inflate as a stream, counting, output discarded.
       await inflateZip(filePath, limits.zip.maxTotalBytes);
+      await checkEmbeddedPackages(filePath, zipLimits); // OLE objects, alt chunks, nested zips
     } catch (err) {
       if (err instanceof ConversionError) throw err;
       if (err instanceof ZipError && (err.kind === 'bounds' || /too many bytes|too few bytes/u.test(err.message))) {
