@@ -62,7 +62,7 @@ export async function createTestContext(
     clock,
     blobs: new LocalBlobStore(path.join(dataDir, 'blobs')),
     // Started lazily on the first enqueue, so files that upload nothing pay nothing.
-    jobs: new JobQueue(db.pool, log, { pollingIntervalSeconds: 0.5, ...options.jobs }),
+    jobs: new JobQueue(db.pool, log, { pollingIntervalSeconds: 0.5, clock, ...options.jobs }),
     views: new ViewCounter(db.pool, log),
   };
   const app = createApp(deps);

@@ -1,28 +1,64 @@
-// SQL for the conversion of a document: claiming it, saving the result, failing it, sweeping.
+// SQL for the conversion of a document: claiming it (fairly between uploaders), saving the result,
+// failing it, sweeping and reclaiming dead workers' claims.
 import type { Queryable } from '../db/pool.js';
 import { searchVectorSql, type SearchTokens } from './documents.repo.js';
 
 const LIVE_PROCESSING = `status = 'processing' AND deleted_at IS NULL AND taken_down_at IS NULL`;
 
 /**
- * Claims a processing document for one conversion attempt until the lease ends. Null when the
- * document is not (or no longer) waiting for conversion, or another attempt holds a live claim.
+ * Claims a processing document for one conversion attempt of process `bootId` until the lease
+ * ends (or that process dies). Null when the document is not (or no longer) waiting for
+ * conversion, or another attempt holds a live claim.
  */
 export async function claimConversion(
   db: Queryable,
   id: number,
   claim: string,
   leaseSeconds: number,
+  bootId: string,
 ): Promise<{ blobKey: string; format: 'DOC' | 'DOCX'; attempts: number } | null> {
   const { rows } = await db.query<{ blobKey: string; format: 'DOC' | 'DOCX'; attempts: number }>(
     `UPDATE documents SET conversion_claim = $2, conversion_claimed_until = now() + make_interval(secs => $3),
-       conversion_attempts = conversion_attempts + 1
+       conversion_boot_id = $4, conversion_attempts = conversion_attempts + 1
      WHERE id = $1 AND ${LIVE_PROCESSING}
        AND (conversion_claim IS NULL OR conversion_claimed_until < now())
      RETURNING blob_key AS "blobKey", format, conversion_attempts AS attempts`,
-    [id, claim, leaseSeconds],
+    [id, claim, leaseSeconds, bootId],
   );
   return rows[0] ?? null;
+}
+
+/**
+ * Serialises claims per uploader until the transaction ends (so two workers cannot both take
+ * the uploader's last share). The document's uploader, or null when it no longer waits.
+ */
+export async function lockUploaderClaims(db: Queryable, id: number): Promise<number | null> {
+  const { rows } = await db.query<{ uploaderId: number }>(
+    `SELECT uploader_id AS "uploaderId", pg_advisory_xact_lock(hashtextextended('conversion-claims:' || uploader_id, 0))
+     FROM documents WHERE id = $1 AND ${LIVE_PROCESSING}`,
+    [id],
+  );
+  return rows[0]?.uploaderId ?? null;
+}
+
+/** How many of the uploader's other documents are being converted right now. */
+export async function countRunningConversionsOf(db: Queryable, uploaderId: number, exceptId: number): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM documents
+     WHERE uploader_id = $1 AND id <> $2 AND ${LIVE_PROCESSING} AND conversion_claimed_until >= now()`,
+    [uploaderId, exceptId],
+  );
+  return rows[0]!.n;
+}
+
+/** Live claims with the process that holds each (the reclaim checks those processes' liveness). */
+export async function findHeldConversions(db: Queryable): Promise<Array<{ id: number; claim: string; bootId: string; attempts: number }>> {
+  const { rows } = await db.query<{ id: number; claim: string; bootId: string; attempts: number }>(
+    `SELECT id, conversion_claim AS claim, conversion_boot_id AS "bootId", conversion_attempts AS attempts FROM documents
+     WHERE ${LIVE_PROCESSING} AND conversion_claimed_until >= now() AND conversion_boot_id IS NOT NULL
+     ORDER BY id LIMIT 1000`,
+  );
+  return rows;
 }
 
 /** True when the document still waits for conversion but another attempt's claim is live. */
@@ -71,7 +107,8 @@ export async function saveConversionResult(db: Queryable, id: number, out: Conve
     `UPDATE documents SET status = 'ready', failure_reason = NULL, title = $2, title_source = $3, keywords = $4,
        pages = $5, word_count = $6, body_text = $7, doc_title = $8, doc_author = $9, preview_simplified = $10,
        converter_version = $11, search_vector = ${searchVectorSql(12)},
-       converted_at = now(), updated_at = now(), conversion_claim = NULL, conversion_claimed_until = NULL
+       converted_at = now(), updated_at = now(), conversion_claim = NULL, conversion_claimed_until = NULL,
+       conversion_boot_id = NULL
      WHERE id = $1`,
     [
       id, out.title, out.titleSource, out.keywords, out.pages, out.wordCount, out.bodyText, out.docTitle, out.docAuthor,
@@ -97,7 +134,7 @@ export async function replaceDocumentPages(db: Queryable, id: number, pages: str
 export async function markConversionFailed(db: Queryable, id: number, claim: string | null, reason: string): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE documents SET status = 'failed', failure_reason = $3, updated_at = now(),
-       conversion_claim = NULL, conversion_claimed_until = NULL
+       conversion_claim = NULL, conversion_claimed_until = NULL, conversion_boot_id = NULL
      WHERE id = $1 AND ${LIVE_PROCESSING}
        AND (conversion_claim = $2::uuid
             OR ($2::uuid IS NULL AND (conversion_claim IS NULL OR conversion_claimed_until < now())))`,
@@ -106,12 +143,14 @@ export async function markConversionFailed(db: Queryable, id: number, claim: str
   return (rowCount ?? 0) > 0;
 }
 
-/** Gives the claim back after a failed attempt that will be retried. */
-export async function releaseConversionClaim(db: Queryable, id: number, claim: string): Promise<void> {
-  await db.query(
-    'UPDATE documents SET conversion_claim = NULL, conversion_claimed_until = NULL WHERE id = $1 AND conversion_claim = $2',
+/** Gives the claim back (a failed attempt that will be retried, or a dead worker's). False if it was not held. */
+export async function releaseConversionClaim(db: Queryable, id: number, claim: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE documents SET conversion_claim = NULL, conversion_claimed_until = NULL, conversion_boot_id = NULL
+     WHERE id = $1 AND conversion_claim = $2`,
     [id, claim],
   );
+  return (rowCount ?? 0) > 0;
 }
 
 /** Processing documents that no attempt holds right now (the sweep checks them against the queue). */

@@ -1,6 +1,8 @@
 // The conversion job: claim the document, convert its file, and save pages, metadata and the
 // search vector in one transaction. A claim on the row guards against a worker that lost its
-// lease writing over a newer attempt; taken-down and deleted documents are left alone.
+// lease writing over a newer attempt; taken-down and deleted documents are left alone. The
+// claim names the worker process, so a dead worker's claims are reclaimed within seconds, and
+// no uploader may hold every conversion slot.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -9,11 +11,15 @@ import { pipeline } from 'node:stream/promises';
 import type { AppDeps } from '../deps.js';
 import { CONVERTER_VERSION, ConversionError, type ConversionResult, type Converter } from '../conversion/index.js';
 import { withTransaction } from '../db/transaction.js';
-import type { ConversionJob } from '../jobs/queue.js';
+import { ownedName, readLiveness } from '../jobs/liveness.js';
+import type { ConversionJob, JobQueueOptions } from '../jobs/queue.js';
 import {
   claimConversion,
+  countRunningConversionsOf,
+  findHeldConversions,
   isClaimedElsewhere,
   lockClaimedDocument,
+  lockUploaderClaims,
   markConversionFailed,
   releaseConversionClaim,
   replaceDocumentPages,
@@ -22,9 +28,27 @@ import {
 import { documentSearchTokens, mergeKeywords, titleFromProperties } from './document-text.js';
 import { uploadTempDir } from './upload-storage.js';
 
-type Deps = Pick<AppDeps, 'config' | 'db' | 'blobs' | 'log' | 'jobs'>;
+type Deps = Pick<AppDeps, 'config' | 'db' | 'blobs' | 'log' | 'jobs' | 'clock'>;
 
-export type ConversionOutcome = 'ready' | 'failed' | 'skipped';
+/** deferred: the uploader holds its share of the slots while others wait; queued again shortly. */
+export type ConversionOutcome = 'ready' | 'failed' | 'skipped' | 'deferred';
+
+/** How long a deferred conversion waits before it asks for a slot again. */
+export const DEFER_SECONDS = 3;
+
+/**
+ * The most conversions one uploader may run at once: every slot but one (at least one), so a
+ * single uploader's slow files can never hold every slot and someone else's upload always has
+ * one to go to.
+ */
+export function uploaderShare(liveSlots: number): number {
+  return Math.max(1, liveSlots - 1);
+}
+
+/** Attempts a document gets in all, counted on the row across jobs, retries and dead workers. */
+export function maxAttempts(options: Pick<Required<JobQueueOptions>, 'retryLimit'>): number {
+  return options.retryLimit + 1;
+}
 
 /** Thrown when another attempt holds a live claim: the job is retried later, not dropped. */
 export class DocumentBusyError extends Error {
@@ -44,12 +68,32 @@ export async function convertDocument(deps: Deps, converter: Converter, job: Con
   const { documentId } = job;
   const log = deps.log.child({ documentId, job: job.id, retry: job.retryCount });
   const claim = randomUUID();
-  const doc = await claimConversion(deps.db.pool, documentId, claim, deps.jobs.options.leaseSeconds);
+  const { liveSlots } = await readLiveness(deps.db.pool, deps.clock.now(), deps.jobs.identity);
+  const taken = await withTransaction(deps.db.pool, async (tx) => {
+    const uploaderId = await lockUploaderClaims(tx, documentId);
+    if (uploaderId === null) return null;
+    if ((await countRunningConversionsOf(tx, uploaderId, documentId)) >= uploaderShare(liveSlots)) return 'deferred' as const;
+    return claimConversion(tx, documentId, claim, deps.jobs.options.leaseSeconds, deps.jobs.identity.bootId);
+  });
+  if (taken === 'deferred') {
+    log.debug('uploader holds its share of the slots; queued again');
+    await deps.jobs.deferConversion(documentId, DEFER_SECONDS);
+    return 'deferred';
+  }
+  const doc = taken;
   if (!doc) {
     if (await isClaimedElsewhere(deps.db.pool, documentId)) throw new DocumentBusyError(documentId);
     log.info('document no longer waits for conversion; nothing to do');
     return 'skipped';
   }
+  const budget = maxAttempts(deps.jobs.options);
+  if (doc.attempts > budget) {
+    // Every earlier attempt ended without an answer (its worker died on this file each time).
+    log.warn({ attempts: doc.attempts }, 'no attempts left for this document');
+    await markConversionFailed(deps.db.pool, documentId, claim, RETRIES_EXHAUSTED_REASON);
+    return 'failed';
+  }
+  const finalAttempt = job.finalAttempt || doc.attempts >= budget;
 
   const started = Date.now();
   let result: ConversionResult;
@@ -57,7 +101,7 @@ export async function convertDocument(deps: Deps, converter: Converter, job: Con
     result = await withLocalCopy(deps, doc.blobKey, (filePath) => converter.convert({ filePath, format: doc.format }));
   } catch (err) {
     const permanent = err instanceof ConversionError && err.permanent;
-    if (permanent || job.finalAttempt) {
+    if (permanent || finalAttempt) {
       const reason = err instanceof ConversionError ? err.reasonZh : RETRIES_EXHAUSTED_REASON;
       log.warn({ err, permanent }, 'conversion failed');
       await markConversionFailed(deps.db.pool, documentId, claim, reason);
@@ -104,11 +148,41 @@ async function withLocalCopy<T>(deps: Deps, key: string, work: (filePath: string
   if (local) return work(local);
   const dir = uploadTempDir(deps.config);
   await mkdir(dir, { recursive: true });
-  const copy = path.join(dir, `convert-${randomUUID()}`);
+  const copy = path.join(dir, ownedName('convert', deps.jobs.identity));
   try {
     await pipeline(deps.blobs.createReadStream(key), createWriteStream(copy, { mode: 0o600 }));
     return await work(copy);
   } finally {
     await rm(copy, { force: true });
   }
+}
+
+/**
+ * Gives every conversion held by a dead worker process back to the queue (or fails it when its
+ * attempts are used up). Runs at start-up and every few seconds in each conversion worker.
+ */
+export async function reclaimDeadWorkersConversions(deps: Deps): Promise<{ requeued: number; failed: number }> {
+  const view = await readLiveness(deps.db.pool, deps.clock.now(), deps.jobs.identity);
+  let requeued = 0;
+  let failed = 0;
+  for (const held of await findHeldConversions(deps.db.pool)) {
+    // A claim is only taken by a registered process, so one with no row is a forgotten dead one.
+    const alive = held.bootId === deps.jobs.identity.bootId || (view.rows.has(held.bootId) && !view.dead.has(held.bootId));
+    if (alive) continue;
+    if (held.attempts >= maxAttempts(deps.jobs.options)) {
+      if (await markConversionFailed(deps.db.pool, held.id, held.claim, RETRIES_EXHAUSTED_REASON)) failed++;
+      continue;
+    }
+    const done = await withTransaction(deps.db.pool, async (tx) => {
+      if (!(await releaseConversionClaim(tx, held.id, held.claim))) return false;
+      await deps.jobs.requeueConversion(tx, held.id);
+      return true;
+    });
+    if (done) {
+      requeued++;
+      deps.log.warn({ documentId: held.id, deadWorker: view.rows.get(held.bootId) ?? held.bootId }, 'worker died mid-conversion; document queued again');
+    }
+  }
+  if (requeued) deps.jobs.wake();
+  return { requeued, failed };
 }

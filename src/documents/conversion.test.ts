@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { ConversionError, type ConversionResult, type Converter } from '../conversion/index.js';
 import { JobQueue, type ConversionJob } from '../jobs/queue.js';
-import { convertDocument, DocumentBusyError, RETRIES_EXHAUSTED_REASON } from './conversion.service.js';
+import { HEARTBEAT_STALE_MS, ownerTag, parseOwner } from '../jobs/liveness.js';
+import { convertDocument, DocumentBusyError, reclaimDeadWorkersConversions, RETRIES_EXHAUSTED_REASON } from './conversion.service.js';
+import { startConversionWorker } from './conversion.worker.js';
 import { sweepDocuments, SWEEP_GRACE_MS } from './sweep.service.js';
 import { newBlobKey } from './upload.service.js';
 import { uploadTempDir } from './upload-storage.js';
@@ -72,38 +75,121 @@ const fakeResult = (title: string): ConversionResult => ({
   pages: ['<p>僵尸的结果</p>'], pageCount: 1, wordCount: 5, text: '僵尸的结果', properties: { title, author: null }, simplified: false, warnings: [],
 });
 
-describe('crashes and leases', () => {
-  it('when the worker process is killed mid-conversion, then after the lease another worker converts the document', async () => {
-    const id = await newDocument();
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ctx.deps.db.connectionString, ctx.deps.config.dataDir, String(LEASE_SECONDS)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+/** A real worker process (crash-worker.fixture.ts) the test can kill with SIGKILL. */
+function spawnWorkerProcess(mode: 'convert' | 'idle', leaseSeconds = 900) {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ctx.deps.db.connectionString, ctx.deps.config.dataDir, String(leaseSeconds), mode], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const waitFor = (word: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker process never printed ${word}: ${stderr}`)), 60_000);
+      const check = () => stdout.includes(word) && (clearTimeout(timer), resolve());
+      child.stdout.on('data', check);
+      child.on('exit', (code) => reject(new Error(`worker process exited early (${code}): ${stderr}`)));
+      check();
     });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the crash worker never started converting: ${stderr}`)), 60_000);
-        child.stdout.on('data', (c: Buffer) => c.toString().includes('converting') && (clearTimeout(timer), resolve()));
-        child.on('exit', (code) => reject(new Error(`crash worker exited early (${code}): ${stderr}`)));
-      });
-      expect(await jobStates(id)).toEqual([{ state: 'active', retryCount: 0 }]);
-      expect(await row(id)).toMatchObject({ status: 'processing', attempts: 1, claim: expect.any(String) });
-    } finally {
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  return {
+    pid: child.pid!,
+    waitFor,
+    partial: async () => (await waitFor('started'), /partial (\S+)/u.exec(stdout)![1]!),
+    async kill() {
       child.kill('SIGKILL');
       await exited;
-    }
+    },
+  };
+}
 
-    // A second worker, which also runs the queue's maintenance (expiring lost leases).
-    const queue = otherQueue({ supervise: true, maintenanceIntervalSeconds: 1 });
-    const worker = await startTestWorker({ ...ctx, deps: { ...ctx.deps, jobs: queue } }, converter);
+const claimOf = async (id: number) =>
+  (await ctx.deps.db.pool.query<{ bootId: string | null }>('SELECT conversion_boot_id AS "bootId" FROM documents WHERE id = $1', [id])).rows[0]!.bootId;
+const heartbeatRow = async (pid: number) =>
+  (await ctx.deps.db.pool.query<{ bootId: string }>('SELECT boot_id AS "bootId" FROM worker_processes WHERE pid = $1', [pid])).rows[0];
+
+describe('crashes and worker liveness', () => {
+  it('when a worker process is killed -9 mid-conversion while another worker runs, then the other converts the document within 60 s (not after the lease)', async () => {
+    const crashing = spawnWorkerProcess('convert');
+    let worker: Awaited<ReturnType<typeof startTestWorker>> | null = null;
     try {
+      await crashing.waitFor('started');
+      const id = await newDocument();
+      await crashing.waitFor('converting');
+      const dead = await heartbeatRow(crashing.pid);
+      expect(await claimOf(id)).toBe(dead!.bootId);
+      // The other worker is up before the crash; its start-up sweep leaves a live worker's claim alone.
+      worker = await startConversionWorker({ ...ctx.deps, jobs: otherQueue() }, { converter, concurrency: 1, reclaimIntervalMs: 1_000 });
+      expect(await row(id)).toMatchObject({ status: 'processing', attempts: 1 });
+      expect(await jobStates(id)).toEqual([{ state: 'active', retryCount: 0 }]);
+
+      await crashing.kill();
+      const died = Date.now();
       expect(await waitForConversion(ctx, id, 60_000)).toEqual({ status: 'ready', failureReason: null });
+      expect(Date.now() - died).toBeLessThan(60_000);
+      expect(await row(id)).toMatchObject({ status: 'ready', title: SEED_TITLE, pages: 8, attempts: 2, claim: null });
+      expect(await claimOf(id)).toBeNull();
+      // The dead attempt's job is cancelled rather than left to expire; one new job did the work.
+      expect(await jobStates(id)).toEqual([{ state: 'cancelled', retryCount: 0 }, { state: 'completed', retryCount: 0 }]);
     } finally {
-      await worker.stop(5_000);
+      await crashing.kill();
+      await worker?.stop(5_000);
     }
-    expect(await row(id)).toMatchObject({ status: 'ready', title: SEED_TITLE, pages: 8, attempts: 2, claim: null });
-    expect(await jobStates(id)).toEqual([{ state: 'completed', retryCount: 1 }]);
+  });
+
+  it('when the only worker process is killed -9 mid-conversion and started again, then the document is ready within 60 s of the restart', async () => {
+    const crashing = spawnWorkerProcess('convert');
+    let worker: Awaited<ReturnType<typeof startTestWorker>> | null = null;
+    try {
+      await crashing.waitFor('started');
+      const id = await newDocument();
+      await crashing.waitFor('converting');
+      await crashing.kill();
+
+      const restarted = Date.now();
+      worker = await startConversionWorker({ ...ctx.deps, jobs: otherQueue() }, { converter, concurrency: 1 });
+      expect(await waitForConversion(ctx, id, 60_000)).toEqual({ status: 'ready', failureReason: null });
+      expect(Date.now() - restarted).toBeLessThan(60_000);
+      expect(await row(id)).toMatchObject({ status: 'ready', pages: 8, attempts: 2, claim: null });
+      // The dead process's row is forgotten once its claim and files are dealt with.
+      expect(await heartbeatRow(crashing.pid)).toBeUndefined();
+    } finally {
+      await crashing.kill();
+      await worker?.stop(5_000);
+    }
+  });
+
+  it('when a worker on another host stops beating, then its claim is reclaimed once the heartbeat is 20 s stale, and not before', async () => {
+    const id = await newDocument();
+    const other = { host: 'other-host.example', pid: 4242, bootId: randomUUID() };
+    await ctx.deps.db.pool.query(
+      `INSERT INTO worker_processes (boot_id, host, pid, slots, started_at, heartbeat_at) VALUES ($1, $2, $3, 1, $4, $4)`,
+      [other.bootId, other.host, other.pid, ctx.clock.now()],
+    );
+    await ctx.deps.db.pool.query(
+      `UPDATE documents SET conversion_claim = gen_random_uuid(), conversion_claimed_until = now() + interval '15 minutes',
+         conversion_boot_id = $2, conversion_attempts = 1 WHERE id = $1`,
+      [id, other.bootId],
+    );
+    await ctx.deps.db.pool.query(`UPDATE pgboss.job SET state = 'active', started_on = now() WHERE singleton_key = $1`, [`document:${id}`]);
+    const skew = HEARTBEAT_STALE_MS + 1_000;
+    try {
+      ctx.clock.advance(HEARTBEAT_STALE_MS - 5_000);
+      expect(await reclaimDeadWorkersConversions(ctx.deps)).toEqual({ requeued: 0, failed: 0 });
+      expect(await claimOf(id)).toBe(other.bootId);
+      ctx.clock.advance(skew - (HEARTBEAT_STALE_MS - 5_000));
+      expect(await reclaimDeadWorkersConversions(ctx.deps)).toEqual({ requeued: 1, failed: 0 });
+    } finally {
+      ctx.clock.advance(-skew);
+    }
+    expect(await row(id)).toMatchObject({ status: 'processing', claim: null, attempts: 1 });
+    expect(await claimOf(id)).toBeNull();
+    expect(await jobStates(id)).toEqual([{ state: 'cancelled', retryCount: 0 }, { state: 'created', retryCount: 0 }]);
+    // Out of the way of the tests below.
+    await ctx.deps.db.pool.query('UPDATE documents SET deleted_at = now() WHERE id = $1', [id]);
+    await ctx.deps.db.pool.query('DELETE FROM pgboss.job WHERE singleton_key = $1', [`document:${id}`]);
+    await ctx.deps.db.pool.query('DELETE FROM worker_processes WHERE boot_id = $1', [other.bootId]);
   });
 
   it('when two workers share the queue, then every document is converted exactly once, never by both at once', async () => {
@@ -156,6 +242,44 @@ describe('crashes and leases', () => {
 });
 
 describe('failures and retries', () => {
+  it('when a document has used up its attempts (its workers died on it), then a fresh job fails it without converting again', async () => {
+    const id = await newDocument();
+    await ctx.deps.db.pool.query('UPDATE documents SET conversion_attempts = 3 WHERE id = $1', [id]); // retryLimit 2: 3 in all
+    let calls = 0;
+    const flaky: Converter = {
+      async convert() {
+        calls++;
+        throw new Error('LibreOffice went away');
+      },
+      close: async () => {},
+    };
+    expect(await convertDocument(ctx.deps, flaky, jobFor(id))).toBe('failed');
+    expect(calls).toBe(0);
+    expect(await row(id)).toMatchObject({ status: 'failed', failureReason: RETRIES_EXHAUSTED_REASON, attempts: 4, claim: null });
+  });
+
+  it('when a conversion times out, then the queue does not run it again: one attempt, a Chinese reason', async () => {
+    const id = await newDocument();
+    let calls = 0;
+    const slow: Converter = {
+      async convert() {
+        calls++; // the converter itself already gave LibreOffice its one second chance
+        throw new ConversionError('文档过大或过于复杂，转换超时', 'timeout: LibreOffice took longer than 60000 ms', true);
+      },
+      close: async () => {},
+    };
+    const worker = await startTestWorker({ ...ctx, deps: { ...ctx.deps, jobs: otherQueue() } }, slow);
+    try {
+      expect(await waitForConversion(ctx, id, 30_000)).toEqual({ status: 'failed', failureReason: '文档过大或过于复杂，转换超时' });
+      await new Promise((r) => setTimeout(r, 2_500)); // a retry would have come by now (1 s delay)
+    } finally {
+      await worker.stop(5_000);
+    }
+    expect(calls).toBe(1);
+    expect(await row(id)).toMatchObject({ attempts: 1, claim: null });
+    expect(await jobStates(id)).toEqual([{ state: 'completed', retryCount: 0 }]);
+  });
+
   it('when conversion keeps failing with a transient error, then it is retried with backoff and fails after the last retry with a reason', async () => {
     const id = await newDocument();
     let calls = 0;
@@ -186,6 +310,64 @@ describe('failures and retries', () => {
     };
     expect(await convertDocument(ctx.deps, broken, jobFor(id))).toBe('failed');
     expect(await row(id)).toMatchObject({ status: 'failed', failureReason: '文件已损坏或不完整，无法读取', attempts: 1 });
+  });
+});
+
+describe('fairness between uploaders', () => {
+  it('when one uploader queues several files and another uploader one, then the first never holds every slot: the other runs beside it', async () => {
+    const a = await registerUser(ctx);
+    const b = await registerUser(ctx);
+    const uploadAs = async (token: string, title: string) => {
+      const res = await upload(ctx, token, SEED_DOC, { fields: { title } });
+      expect(res.status).toBe(202);
+      return res.body.document.id as number;
+    };
+    // Different bytes per upload: the same file twice would be a duplicate.
+    const a1 = await uploadAs(a.token, '甲的第一份');
+    const a2 = await ctx.http().post('/api/v1/documents').set('authorization', `Bearer ${a.token}`)
+      .attach('file', Buffer.concat([readFileSync(SEED_DOC), Buffer.alloc(512)]), { filename: 'a2.doc', contentType: 'application/msword' });
+    expect(a2.status).toBe(202);
+    const a2id = a2.body.document.id as number;
+    const b1 = await uploadAs(b.token, '乙的一份');
+    const keys = new Map<string, number>();
+    for (const id of [a1, a2id, b1]) {
+      const { rows } = await ctx.deps.db.pool.query<{ key: string }>('SELECT blob_key AS key FROM documents WHERE id = $1', [id]);
+      keys.set(ctx.deps.blobs.localPath!(rows[0]!.key)!, id);
+    }
+    const running = new Set<number>();
+    const started: number[] = [];
+    let maxOfA = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const gated: Converter = {
+      async convert(input) {
+        const id = keys.get(input.filePath)!;
+        running.add(id);
+        started.push(id);
+        maxOfA = Math.max(maxOfA, [a1, a2id].filter((x) => running.has(x)).length);
+        await gate;
+        running.delete(id);
+        return fakeResult('公平');
+      },
+      close: async () => {},
+    };
+    const worker = await startTestWorker({ ...ctx, deps: { ...ctx.deps, jobs: otherQueue() } }, gated, 2);
+    try {
+      const until = Date.now() + 30_000;
+      while (started.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(started).toHaveLength(2);
+      expect(started).toContain(b1);
+      release();
+      for (const id of [a1, a2id, b1]) expect((await waitForConversion(ctx, id, 30_000)).status).toBe('ready');
+    } finally {
+      release();
+      await worker.stop(5_000);
+    }
+    expect(maxOfA).toBe(1);
+    expect(started).toHaveLength(3);
+    // Giving way cost no attempt.
+    expect(await count(ctx, 'documents WHERE id = ANY($1::bigint[]) AND conversion_attempts = 1', [[a1, a2id, b1]])).toBe(3);
   });
 });
 
@@ -242,6 +424,46 @@ describe('start-up sweep', () => {
     expect(keys).not.toContain(orphanOld);
     expect(keys).toContain(orphanYoung);
     expect(keys).toEqual(expect.arrayContaining(referenced));
+  });
+
+  it('when a process dies mid-upload, then the start-up sweep removes its partial file at once and keeps a live process\'s upload in flight', async () => {
+    const dying = spawnWorkerProcess('idle');
+    const alive = spawnWorkerProcess('idle');
+    try {
+      const [deadFile, liveFile] = await Promise.all([dying.partial(), alive.partial()]);
+      expect([existsSync(deadFile), existsSync(liveFile)]).toEqual([true, true]);
+      const deadOwner = parseOwner(path.basename(deadFile))!;
+      const liveOwner = parseOwner(path.basename(liveFile))!;
+      expect(deadOwner.pid).toBe(dying.pid);
+      // The dead process's converter folder, and a live one's with an empty job folder left over.
+      const converterDir = path.join(uploadTempDir(ctx.deps.config), 'converter');
+      const deadDir = path.join(converterDir, ownerTag(deadOwner));
+      const liveDir = path.join(converterDir, ownerTag(liveOwner));
+      mkdirSync(path.join(deadDir, 'job-abc'), { recursive: true });
+      writeFileSync(path.join(deadDir, 'job-abc', 'out.docx'), 'x');
+      mkdirSync(path.join(liveDir, 'job-empty'), { recursive: true });
+      mkdirSync(path.join(liveDir, 'job-busy'), { recursive: true });
+      writeFileSync(path.join(liveDir, 'job-busy', 'in.doc'), 'x');
+      const old = new Date(Date.now() - 11 * 60_000);
+      utimesSync(path.join(liveDir, 'job-empty'), old, old);
+      utimesSync(path.join(liveDir, 'job-busy'), old, old);
+
+      await dying.kill();
+      // No grace period: the file is seconds old, but its owner is gone.
+      const report = await sweepDocuments(ctx.deps);
+      expect({ dead: existsSync(deadFile), deadDir: existsSync(deadDir), live: existsSync(liveFile), empty: existsSync(path.join(liveDir, 'job-empty')) }).toEqual({ dead: false, deadDir: false, live: true, empty: false });
+      expect(report.tempFilesRemoved).toBe(3);
+      expect(existsSync(deadFile)).toBe(false);
+      expect(existsSync(deadDir)).toBe(false);
+      expect(existsSync(liveFile)).toBe(true);
+      expect(existsSync(path.join(liveDir, 'job-empty'))).toBe(false);
+      expect(existsSync(path.join(liveDir, 'job-busy', 'in.doc'))).toBe(true);
+      expect(await heartbeatRow(dying.pid)).toBeUndefined();
+      expect(await heartbeatRow(alive.pid)).toMatchObject({ bootId: liveOwner.bootId });
+    } finally {
+      await dying.kill();
+      await alive.kill();
+    }
   });
 
   it('when a processing document lost its job, then the sweep enqueues it again, or fails it once every attempt has died', async () => {

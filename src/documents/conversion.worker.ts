@@ -4,9 +4,10 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { AppDeps } from '../deps.js';
 import { createConverter, type Converter } from '../conversion/index.js';
+import { HEARTBEAT_INTERVAL_MS, ownerTag } from '../jobs/liveness.js';
 import { resolveSofficePath } from '../jobs/soffice-path.js';
 import { uploadTempDir } from './upload-storage.js';
-import { convertDocument } from './conversion.service.js';
+import { convertDocument, reclaimDeadWorkersConversions } from './conversion.service.js';
 import { sweepDocuments } from './sweep.service.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'blobs' | 'log' | 'jobs' | 'clock'>;
@@ -24,8 +25,9 @@ export function defaultConcurrency(configured: number | undefined): number {
 
 export async function startConversionWorker(
   deps: Deps,
-  options: { converter: Converter; concurrency: number; sweepIntervalMs?: number },
+  options: { converter: Converter; concurrency: number; sweepIntervalMs?: number; reclaimIntervalMs?: number },
 ): Promise<ConversionWorker> {
+  await deps.jobs.start(); // the heartbeat first: the sweep must not take this process for a dead one
   await sweepDocuments(deps);
   await deps.jobs.workConversions(options.concurrency, async (job) => ({
     outcome: await convertDocument(deps, options.converter, job),
@@ -33,11 +35,21 @@ export async function startConversionWorker(
   // A job lost after the start-up sweep (every retry died with its worker) is found here.
   const timer = setInterval(() => void sweepDocuments(deps), options.sweepIntervalMs ?? 10 * 60_000);
   timer.unref();
+  // Another worker process that died mid-conversion is noticed within a heartbeat or two.
+  let reclaiming: Promise<unknown> | null = null;
+  const reclaimTimer = setInterval(() => {
+    reclaiming ??= reclaimDeadWorkersConversions(deps)
+      .catch((err) => deps.log.error({ err }, 'reclaiming dead workers\' conversions failed'))
+      .finally(() => (reclaiming = null));
+  }, options.reclaimIntervalMs ?? HEARTBEAT_INTERVAL_MS);
+  reclaimTimer.unref();
   deps.log.info({ concurrency: options.concurrency }, 'conversion worker started');
   return {
     concurrency: options.concurrency,
     async stop(timeoutMs = 10_000) {
       clearInterval(timer);
+      clearInterval(reclaimTimer);
+      await reclaiming;
       await deps.jobs.stop(timeoutMs);
     },
   };
@@ -56,7 +68,8 @@ export async function startConversions(deps: Deps): Promise<ConversionWorker> {
   const concurrency = defaultConcurrency(deps.config.workerConcurrency);
   const converter = createConverter({
     sofficePath,
-    workDir: path.join(uploadTempDir(deps.config), 'converter'),
+    // A folder per process: the sweep removes a dead process's whole folder at once.
+    workDir: path.join(uploadTempDir(deps.config), 'converter', ownerTag(deps.jobs.identity)),
     log: deps.log.child({ component: 'converter' }),
     concurrency,
   });

@@ -1,17 +1,27 @@
 // Start-up (and periodic) clean-up after crashes: temporary files nobody finished, stored files
-// no row points to, and processing documents whose conversion job was lost.
-import { readdir, rm, stat } from 'node:fs/promises';
+// no row points to, conversions held by dead worker processes, and processing documents whose
+// conversion job was lost.
+import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppDeps } from '../deps.js';
+import { isProcessDead, parseOwner, readLiveness, type LivenessView } from '../jobs/liveness.js';
+import { deleteWorkerProcesses } from '../jobs/liveness.repo.js';
 import { findReferencedBlobKeys, findUnclaimedProcessingDocuments, markConversionFailed } from './conversion.repo.js';
 import { blobKeyTime } from './upload.service.js';
 import { uploadTempDir } from './upload-storage.js';
-import { RETRIES_EXHAUSTED_REASON } from './conversion.service.js';
+import { maxAttempts, reclaimDeadWorkersConversions, RETRIES_EXHAUSTED_REASON } from './conversion.service.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'blobs' | 'log' | 'jobs' | 'clock'>;
 
-/** Files younger than this may belong to an upload that is still being written or committed. */
+/**
+ * Files younger than this may belong to an upload that is still being written or committed:
+ * the rule for stored blobs and for temporary files whose name does not say whose they are.
+ */
 export const SWEEP_GRACE_MS = 60 * 60 * 1000;
+/** A file of a process on another host that has no heartbeat row (yet): it may be starting up. */
+export const UNREGISTERED_GRACE_MS = 60_000;
+/** An empty converter job folder of a live process older than this is left over (an attempt lasts minutes). */
+export const EMPTY_JOB_DIR_GRACE_MS = 10 * 60_000;
 
 export interface SweepReport {
   tempFilesRemoved: number;
@@ -23,10 +33,29 @@ export interface SweepReport {
 /** Runs every clean-up step; each logs and survives its own errors. */
 export async function sweepDocuments(deps: Deps): Promise<SweepReport> {
   const report: SweepReport = { tempFilesRemoved: 0, orphanBlobsRemoved: 0, conversionsRequeued: 0, conversionsFailed: 0 };
+  let view: LivenessView | null = null;
   const steps: Array<[string, () => Promise<void>]> = [
-    ['temporary files', async () => void (report.tempFilesRemoved = await removeStaleTempFiles(deps))],
+    ['worker liveness', async () => void (view = await readLiveness(deps.db.pool, deps.clock.now(), deps.jobs.identity))],
+    ['temporary files', async () => void (report.tempFilesRemoved = await removeStaleTempFiles(deps, view))],
     ['orphan blobs', async () => void (report.orphanBlobsRemoved = await removeOrphanBlobs(deps))],
-    ['lost conversions', async () => void Object.assign(report, await requeueLostConversions(deps))],
+    [
+      'dead workers\' conversions',
+      async () => {
+        const { requeued, failed } = await reclaimDeadWorkersConversions(deps);
+        report.conversionsRequeued += requeued;
+        report.conversionsFailed += failed;
+      },
+    ],
+    [
+      'lost conversions',
+      async () => {
+        const { conversionsRequeued, conversionsFailed } = await requeueLostConversions(deps);
+        report.conversionsRequeued += conversionsRequeued;
+        report.conversionsFailed += conversionsFailed;
+      },
+    ],
+    // Their claims and files are dealt with: forget the dead processes.
+    ['dead workers', async () => void (view && (await deleteWorkerProcesses(deps.db.pool, [...view.dead])))],
   ];
   for (const [name, step] of steps) {
     try {
@@ -39,24 +68,75 @@ export async function sweepDocuments(deps: Deps): Promise<SweepReport> {
   return report;
 }
 
-async function removeStaleTempFiles(deps: Deps): Promise<number> {
+/**
+ * Temporary files: those named by a dead owner go at once, those of a live one never; files of
+ * the older unnamed shape after the grace period. In the converter's folder, a dead process's
+ * whole folder goes, and empty job folders left behind.
+ */
+async function removeStaleTempFiles(deps: Deps, view: LivenessView | null): Promise<number> {
   const dir = uploadTempDir(deps.config);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return 0;
-  }
-  const cutoff = deps.clock.now().getTime() - SWEEP_GRACE_MS;
+  const now = deps.clock.now();
+  const names = await readdir(dir).catch(() => [] as string[]);
   let removed = 0;
-  for (const name of names) {
-    // Only our own leftovers: the converter keeps its working folder here too.
-    if (!/^(upload|convert)-/.test(name)) continue;
-    const file = path.join(dir, name);
-    const info = await stat(file).catch(() => null);
-    if (!info || info.mtimeMs > cutoff) continue;
-    await rm(file, { recursive: true, force: true });
+  const remove = async (target: string) => {
+    await rm(target, { recursive: true, force: true });
     removed++;
+  };
+  for (const name of names) {
+    if (name === 'converter') continue;
+    const file = path.join(dir, name);
+    const owner = parseOwner(name);
+    if (owner && (owner.kind === 'upload' || owner.kind === 'convert')) {
+      if (await ownerIsDead(deps, view, owner, file, now)) await remove(file);
+      continue;
+    }
+    // Only our own leftovers: other tools may keep files here too.
+    if (!/^(upload|convert)-/.test(name)) continue;
+    const info = await stat(file).catch(() => null);
+    if (info && info.mtimeMs <= now.getTime() - SWEEP_GRACE_MS) await remove(file);
+  }
+
+  const converterDir = path.join(dir, 'converter');
+  for (const name of await readdir(converterDir).catch(() => [] as string[])) {
+    const folder = path.join(converterDir, name);
+    const owner = parseOwner(name);
+    if (owner && owner.kind === null) {
+      if (await ownerIsDead(deps, view, owner, folder, now)) await remove(folder);
+      else removed += await removeEmptyJobDirs(folder, now);
+    } else if (name.startsWith('job-')) {
+      removed += await removeEmptyJobDirs(converterDir, now, name);
+    }
+  }
+  return removed;
+}
+
+async function ownerIsDead(
+  deps: Deps,
+  view: LivenessView | null,
+  owner: { host: string; pid: number; bootId: string },
+  file: string,
+  now: Date,
+): Promise<boolean> {
+  if (!view) return false; // liveness unknown (database down): touch nothing
+  const row = view.rows.get(owner.bootId);
+  if (!isProcessDead(owner, row, now, deps.jobs.identity)) return false;
+  if (row || owner.host === deps.jobs.identity.host) return true;
+  // Another host's process with no row may be between its start and its first heartbeat.
+  const info = await stat(file).catch(() => null);
+  return !!info && info.mtimeMs <= now.getTime() - UNREGISTERED_GRACE_MS;
+}
+
+/** Removes empty `job-*` folders in `dir` (only `only`, when given) older than the grace. */
+async function removeEmptyJobDirs(dir: string, now: Date, only?: string): Promise<number> {
+  let removed = 0;
+  const names = only ? [only] : await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith('job-')) continue;
+    const folder = path.join(dir, name);
+    const info = await stat(folder).catch(() => null);
+    if (!info?.isDirectory() || info.mtimeMs > now.getTime() - EMPTY_JOB_DIR_GRACE_MS) continue;
+    // rmdir refuses a folder with anything in it: only empty ones go.
+    if (await rmdir(folder).then(() => true, () => false)) removed++;
   }
   return removed;
 }
@@ -88,10 +168,10 @@ async function removeOrphanBlobs(deps: Deps): Promise<number> {
 async function requeueLostConversions(deps: Deps): Promise<{ conversionsRequeued: number; conversionsFailed: number }> {
   let conversionsRequeued = 0;
   let conversionsFailed = 0;
-  const maxAttempts = deps.jobs.options.retryLimit + 1;
+  const budget = maxAttempts(deps.jobs.options);
   for (const doc of await findUnclaimedProcessingDocuments(deps.db.pool)) {
     if (await deps.jobs.hasPendingConversion(deps.db.pool, doc.id)) continue;
-    if (doc.attempts >= maxAttempts) {
+    if (doc.attempts >= budget) {
       // Every attempt died without an answer (e.g. the worker crashed on this file each time).
       if (await markConversionFailed(deps.db.pool, doc.id, null, RETRIES_EXHAUSTED_REASON)) conversionsFailed++;
       continue;

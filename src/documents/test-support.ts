@@ -9,7 +9,8 @@ import { startConversionWorker, type ConversionWorker } from './conversion.worke
 import { uploadTempDir } from './upload-storage.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CORPUS = path.resolve(ROOT, '../shared/corpus');
+// WENKU_CORPUS: for a checkout elsewhere than beside the shared folder (a git worktree).
+export const CORPUS = process.env.WENKU_CORPUS ?? path.resolve(ROOT, '../shared/corpus');
 export const SEED_DOC = path.join(CORPUS, 'seed', '在全县政法稳定工作推进会议上的讲话.doc');
 export const SEED_TITLE = '党办:在全县政法稳定工作推进会议上的讲话';
 export const GOV_REPORT_DOC = path.join(CORPUS, 'generated', 'zh-gov-report-8p.doc');

@@ -1,7 +1,9 @@
 // Multer storage for uploads: the file part streams to a temporary file in DATA_DIR/tmp while
 // SHA-256 and the byte count are computed on the way, so no upload is ever held in memory and
-// the hash needs no second read. On any failure the temporary file is removed.
-import { createHash, randomUUID } from 'node:crypto';
+// the hash needs no second read. On any failure the temporary file is removed. The file's name
+// says which process writes it (src/jobs/liveness.ts), so after a crash the start-up sweep
+// removes it at once and never touches another live process's upload.
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import type { Config } from '../config.js';
+import { ownedName, thisProcess, type ProcessIdentity } from '../jobs/liveness.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -27,10 +30,13 @@ declare global {
 export const uploadTempDir = (config: Pick<Config, 'dataDir'>) => path.join(config.dataDir, 'tmp');
 
 class HashingTempStorage implements multer.StorageEngine {
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly owner: ProcessIdentity,
+  ) {}
 
   _handleFile(_req: Request, file: Express.Multer.File, callback: (error?: unknown, info?: Partial<Express.Multer.File>) => void): void {
-    const tempPath = path.join(this.dir, `upload-${randomUUID()}`);
+    const tempPath = path.join(this.dir, ownedName('upload', this.owner));
     // Known to multer before the first byte is written, so its abort clean-up (client gone
     // mid-upload) removes the file even while we are still writing it.
     file.path = tempPath;
@@ -67,9 +73,9 @@ class HashingTempStorage implements multer.StorageEngine {
  * Parses a multipart upload with one file field `file` and a few short text fields.
  * Over MAX_UPLOAD_BYTES → 413 file_too_large (the error handler maps multer's limit errors).
  */
-export function uploadMiddleware(config: Pick<Config, 'dataDir' | 'maxUploadBytes'>): RequestHandler {
+export function uploadMiddleware(config: Pick<Config, 'dataDir' | 'maxUploadBytes'>, owner: ProcessIdentity = thisProcess): RequestHandler {
   return multer({
-    storage: new HashingTempStorage(uploadTempDir(config)),
+    storage: new HashingTempStorage(uploadTempDir(config), owner),
     defParamCharset: 'utf8', // browsers send UTF-8 file names without saying so; Chinese names survive
     limits: {
       fileSize: config.maxUploadBytes,

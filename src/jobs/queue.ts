@@ -5,6 +5,8 @@ import PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/pool.js';
+import { systemClock, type Clock } from '../deps.js';
+import { Heartbeat, thisProcess, type ProcessIdentity } from './liveness.js';
 
 export const CONVERT_QUEUE = 'convert-document';
 const SCHEMA = 'pgboss';
@@ -14,7 +16,11 @@ export interface ConversionJobData {
 }
 
 export interface JobQueueOptions {
-  /** How long a worker holds a job; past it the job is retried elsewhere (a crashed worker's lease). */
+  /**
+   * The outer bound on one attempt; past it the job is retried elsewhere. A crashed worker is
+   * found much sooner through its heartbeat (src/jobs/liveness.ts); this only ends an attempt
+   * whose process lives on but hangs.
+   */
   leaseSeconds?: number;
   retryLimit?: number;
   /** First retry delay; doubles (with jitter) on each retry. */
@@ -23,6 +29,9 @@ export interface JobQueueOptions {
   /** Run pg-boss maintenance (expiring lost leases, archiving) in this process. */
   supervise?: boolean;
   maintenanceIntervalSeconds?: number;
+  /** Heartbeats are written with this clock (the sweep judges them with the same one). */
+  clock?: Clock;
+  identity?: ProcessIdentity;
 }
 
 export interface ConversionJob {
@@ -35,12 +44,16 @@ export interface ConversionJob {
 }
 
 const DEFAULTS = {
-  leaseSeconds: 15 * 60,
+  // An attempt is LibreOffice (60 s hard timeout, once more on a fresh instance) and mammoth
+  // (60 s): about 3 minutes at worst, so 5 minutes never cuts a live attempt short.
+  leaseSeconds: 5 * 60,
   retryLimit: 3,
   retryDelaySeconds: 30,
   pollingIntervalSeconds: 2,
   supervise: false,
   maintenanceIntervalSeconds: 60,
+  clock: systemClock,
+  identity: thisProcess,
 };
 
 const executorOn = (db: Queryable) => ({
@@ -51,6 +64,8 @@ const executorOn = (db: Queryable) => ({
 export class JobQueue {
   readonly boss: PgBoss;
   readonly options: Required<JobQueueOptions>;
+  /** This process's liveness row; beating from start() to stop(). */
+  readonly heartbeat: Heartbeat;
   private starting: Promise<void> | null = null;
   private readonly workerIds: string[] = [];
   private stopped = false;
@@ -69,11 +84,17 @@ export class JobQueue {
       maintenanceIntervalSeconds: this.options.maintenanceIntervalSeconds,
     });
     this.boss.on('error', (err) => this.log.error({ err }, 'job queue error'));
+    this.heartbeat = new Heartbeat(pool, log, this.options.clock, this.options.identity);
+  }
+
+  get identity(): ProcessIdentity {
+    return this.options.identity;
   }
 
   /** Creates pg-boss's schema (first time only) and the conversion queue. */
   start(): Promise<void> {
     this.starting ??= (async () => {
+      await this.heartbeat.start();
       await this.boss.start();
       const { leaseSeconds, retryLimit, retryDelaySeconds } = this.options;
       // 'stately': at most one queued and one active job per key (the document), so a document
@@ -110,6 +131,38 @@ export class JobQueue {
     });
   }
 
+  /**
+   * Gives a conversion whose worker died back to the queue at once: the dead attempt's job is
+   * cancelled (it would otherwise hold the document's active slot until its lease ends) and a
+   * new one is queued. Pass a transaction's client to do both with the document's release.
+   */
+  async requeueConversion(db: Queryable, documentId: number): Promise<string | null> {
+    await this.start();
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM ${SCHEMA}.job WHERE name = $1 AND singleton_key = $2 AND state = 'active'`,
+      [CONVERT_QUEUE, conversionKey(documentId)],
+    );
+    if (rows.length) await this.boss.cancel(CONVERT_QUEUE, rows.map((r) => r.id), { db: executorOn(db) });
+    return this.enqueueConversion(db, documentId);
+  }
+
+  /**
+   * Queues the document again in `seconds`, from inside its running job (the stately policy
+   * allows one queued beside the active one). Used to give way to other uploaders.
+   */
+  async deferConversion(documentId: number, seconds: number): Promise<string | null> {
+    await this.start();
+    const data: ConversionJobData = { documentId };
+    return this.boss.send(CONVERT_QUEUE, data, {
+      singletonKey: conversionKey(documentId),
+      startAfter: seconds,
+      retryLimit: this.options.retryLimit,
+      retryDelay: this.options.retryDelaySeconds,
+      retryBackoff: true,
+      expireInSeconds: this.options.leaseSeconds,
+    });
+  }
+
   /** True when a conversion job for the document is queued, waiting to retry, or running. */
   async hasPendingConversion(db: Queryable, documentId: number): Promise<boolean> {
     await this.start();
@@ -133,6 +186,7 @@ export class JobQueue {
    */
   async workConversions(concurrency: number, handler: (job: ConversionJob) => Promise<unknown>): Promise<void> {
     await this.start();
+    await this.heartbeat.setSlots(concurrency);
     // One pg-boss worker per slot, each fetching one job: a slow document never holds up the
     // others the way a batch would.
     for (let i = 0; i < concurrency; i++) {
@@ -159,6 +213,7 @@ export class JobQueue {
     this.stopped = true;
     await this.starting.catch(() => undefined);
     await this.boss.stop({ graceful: true, close: false, timeout: timeoutMs, wait: true });
+    await this.heartbeat.stop();
   }
 }
 
