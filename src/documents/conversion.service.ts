@@ -35,6 +35,8 @@ export type ConversionOutcome = 'ready' | 'failed' | 'skipped' | 'deferred';
 
 /** How long a deferred conversion waits before it asks for a slot again. */
 export const DEFER_SECONDS = 3;
+/** The slot that deferred pauses this long, so a long queue of one uploader is not spun through. */
+const DEFER_PAUSE_MS = 1_000;
 
 /**
  * The most conversions one uploader may run at once: every slot but one (at least one), so a
@@ -78,6 +80,7 @@ export async function convertDocument(deps: Deps, converter: Converter, job: Con
   if (taken === 'deferred') {
     log.debug('uploader holds its share of the slots; queued again');
     await deps.jobs.deferConversion(documentId, DEFER_SECONDS);
+    await new Promise((r) => setTimeout(r, DEFER_PAUSE_MS));
     return 'deferred';
   }
   const doc = taken;

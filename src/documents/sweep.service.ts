@@ -4,7 +4,7 @@
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppDeps } from '../deps.js';
-import { isProcessDead, parseOwner, readLiveness, type LivenessView } from '../jobs/liveness.js';
+import { isProcessDead, parseOwner, pidRunning, readLiveness, type LivenessView } from '../jobs/liveness.js';
 import { deleteWorkerProcesses } from '../jobs/liveness.repo.js';
 import { findReferencedBlobKeys, findUnclaimedProcessingDocuments, markConversionFailed } from './conversion.repo.js';
 import { blobKeyTime } from './upload.service.js';
@@ -18,7 +18,7 @@ type Deps = Pick<AppDeps, 'config' | 'db' | 'blobs' | 'log' | 'jobs' | 'clock'>;
  * the rule for stored blobs and for temporary files whose name does not say whose they are.
  */
 export const SWEEP_GRACE_MS = 60 * 60 * 1000;
-/** A file of a process on another host that has no heartbeat row (yet): it may be starting up. */
+/** A file of a process with no heartbeat row (yet) that may still run: it may be starting up. */
 export const UNREGISTERED_GRACE_MS = 60_000;
 /** An empty converter job folder of a live process older than this is left over (an attempt lasts minutes). */
 export const EMPTY_JOB_DIR_GRACE_MS = 10 * 60_000;
@@ -119,9 +119,11 @@ async function ownerIsDead(
 ): Promise<boolean> {
   if (!view) return false; // liveness unknown (database down): touch nothing
   const row = view.rows.get(owner.bootId);
-  if (!isProcessDead(owner, row, now, deps.jobs.identity)) return false;
-  if (row || owner.host === deps.jobs.identity.host) return true;
-  // Another host's process with no row may be between its start and its first heartbeat.
+  const me = deps.jobs.identity;
+  if (!isProcessDead(owner, row, now, me)) return false;
+  if (row) return true; // its heartbeat stopped
+  if (owner.host === me.host && (owner.pid === me.pid || !pidRunning(owner.pid))) return true; // gone for certain
+  // A running process with no row yet may be between its start and its first heartbeat.
   const info = await stat(file).catch(() => null);
   return !!info && info.mtimeMs <= now.getTime() - UNREGISTERED_GRACE_MS;
 }
