@@ -168,6 +168,22 @@ describe('embedded packages', () => {
     expect((await refusal(write('emz-bomb.docx', emz))).reasonZh).toBe(BOMB_REASON);
   });
 
+  it('when a .doc carries the bomb in an OLE object of its ObjectPool, then it is refused before any converter opens it', async () => {
+    const cfb = CFB.utils.cfb_new();
+    const fib = Buffer.alloc(512);
+    fib.writeUInt16LE(0xa5ec, 0);
+    fib.writeUInt16LE(193, 2);
+    CFB.utils.cfb_add(cfb, '/WordDocument', fib);
+    CFB.utils.cfb_add(cfb, '/ObjectPool/_1234567890/Package', innerPackage(150 * MB));
+    const doc = Buffer.from(CFB.write(cfb, { type: 'buffer' }) as Uint8Array);
+    const p = write('embedded-bomb.doc', doc);
+    const started = Date.now();
+    const err = await converter.convert({ filePath: p, format: 'DOC' }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ConversionError);
+    expect((err as ConversionError).reasonZh).toBe(BOMB_REASON);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('when packages nest deeper than the limit, then the file is refused', async () => {
     let nested = innerPackage(10);
     for (let i = 0; i <= MAX_NESTING; i++) nested = buildZip([{ name: `level${i}.zip`, data: nested }]);

@@ -5,6 +5,7 @@
 // declared sizes checked, then inflated as a counted stream, everything together counting
 // towards one total, before LibreOffice sees the file. Only containers are read in full; any
 // other part is sniffed by its first bytes and dropped.
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import yauzl from 'yauzl';
@@ -167,8 +168,18 @@ async function examine(kind: Kind, data: Buffer, where: string, depth: number, b
   if (depth > MAX_NESTING) throw new ZipError('bounds', `${where}: packages nested deeper than ${MAX_NESTING}`);
   if (kind === 'zip') {
     const zip = carveZip(data);
-    if (!zip) throw new ZipError('corrupt', `${where}: embedded package unreadable`);
-    await walkZip(await openBuffer(zip, where), where, depth, budget);
+    const wrapped = !data.subarray(0, 4).equals(ZIP_MAGIC);
+    // A zip signature a few bytes into some other part may be chance: only a part that starts
+    // as a zip must be one.
+    if (!zip) {
+      if (wrapped) return;
+      throw new ZipError('corrupt', `${where}: embedded package unreadable`);
+    }
+    const opened = await openBuffer(zip, where).catch((err: unknown) => {
+      if (wrapped) return null;
+      throw err;
+    });
+    if (opened) await walkZip(opened, where, depth, budget);
     return;
   }
   if (kind === 'cfb') {
@@ -197,4 +208,21 @@ async function examine(kind: Kind, data: Buffer, where: string, depth: number, b
 export async function checkEmbeddedPackages(filePath: string, limits: ZipLimits): Promise<void> {
   const budget = new Budget(limits, 0);
   await walkZip(await openFile(filePath), '', 0, budget);
+}
+
+/**
+ * The same for a .doc: OLE objects in its ObjectPool are compound files whose streams may carry
+ * packages. The bound broken (a reason), or null. An unreadable file or object is not a bomb:
+ * LibreOffice reports those itself.
+ */
+export async function embeddedBombInCompoundFile(filePath: string, limits: ZipLimits): Promise<string | null> {
+  const data = await readFile(filePath);
+  const budget = new Budget(limits, data.length);
+  try {
+    await examine('cfb', data, '', 0, budget);
+    return null;
+  } catch (err) {
+    if (err instanceof ZipError && err.kind === 'bounds') return err.message;
+    return null;
+  }
 }

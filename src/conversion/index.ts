@@ -13,7 +13,7 @@ import { estimatePageMarkers, htmlToText, PAGE_MARKER_PREFIX, paragraphsToHtml, 
 import { findSoffice, LibreOfficePool, sandboxProblem, type BridgeReply, type BridgeRequest } from './libreoffice.js';
 import { DEFAULT_MAMMOTH_LIMITS, MammothRunner, type MammothLimits } from './mammoth-runner.js';
 import { docProperties, docxProperties, type StoredProperties } from './properties.js';
-import { checkEmbeddedPackages } from './embedded.js';
+import { checkEmbeddedPackages, embeddedBombInCompoundFile } from './embedded.js';
 import { checkZipBounds, DEFAULT_ZIP_LIMITS, inflateZip, listZip, ZipError, type ZipLimits } from './zip.js';
 
 export { sniffWordFile, type WordFormat } from './sniff.js';
@@ -218,6 +218,8 @@ export function createConverter(options: {
     const { filePath, format } = input;
     const warnings: string[] = [];
     if (format === 'DOCX') await checkZip(filePath); // refuse bombs before LibreOffice or mammoth touch them
+    const docBomb = format === 'DOC' ? await embeddedBombInCompoundFile(filePath, limits.zip) : null;
+    if (docBomb) throw fail.bomb(docBomb); // packages embedded in a .doc's OLE objects
     const stored = format === 'DOC' ? await docProperties(filePath) : await docxProperties(filePath);
     await mkdir(workDir, { recursive: true });
     const jobDir = await mkdtemp(path.join(workDir, 'job-'));
