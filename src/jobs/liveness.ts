@@ -123,8 +123,9 @@ export class Heartbeat {
   /** Registers the process (awaited: nothing is written under its name before) and keeps beating. */
   async start(): Promise<void> {
     if (this.timer) return;
-    runningOf.set(this.me.bootId, (runningOf.get(this.me.bootId) ?? 0) + 1);
     await this.beat();
+    if (this.timer) return; // started twice at once: the first one beats
+    runningOf.set(this.me.bootId, (runningOf.get(this.me.bootId) ?? 0) + 1);
     this.timer = setInterval(() => {
       this.beating ??= this.beat()
         .catch((err) => this.log.warn({ err }, 'heartbeat failed; retrying at the next beat'))
