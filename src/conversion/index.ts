@@ -10,12 +10,15 @@ import WordExtractor from 'word-extractor';
 import { countWords } from '../text/chinese.js';
 import { ChildFailure } from './children.js';
 import { estimatePageMarkers, htmlToText, PAGE_MARKER_PREFIX, paragraphsToHtml, sanitize, splitPages } from './html.js';
-import { findSoffice, LibreOfficePool, sandboxProblem, type BridgeReply, type BridgeRequest } from './libreoffice.js';
+import { findSoffice, LibreOfficePool, sandboxProblem, type BridgeRequest, type ReplyFor } from './libreoffice.js';
 import { DEFAULT_MAMMOTH_LIMITS, MammothRunner, type MammothLimits } from './mammoth-runner.js';
 import { docProperties, docxProperties, type StoredProperties } from './properties.js';
 import { checkZipBounds, DEFAULT_ZIP_LIMITS, inflateZip, listZip, ZipError, type ZipLimits } from './zip.js';
 
 export { sniffWordFile, type WordFormat } from './sniff.js';
+export { DEFAULT_MAX_EXPORT_PAGES, type FontSubstitution, type OfficeFormat, type PdfExport } from './pdf-export.js';
+export * from './render.js';
+import { exportPdf, PdfExportError, type OfficeFormat, type PdfExport } from './pdf-export.js';
 import type { WordFormat } from './sniff.js';
 
 export interface ConversionResult {
@@ -53,6 +56,15 @@ export interface Converter {
   close(): Promise<void>;
 }
 
+/** What createConverter returns: the text view (convert) and the page preview's PDF. */
+export interface PageConverter extends Converter {
+  /**
+   * The page-faithful preview's first step: LibreOffice's layout as `${outDir}/out.pdf`
+   * (pdf-export.ts). Throws ConversionError (also when LibreOffice is not available).
+   */
+  exportPdf(input: { filePath: string; format: OfficeFormat; outDir: string; maxPages?: number }): Promise<PdfExport>;
+}
+
 export interface ConverterLimits {
   libreOfficeTimeoutMs: number;
   /** Restart a LibreOffice instance after this many documents. */
@@ -82,6 +94,7 @@ const fail = {
   bomb: (detail: string) => new ConversionError('文档解压后体积异常（疑似压缩炸弹），已拒绝处理', `zip bounds: ${detail}`, true),
   corrupt: (detail: string) => new ConversionError('文件已损坏或不完整，无法读取', `corrupt: ${detail}`, true),
   unreadable: (detail: string) => new ConversionError('无法读取该 Word 文档，文件可能已损坏或已加密', `LibreOffice: ${detail}`, true),
+  unreadableAny: (detail: string) => new ConversionError('无法读取该文档，文件可能已损坏或已加密', `LibreOffice: ${detail}`, true),
   timeout: (detail: string) => new ConversionError('文档过大或过于复杂，转换超时', `timeout: ${detail}`, true),
   memory: (detail: string) => new ConversionError('文档过大或过于复杂，转换时内存不足', `crashed: ${detail}`, true),
   parse: (detail: string) => new ConversionError('文档内容格式错误，无法解析', `mammoth: ${detail}`, true),
@@ -93,7 +106,7 @@ export function createConverter(options: {
   log: Logger;
   concurrency?: number;
   limits?: Partial<ConverterLimits>;
-}): Converter {
+}): PageConverter {
   const log = options.log.child({ module: 'conversion' });
   const limits: ConverterLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const concurrency = Math.max(1, options.concurrency ?? 1);
@@ -119,7 +132,7 @@ export function createConverter(options: {
   }
   let closed = false;
 
-  async function runLibreOffice(req: BridgeRequest): Promise<BridgeReply> {
+  async function runLibreOffice<R extends BridgeRequest>(req: R): Promise<ReplyFor<R>> {
     try {
       return await lo!.run(req);
     } catch (err) {
@@ -249,8 +262,22 @@ export function createConverter(options: {
     }
   }
 
+  async function toPdf(input: { filePath: string; format: OfficeFormat; outDir: string; maxPages?: number }): Promise<PdfExport> {
+    if (closed) throw new Error('converter is closed');
+    if (!lo) throw new ConversionError('服务器未安装 LibreOffice，暂时无法生成页面预览', 'LibreOffice not available', false);
+    try {
+      return await exportPdf({ run: runLibreOffice }, input);
+    } catch (err) {
+      if (err instanceof PdfExportError) {
+        throw err.kind === 'load_failed' ? fail.unreadableAny(err.message) : new ConversionError('文档转换失败', err.message, true);
+      }
+      throw err;
+    }
+  }
+
   return {
     convert,
+    exportPdf: toPdf,
     async close() {
       closed = true;
       await Promise.all([mammoth.close(), lo?.close()]);
