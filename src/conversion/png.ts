@@ -113,10 +113,55 @@ export function encodeGray4(img: RawImage): Buffer {
   return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
 }
 
-/** Smaller PNG for a grey page; colour PNGs are returned as they are. */
+/** Palette of 16 greys followed by the 6×6×6 colour cube. */
+const PALETTE = (() => {
+  const p = Buffer.alloc((16 + 216) * 3);
+  for (let i = 0; i < 16; i++) p.fill(i * 17, i * 3, i * 3 + 3);
+  for (let i = 0; i < 216; i++) {
+    const o = (16 + i) * 3;
+    p[o] = Math.floor(i / 36) * 51;
+    p[o + 1] = (Math.floor(i / 6) % 6) * 51;
+    p[o + 2] = (i % 6) * 51;
+  }
+  return p;
+})();
+
+/** Distinct colours in a sample of the pixels: few for text, stamps and charts, many for photos. */
+function distinctColours(img: RawImage, limit: number): number {
+  const seen = new Set<number>();
+  const px = img.pixels;
+  for (let i = 0; i + 2 < px.length && seen.size < limit; i += 3 * 7) seen.add((px[i]! << 16) | (px[i + 1]! << 8) | px[i + 2]!);
+  return seen.size;
+}
+
+/** An 8-bit indexed PNG (greys + colour cube) of an RGB image with flat colours (red 公文 headers, stamps). */
+export function encodeIndexed(img: RawImage): Buffer {
+  if (img.channels !== 3) throw new Error('RGB images only');
+  const rows = Buffer.alloc((img.width + 1) * img.height);
+  const px = img.pixels;
+  for (let y = 0; y < img.height; y++) {
+    const o = y * (img.width + 1);
+    for (let x = 0; x < img.width; x++) {
+      const i = (y * img.width + x) * 3;
+      const r = px[i]!;
+      const g = px[i + 1]!;
+      const b = px[i + 2]!;
+      rows[o + 1 + x] = Math.max(r, g, b) - Math.min(r, g, b) < 24
+        ? Math.round((r + g + b) / 51)
+        : 16 + Math.round(r / 51) * 36 + Math.round(g / 51) * 6 + Math.round(b / 51);
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(img.width, 0);
+  ihdr.writeUInt32BE(img.height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 3; // indexed colour
+  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('PLTE', PALETTE), chunk('IDAT', deflateSync(rows, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** Smaller PNG: grey pages as 4-bit grey, flat-colour pages indexed; photos stay true colour. */
 export function shrinkPng(png: Buffer): Buffer {
   const img = decodePng(png);
-  if (img.channels !== 1) return png;
-  const small = encodeGray4(img);
+  const small = img.channels === 1 ? encodeGray4(img) : distinctColours(img, 1500) < 1500 ? encodeIndexed(img) : png;
   return small.length < png.length ? small : png;
 }

@@ -315,6 +315,14 @@ def export_pdf(ctx, smgr, desktop, req):
     if doc is None:
         return {"ok": False, "error": "load_failed", "detail": "LibreOffice could not load the file"}
     try:
+        # Anything LibreOffice cannot recognise opens as plain text: for a file that is meant to be
+        # an office document that means damaged or disguised, not a text to preview.
+        used_filter = ""
+        for a in doc.getArgs():
+            if a.Name == "FilterName":
+                used_filter = a.Value or ""
+        if kind != "txt" and used_filter.startswith("Text"):
+            return {"ok": False, "error": "load_failed", "detail": "not a %s document (opened as %s)" % (kind, used_filter)}
         names = {}
         budget = [20000]
         if doc.supportsService("com.sun.star.text.TextDocument"):
