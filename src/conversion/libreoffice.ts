@@ -38,7 +38,19 @@ export interface BridgeError {
   error: string;
   detail: string;
 }
-export type DocxReply = { ok: true; pageCount: number; markedPages: number; graphicsConverted: number; graphicsFailed: number } | BridgeError;
+export type DocxReply =
+  | {
+      ok: true;
+      pageCount: number;
+      markedPages: number;
+      graphicsConverted: number;
+      graphicsFailed: number;
+      /** Automatic list labels written into the text. */
+      listLabels?: number;
+      /** Paragraphs whose first-line indent was written as ideographic spaces. */
+      indented?: number;
+    }
+  | BridgeError;
 export type PdfReply =
   | {
       ok: true;

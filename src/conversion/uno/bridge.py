@@ -149,6 +149,74 @@ LOAD_PROPS = (
 )
 
 
+def paragraphs(text):
+    """Every paragraph of a text, including those in table cells."""
+    stack = [text.createEnumeration()]
+    while stack:
+        en = stack.pop()
+        while en.hasMoreElements():
+            el = en.nextElement()
+            if el.supportsService("com.sun.star.text.TextTable"):
+                for cell_name in el.getCellNames():
+                    stack.append(el.getCellByName(cell_name).getText().createEnumeration())
+            elif el.supportsService("com.sun.star.text.Paragraph"):
+                yield el
+
+
+def numbering_to_text(doc):
+    """Writes automatic list labels (一、 （一） 1. （1） 5.2.1 a) …) into the text, as LibreOffice
+    shows them, and removes the automatic numbering, so the .docx that mammoth reads keeps them.
+    Also writes a paragraph's first-line indent as ideographic spaces (mammoth drops indents and
+    the text view no longer indents every paragraph by 2 em). Returns (labels, indented)."""
+    # First read every label, then change the text: removing one paragraph's numbering renumbers
+    # the ones after it.
+    todo = []
+    for par in paragraphs(doc.getText()):
+        try:
+            label = par.getPropertyValue("ListLabelString") or ""
+            if label and not par.getPropertyValue("NumberingIsNumber"):
+                label = ""
+            # Bullets (•, ▪, private-use symbol glyphs) stay a list; numbers become text.
+            if label and not any(c.isalnum() for c in label):
+                label = ""
+            indent = par.getPropertyValue("ParaFirstLineIndent")  # 1/100 mm
+            spaces = 0
+            if indent > 0:
+                # The em of the paragraph's first character (the paragraph's own size is its style's).
+                first = par.getText().createTextCursorByRange(par.getStart())
+                first.goRight(1, True)
+                size = first.getPropertyValue("CharHeightAsian") or first.getPropertyValue("CharHeight") or 12
+                em = size * 35.28  # pt → 1/100 mm
+                spaces = min(int(round(indent / em)), 4) if indent > em * 0.5 else 0
+            if label or (spaces and par.getString().strip()):
+                todo.append((par, label, spaces))
+        except Exception as e:
+            log("list label / indent not read: %s" % e)
+    labels = 0
+    indented = 0
+    for par, label, spaces in todo:
+        try:
+            head = par.getString()
+            prefix = "\u3000" * spaces
+            if label:
+                prefix += label + ("" if ord(label[-1]) >= 0x2E80 else " ")
+            # After a page marker at the paragraph's start, so the page still begins before it.
+            cursor = par.getText().createTextCursorByRange(par.getStart())
+            if head.startswith("\ue000WKP") and "\ue001" in head:
+                cursor.goRight(head.index("\ue001") + 1, False)
+            par.getText().insertString(cursor, prefix, False)
+            if label:
+                par.setPropertyValue("NumberingStyleName", "")
+                if par.getPropertyValue("ListLabelString"):
+                    par.setPropertyValue("NumberingIsNumber", False)
+                labels += 1
+            if spaces:
+                indented += 1
+        except Exception as e:
+            log("list label / indent not converted: %s" % e)
+    return labels, indented
+
+
 def convert(ctx, smgr, desktop, req):
     in_url = uno.systemPathToFileUrl(req["input"])
     out_url = uno.systemPathToFileUrl(req["output"])
@@ -161,6 +229,8 @@ def convert(ctx, smgr, desktop, req):
         converted, failed = convert_graphics(ctx, smgr, doc, os.path.dirname(req["output"]))
         page_count, starts = page_starts(doc)
         marked = insert_markers(doc, starts, req["marker"]) if req.get("marker") else 0
+        # After the page starts are known: the labels may lengthen lines, not move the markers.
+        labels, indented = numbering_to_text(doc)
         doc.storeToURL(out_url, (prop("FilterName", "MS Word 2007 XML"),))
         return {
             "ok": True,
@@ -168,6 +238,8 @@ def convert(ctx, smgr, desktop, req):
             "markedPages": marked,
             "graphicsConverted": converted,
             "graphicsFailed": failed,
+            "listLabels": labels,
+            "indented": indented,
         }
     finally:
         try:
