@@ -155,7 +155,8 @@ export async function renderPages(
   if (wanted.length === 0) return [];
   if (wanted.length > limits.maxPagesPerCall) throw new RenderError('too_many_pages', `${wanted.length} pages asked, at most ${limits.maxPagesPerCall} per call`);
   if (wanted.some((n) => !Number.isInteger(n) || n < 1)) throw new RenderError('no_such_page', 'page numbers start at 1');
-  const mark = options.watermark ?? '';
+  // One short line (the site name): longer text would only slow the drawing down.
+  const mark = (options.watermark ?? '').replace(/[\p{Cc}\s]+/gu, ' ').trim().slice(0, 60);
   const font = mark ? fontForWatermark() : null;
   const extra: Array<[string, string]> = font ? [[font, '/opt/wk/watermark-font']] : [];
   return inJob(pdfPath, async (jobDir, roBinds) => {
