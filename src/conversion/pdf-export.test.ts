@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -63,7 +63,8 @@ describe.skipIf(!usable)('exportPdf (LibreOffice over UNO, sandboxed)', () => {
     ]));
     const [page] = await renderPages(r.pdfPath, [1], { outDir: path.dirname(r.pdfPath) });
     expect(page).toMatchObject({ number: 1, width: 1000, height: 1415 });
-    expect(page!.bytes).toBeLessThan(150_000);
+    expect(page!.bytes).toBeLessThan(100_000);
+    expect(readFileSync(page!.file)[25]).toBe(3); // red header: an indexed-colour PNG, not grey, not RGB
     const [layer] = await extractTextLayer(r.pdfPath, 1);
     const text = layer!.lines.map((l) => l.text).join('');
     expect(text.replace(/\s/gu, '')).toContain('关于举办2025年度全市机关数字化办公能力提升培训的通知');

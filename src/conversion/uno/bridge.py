@@ -171,7 +171,9 @@ def numbering_to_text(doc):
     # First read every label, then change the text: removing one paragraph's numbering renumbers
     # the ones after it.
     todo = []
-    for par in paragraphs(doc.getText()):
+    for seen, par in enumerate(paragraphs(doc.getText())):
+        if seen >= 50000:  # each paragraph costs a few UNO calls: bound the time on huge documents
+            break
         try:
             label = par.getPropertyValue("ListLabelString") or ""
             if label and not par.getPropertyValue("NumberingIsNumber"):
