@@ -3,7 +3,7 @@
 //   DOC/DOCX → LibreOffice in a sandbox, over UNO (layout: page count, page-start markers,
 //   vector images → PNG) → DOCX → mammoth in a capped child process → sanitiser → pages.
 //   Without LibreOffice: DOCX → mammoth directly; DOC → word-extractor text-only preview.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import WordExtractor from 'word-extractor';
@@ -18,7 +18,7 @@ import { checkZipBounds, DEFAULT_ZIP_LIMITS, inflateZip, listZip, ZipError, type
 export { sniffWordFile, type WordFormat } from './sniff.js';
 export { DEFAULT_MAX_EXPORT_PAGES, type FontSubstitution, type OfficeFormat, type PdfExport } from './pdf-export.js';
 export * from './render.js';
-import { exportPdf, PdfExportError, type OfficeFormat, type PdfExport } from './pdf-export.js';
+import { DEFAULT_MAX_EXPORT_PAGES, exportPdf, pdfExportOf, PdfExportError, type OfficeFormat, type PdfExport } from './pdf-export.js';
 import type { WordFormat } from './sniff.js';
 
 export interface ConversionResult {
@@ -35,6 +35,8 @@ export interface ConversionResult {
   /** True when the preview is text-only (no LibreOffice available). */
   simplified: boolean;
   warnings: string[];
+  /** With `pdfOutDir`: the page preview's PDF from the same LibreOffice load (null if it failed). */
+  pdf?: PdfExport | null;
 }
 
 export class ConversionError extends Error {
@@ -58,6 +60,11 @@ export interface Converter {
 
 /** What createConverter returns: the text view (convert) and the page preview's PDF. */
 export interface PageConverter extends Converter {
+  /**
+   * The text view as before; with `pdfOutDir` (Word files) also the page preview's PDF
+   * (`${pdfOutDir}/out.pdf`, `result.pdf`) from the same LibreOffice load: one load, not two.
+   */
+  convert(input: { filePath: string; format: WordFormat; pdfOutDir?: string; maxPdfPages?: number }): Promise<ConversionResult>;
   /**
    * The page-faithful preview's first step: LibreOffice's layout as `${outDir}/out.pdf`
    * (pdf-export.ts). Throws ConversionError (also when LibreOffice is not available).
@@ -224,7 +231,7 @@ export function createConverter(options: {
     return result(html, stored.pageCount, stored, true, warnings);
   }
 
-  async function convert(input: { filePath: string; format: WordFormat }): Promise<ConversionResult> {
+  async function convert(input: { filePath: string; format: WordFormat; pdfOutDir?: string; maxPdfPages?: number }): Promise<ConversionResult> {
     if (closed) throw new Error('converter is closed');
     const { filePath, format } = input;
     const warnings: string[] = [];
@@ -244,6 +251,7 @@ export function createConverter(options: {
         inputExt: format === 'DOC' ? 'doc' : 'docx',
         outDir: jobDir,
         marker: PAGE_MARKER_PREFIX,
+        ...(input.pdfOutDir ? { pdf: { maxPages: input.maxPdfPages ?? DEFAULT_MAX_EXPORT_PAGES } } : {}),
       });
       if (!reply.ok) {
         if (format === 'DOC') throw fail.unreadable(`${reply.error}: ${reply.detail}`);
@@ -256,7 +264,18 @@ export function createConverter(options: {
       if (reply.graphicsFailed > 0) warnings.push(`${reply.graphicsFailed} image(s) could not be converted`);
       if (reply.markedPages < reply.pageCount - 1) warnings.push(`${reply.pageCount - 1 - reply.markedPages} page start(s) not marked`);
       const html = sanitize(await toHtml(path.join(jobDir, 'out.docx'), true));
-      return result(html, reply.pageCount, stored, false, warnings);
+      const out = result(html, reply.pageCount, stored, false, warnings);
+      if (input.pdfOutDir) {
+        out.pdf = null;
+        try {
+          if (!reply.pdf?.ok) throw new Error(reply.pdf ? reply.pdf.error : 'not written');
+          await rename(path.join(jobDir, 'out.pdf'), path.join(input.pdfOutDir, 'out.pdf'));
+          out.pdf = pdfExportOf(path.join(input.pdfOutDir, 'out.pdf'), reply.pdf);
+        } catch (err) {
+          warnings.push(`no page preview PDF (${(err as Error).message})`);
+        }
+      }
+      return out;
     } finally {
       await rm(jobDir, { recursive: true, force: true });
     }

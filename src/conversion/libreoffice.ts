@@ -17,9 +17,11 @@ export interface DocxRequest {
   op?: 'convert';
   inputPath: string;
   inputExt: 'doc' | 'docx';
-  /** Where out.docx is placed. */
+  /** Where out.docx (and out.pdf when asked) are placed. */
   outDir: string;
   marker?: string;
+  /** Also store the page preview's PDF from the same load, before the text view changes it. */
+  pdf?: { maxPages?: number };
 }
 /** Extensions LibreOffice is given the file under (its type detection looks at them too). */
 export type OfficeExt = 'doc' | 'docx' | 'docm' | 'dotx' | 'rtf' | 'odt' | 'ppt' | 'pptx' | 'odp' | 'xls' | 'xlsx' | 'ods' | 'txt';
@@ -38,6 +40,15 @@ export interface BridgeError {
   error: string;
   detail: string;
 }
+/** What the bridge says about a PDF it stored. */
+export interface PdfFacts {
+  app: 'writer' | 'calc' | 'impress' | 'draw';
+  /** Pages as LibreOffice would print them, null when it could not tell. */
+  totalPages: number | null;
+  exportedPages: number | null;
+  /** Font families the document asks for, most used first. */
+  fonts: string[];
+}
 export type DocxReply =
   | {
       ok: true;
@@ -49,19 +60,11 @@ export type DocxReply =
       listLabels?: number;
       /** Paragraphs whose first-line indent was written as ideographic spaces. */
       indented?: number;
+      /** When asked for: the PDF (out.pdf), or the bridge's error about it. */
+      pdf?: (PdfFacts & { ok: true }) | BridgeError | null;
     }
   | BridgeError;
-export type PdfReply =
-  | {
-      ok: true;
-      app: 'writer' | 'calc' | 'impress' | 'draw';
-      /** Pages as LibreOffice would print them, null when it could not tell. */
-      totalPages: number | null;
-      exportedPages: number | null;
-      /** Font families the document asks for, most used first. */
-      fonts: string[];
-    }
-  | BridgeError;
+export type PdfReply = (PdfFacts & { ok: true }) | BridgeError;
 export type BridgeReply = DocxReply | PdfReply;
 export type ReplyFor<R> = R extends PdfRequest ? PdfReply : DocxReply;
 
@@ -222,7 +225,14 @@ class Instance implements PoolChild<BridgeRequest, BridgeReply> {
         const msg =
           req.op === 'pdf'
             ? { id, op: 'pdf', input: `${box}/in.${req.inputExt}`, output: `${box}/${out}`, kind: req.inputExt, maxPages: req.maxPages ?? 0 }
-            : { id, op: 'convert', input: `${box}/in.${req.inputExt}`, output: `${box}/${out}`, marker: req.marker };
+            : {
+                id,
+                op: 'convert',
+                input: `${box}/in.${req.inputExt}`,
+                output: `${box}/${out}`,
+                marker: req.marker,
+                ...(req.pdf ? { pdf: `${box}/out.pdf`, kind: req.inputExt, maxPages: req.pdf.maxPages ?? 0 } : {}),
+              };
         this.process.stdin.write(`${JSON.stringify(msg)}\n`);
       });
       if (reply.ok) {
@@ -230,6 +240,7 @@ class Instance implements PoolChild<BridgeRequest, BridgeReply> {
         const st = await stat(path.join(hostJob, out)).catch(() => null);
         if (!st || st.size === 0) return { ok: false, error: 'no_output', detail: 'LibreOffice wrote no output' };
         await rename(path.join(hostJob, out), path.join(req.outDir, out));
+        if (req.op !== 'pdf' && req.pdf) await rename(path.join(hostJob, 'out.pdf'), path.join(req.outDir, 'out.pdf')).catch(() => undefined);
       }
       return reply;
     } finally {

@@ -70,6 +70,18 @@ describe.skipIf(!usable)('exportPdf (LibreOffice over UNO, sandboxed)', () => {
     expect(text.replace(/\s/gu, '')).toContain('关于举办2025年度全市机关数字化办公能力提升培训的通知');
   });
 
+  it('when a Word file is converted with pdfOutDir, then one LibreOffice load gives both the text view and a PDF without page markers', async () => {
+    const outDir = path.join(dir, `both-${++n}`);
+    mkdirSync(outDir);
+    const r = await converter.convert({ filePath: path.join(CORPUS, 'generated/zh-notice-table.doc'), format: 'DOC', pdfOutDir: outDir });
+    expect(r.pages.length).toBe(2);
+    expect(r.pdf).toMatchObject({ pdfPath: path.join(outDir, 'out.pdf'), pageCount: 2, app: 'writer' });
+    const layers = await extractTextLayer(r.pdf!.pdfPath, 1, 2);
+    const text = layers.flatMap((p) => p.lines.map((l) => l.text)).join('');
+    expect(text).not.toMatch(/[\uE000\uE001]|WKP/u);
+    expect(text).toContain('培训时间和地点');
+  });
+
   it('when the seed is exported, then it has 8 pages and page 1 of the text layer holds the title and reads top to bottom', async () => {
     const r = await toPdf(SEED, 'doc');
     expect(r.pageCount).toBe(8);

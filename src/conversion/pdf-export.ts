@@ -4,7 +4,7 @@
 // fonts the document asks for are not installed and what fontconfig (our fonts.conf) gives
 // instead, for the uploader's 「字体已替换」 notice.
 import { spawnSync } from 'node:child_process';
-import { asset, type LibreOfficePool, type OfficeExt, type PdfReply } from './libreoffice.js';
+import { asset, type LibreOfficePool, type OfficeExt, type PdfFacts, type PdfReply } from './libreoffice.js';
 
 /** Every format of the contract that goes through LibreOffice (PDF goes through pdf-check). */
 export type OfficeFormat = 'doc' | 'docx' | 'docm' | 'dotx' | 'wps' | 'rtf' | 'odt' | 'ppt' | 'pptx' | 'dps' | 'odp' | 'xls' | 'xlsx' | 'et' | 'ods' | 'txt';
@@ -98,16 +98,20 @@ export async function exportPdf(
     maxPages: input.maxPages ?? DEFAULT_MAX_EXPORT_PAGES,
   });
   if (!reply.ok) throw new PdfExportError(reply.error === 'load_failed' || reply.error === 'no_output' ? reply.error : 'failed', `${reply.error}: ${reply.detail}`);
-  const pdfPath = `${input.outDir}/out.pdf`;
+  return pdfExportOf(`${input.outDir}/out.pdf`, reply);
+}
+
+/** The PdfExport of a PDF the bridge stored (by the `pdf` op or alongside the text view's .docx). */
+export function pdfExportOf(pdfPath: string, facts: PdfFacts): PdfExport {
   const pageCount = pdfPages(pdfPath);
   if (pageCount === null) throw new PdfExportError('no_output', 'LibreOffice wrote an unreadable PDF');
-  const total = Math.max(pageCount, reply.totalPages ?? pageCount);
+  const total = Math.max(pageCount, facts.totalPages ?? pageCount);
   return {
     pdfPath,
     pageCount,
-    totalPages: reply.app === 'calc' ? total : pageCount,
-    truncated: reply.app === 'calc' && total > pageCount,
-    app: reply.app,
-    fontSubstitutions: fontSubstitutions(reply.fonts),
+    totalPages: facts.app === 'calc' ? total : pageCount,
+    truncated: facts.app === 'calc' && total > pageCount,
+    app: facts.app,
+    fontSubstitutions: fontSubstitutions(facts.fonts),
   };
 }

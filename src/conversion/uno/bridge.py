@@ -228,6 +228,8 @@ def convert(ctx, smgr, desktop, req):
     try:
         if not doc.supportsService("com.sun.star.text.TextDocument"):
             return {"ok": False, "error": "not_text", "detail": "not a text document"}
+        # The page preview's PDF from the same load, before markers, labels or images change it.
+        pdf = store_pdf(doc, req.get("kind", ""), req["pdf"], int(req.get("maxPages") or 0)) if req.get("pdf") else None
         converted, failed = convert_graphics(ctx, smgr, doc, os.path.dirname(req["output"]))
         page_count, starts = page_starts(doc)
         marked = insert_markers(doc, starts, req["marker"]) if req.get("marker") else 0
@@ -242,6 +244,7 @@ def convert(ctx, smgr, desktop, req):
             "graphicsFailed": failed,
             "listLabels": labels,
             "indented": indented,
+            "pdf": pdf,
         }
     finally:
         try:
@@ -391,65 +394,72 @@ def export_pdf(ctx, smgr, desktop, req):
     try:
         # Anything LibreOffice cannot recognise opens as plain text: for a file that is meant to be
         # an office document that means damaged or disguised, not a text to preview.
-        used_filter = ""
-        for a in doc.getArgs():
-            if a.Name == "FilterName":
-                used_filter = a.Value or ""
-        if kind != "txt" and used_filter.startswith("Text"):
-            return {"ok": False, "error": "load_failed", "detail": "not a %s document (opened as %s)" % (kind, used_filter)}
-        names = {}
-        budget = [20000]
-        if doc.supportsService("com.sun.star.text.TextDocument"):
-            app, filt = "writer", "writer_pdf_Export"
-            if kind == "txt":
-                set_a4_text(doc)
-            writer_fonts(doc.getText(), names, budget)
-        elif doc.supportsService("com.sun.star.sheet.SpreadsheetDocument"):
-            app, filt = "calc", "calc_pdf_Export"
-            calc_fonts(doc, names)
-        elif doc.supportsService("com.sun.star.presentation.PresentationDocument"):
-            app, filt = "impress", "impress_pdf_Export"
-            draw_fonts(doc, names, budget)
-        elif doc.supportsService("com.sun.star.drawing.DrawingDocument"):
-            app, filt = "draw", "draw_pdf_Export"
-            draw_fonts(doc, names, budget)
-        else:
-            return {"ok": False, "error": "unknown_document", "detail": "not a text, spreadsheet or presentation"}
-        total = page_count(doc, app)
-        max_pages = int(req.get("maxPages") or 0)
-        filter_data = [
-            # Keep the blank pages Writer inserts (odd/even page starts): PDF pages = layout pages.
-            prop("IsSkipEmptyPages", False),
-            prop("ExportBlankPages", True),
-            prop("ExportNotes", False),
-            prop("ExportNotesPages", False),
-            prop("ExportOnlyNotesPages", False),
-            prop("ExportBookmarks", False),
-            prop("ExportFormFields", False),
-            prop("ExportLinksRelativeFsys", False),
-            prop("ConvertOOoTargetToPDFTarget", False),
-            prop("UseTaggedPDF", False),
-            prop("EmbedStandardFonts", True),
-            prop("Quality", 90),
-            prop("MaxImageResolution", 300),
-            prop("ReduceImageResolution", True),
-        ]
-        exported = total
-        if max_pages > 0 and total is not None and total > max_pages:
-            filter_data.append(prop("PageRange", "1-%d" % max_pages))
-            exported = max_pages
-        store = (
-            prop("FilterName", filt),
-            prop("FilterData", uno.Any("[]com.sun.star.beans.PropertyValue", tuple(filter_data))),
-        )
-        uno.invoke(doc, "storeToURL", (uno.systemPathToFileUrl(req["output"]), store))
-        fonts = sorted(names, key=lambda n: -names[n])[:50]
-        return {"ok": True, "app": app, "totalPages": total, "exportedPages": exported, "fonts": fonts}
+        if kind != "txt" and opened_as_text(doc):
+            return {"ok": False, "error": "load_failed", "detail": "not a %s document (opened as text)" % kind}
+        return store_pdf(doc, kind, req["output"], int(req.get("maxPages") or 0))
     finally:
         try:
             doc.close(True)
         except Exception:
             doc.dispose()
+
+
+def opened_as_text(doc):
+    for a in doc.getArgs():
+        if a.Name == "FilterName":
+            return (a.Value or "").startswith("Text")
+    return False
+
+
+def store_pdf(doc, kind, output, max_pages):
+    """Stores a loaded document as PDF with LibreOffice's own page layout."""
+    names = {}
+    budget = [20000]
+    if doc.supportsService("com.sun.star.text.TextDocument"):
+        app, filt = "writer", "writer_pdf_Export"
+        if kind == "txt":
+            set_a4_text(doc)
+        writer_fonts(doc.getText(), names, budget)
+    elif doc.supportsService("com.sun.star.sheet.SpreadsheetDocument"):
+        app, filt = "calc", "calc_pdf_Export"
+        calc_fonts(doc, names)
+    elif doc.supportsService("com.sun.star.presentation.PresentationDocument"):
+        app, filt = "impress", "impress_pdf_Export"
+        draw_fonts(doc, names, budget)
+    elif doc.supportsService("com.sun.star.drawing.DrawingDocument"):
+        app, filt = "draw", "draw_pdf_Export"
+        draw_fonts(doc, names, budget)
+    else:
+        return {"ok": False, "error": "unknown_document", "detail": "not a text, spreadsheet or presentation"}
+    total = page_count(doc, app)
+    filter_data = [
+        # Keep the blank pages Writer inserts (odd/even page starts): PDF pages = layout pages.
+        prop("IsSkipEmptyPages", False),
+        prop("ExportBlankPages", True),
+        prop("ExportNotes", False),
+        prop("ExportNotesPages", False),
+        prop("ExportOnlyNotesPages", False),
+        prop("ExportBookmarks", False),
+        prop("ExportFormFields", False),
+        prop("ExportLinksRelativeFsys", False),
+        prop("ConvertOOoTargetToPDFTarget", False),
+        prop("UseTaggedPDF", False),
+        prop("EmbedStandardFonts", True),
+        prop("Quality", 90),
+        prop("MaxImageResolution", 300),
+        prop("ReduceImageResolution", True),
+    ]
+    exported = total
+    if max_pages > 0 and total is not None and total > max_pages:
+        filter_data.append(prop("PageRange", "1-%d" % max_pages))
+        exported = max_pages
+    store = (
+        prop("FilterName", filt),
+        prop("FilterData", uno.Any("[]com.sun.star.beans.PropertyValue", tuple(filter_data))),
+    )
+    uno.invoke(doc, "storeToURL", (uno.systemPathToFileUrl(output), store))
+    fonts = sorted(names, key=lambda n: -names[n])[:50]
+    return {"ok": True, "app": app, "totalPages": total, "exportedPages": exported, "fonts": fonts}
 
 
 def main():
