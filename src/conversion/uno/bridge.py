@@ -6,8 +6,10 @@
 # ends this process with a non-zero code: the Node side restarts the whole sandbox.
 #
 # Request:  {"id": 1, "op": "convert", "input": "/job/x/in.doc", "output": "/job/x/out.docx",
-#            "marker": "\ue000WKP"}
-# Response: {"id": 1, "ok": true, "pageCount": 8, "markedPages": 7, "graphicsConverted": 0}
+#            "marker": "\ue000WKP", "pdf": "/job/x/out.pdf", "kind": "doc", "maxPages": 50}
+#           ("pdf" optional: the page preview's PDF from the same load, stored first)
+# Response: {"id": 1, "ok": true, "pageCount": 8, "markedPages": 7, "graphicsConverted": 0,
+#            "listLabels": 18, "indented": 40, "pdf": {"ok": true, "app": "writer", ...}}
 #           {"id": 1, "ok": false, "error": "load_failed", "detail": "..."}
 #
 # Request:  {"id": 2, "op": "pdf", "input": "/job/x/in.xlsx", "output": "/job/x/out.pdf",
