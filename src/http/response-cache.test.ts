@@ -72,7 +72,7 @@ describe('the anonymous response cache', () => {
       await short.http().get(`/doc/${id}`);
       expect((await short.http().get(`/doc/${id}`)).headers['x-cache']).toBe('HIT');
       await short.deps.db.pool.query(`UPDATE documents SET status = 'taken_down', taken_down_at = now() WHERE id = $1`, [id]);
-      await new Promise((r) => setTimeout(r, 1_100));
+      short.clock.advance(1_100);
       expect((await short.http().get(`/doc/${id}`)).status).toBe(404); // the request that refreshes
       const next = await short.http().get(`/doc/${id}`);
       expect(next.status).toBe(404);
