@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, type TestContext } from '../../test/app.js';
+import { sweepDocuments } from '../documents/sweep.service.js';
 import { splitPrice } from './money.js';
+import { sweepExpiredIdempotencyKeys } from './purchases.service.js';
 import { createPaymentsTestContext, balanceOf, CLEAN_LEDGER, insertDocument, ledgerInvariants, topUp } from './test-fixtures.js';
 
 let ctx: TestContext;
@@ -252,6 +254,38 @@ describe('Idempotency-Key', () => {
     expect((await buy(buyer.token, doc.id, { confirm: true }, 'retry-key')).status).toBe(402);
     await topUp(ctx, buyer.token, 100);
     expect((await buy(buyer.token, doc.id, { confirm: true }, 'retry-key')).status).toBe(201);
+  });
+
+  it('when the sweep runs, then keys older than a day are deleted and younger ones still replay', async () => {
+    const author = await registerUser(ctx);
+    const buyer = await registerUser(ctx);
+    const old = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    const fresh = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    await topUp(ctx, buyer.token, 1000);
+    expect((await buy(buyer.token, old.id, { confirm: true }, 'sweep-old')).status).toBe(201);
+    const kept = await buy(buyer.token, fresh.id, { confirm: true }, 'sweep-fresh');
+    const keys = async () =>
+      (await ctx.deps.db.pool.query<{ key: string }>('SELECT key FROM idempotency_keys WHERE user_id = $1 ORDER BY key', [buyer.user.id])).rows.map((r) => r.key);
+    await ctx.deps.db.pool.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE user_id = $1 AND key = 'sweep-old'`, [buyer.user.id]);
+    expect(await keys()).toEqual(['sweep-fresh', 'sweep-old']);
+    expect(await sweepExpiredIdempotencyKeys(ctx.deps, 1)).toBeGreaterThanOrEqual(1);
+    expect(await keys()).toEqual(['sweep-fresh']);
+    const replay = await buy(buyer.token, fresh.id, { confirm: true }, 'sweep-fresh');
+    expect(replay.body).toEqual(kept.body);
+    expect((await balanceOf(ctx, buyer.user.id)).wallet).toBe(800);
+    expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
+  });
+
+  it('when the documents sweep runs at start-up, then it sweeps expired keys too', async () => {
+    const author = await registerUser(ctx);
+    const buyer = await registerUser(ctx);
+    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    await topUp(ctx, buyer.token, 1000);
+    expect((await buy(buyer.token, doc.id, { confirm: true }, 'sweep-at-start')).status).toBe(201);
+    await ctx.deps.db.pool.query(`UPDATE idempotency_keys SET created_at = now() - interval '2 days' WHERE user_id = $1`, [buyer.user.id]);
+    const report = await sweepDocuments(ctx.deps);
+    expect(report.idempotencyKeysRemoved).toBeGreaterThanOrEqual(1);
+    expect((await ctx.deps.db.pool.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [buyer.user.id])).rowCount).toBe(0);
   });
 });
 
