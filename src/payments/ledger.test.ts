@@ -1,11 +1,11 @@
 // The database's own guards on the ledger, exercised with raw SQL as a buggy caller would write it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type TestContext } from '../../test/app.js';
-import { createPaymentsTestContext, CLEAN_LEDGER, ledgerInvariants } from './test-fixtures.js';
+import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
+import { CLEAN_LEDGER, ledgerInvariants } from '../../test/factories.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createPaymentsTestContext();
+  ctx = await createTestContext();
 });
 afterAll(async () => ctx.close());
 
