@@ -67,7 +67,7 @@ export async function sweepDocuments(deps: Deps): Promise<SweepReport> {
       deps.log.error({ err }, `sweep of ${name} failed`);
     }
   }
-  if (Object.values(report).some((n) => n > 0)) deps.log.info(report, 'sweep cleaned up after an earlier crash');
+  if (Object.values(report).some((n) => n > 0)) deps.log.info(report, 'sweep removed leftovers (crashed work, expired keys)');
   return report;
 }
 
