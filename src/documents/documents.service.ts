@@ -8,7 +8,7 @@ import {
   countPreviewPages,
   findDocumentById,
   findDocumentVisibleTo,
-  hasPaidPurchase,
+  findPurchaseState,
   listDocumentsOfUploader,
   lockDocumentForEdit,
   markDocumentDeleted,
@@ -16,8 +16,9 @@ import {
   selectPreviewPages,
   updateDocumentMetadata,
   type DocumentRow,
-  type Viewer,
 } from './documents.repo.js';
+import { entitlementOf, type Entitlement } from './entitlement.js';
+import type { Viewer } from './visibility.js';
 import { presentDocument } from './documents.present.js';
 import { documentSearchTokens, mergeKeywords } from './document-text.js';
 import { decodeIdCursor, encodeIdCursor } from './cursor.js';
@@ -49,21 +50,46 @@ export async function getDocumentStatus(deps: Deps, actor: Actor | null, id: num
 }
 
 /**
- * The preview allowed to `actor`: everything for the uploader, admins, buyers (not refunded) and
- * for free documents; otherwise the first freePreviewPages pages, the rest never read.
- * 409 while processing or after a failed conversion.
+ * How much of a document `actor` may read (entitlement.ts), with the facts read for it: the
+ * purchase is looked up only when the rule needs it (not for the uploader, admins, free documents).
+ */
+async function entitlementFor(deps: Deps, actor: Actor | null, doc: DocumentRow): Promise<Entitlement> {
+  const viewer = viewerOf(actor);
+  const withoutPurchase = entitlementOf({ actor: viewer, document: doc, purchase: null });
+  if (!actor || withoutPurchase.level === 'everything') return withoutPurchase;
+  return entitlementOf({ actor: viewer, document: doc, purchase: await findPurchaseState(deps.db.pool, actor.userId, doc.id) });
+}
+
+/**
+ * The document as `actor` may see it (404 otherwise) with what they may read of it; counts a view
+ * unless `countView` is false. For pages that show both, e.g. the document page's "no charge" note;
+ * the page-image preview asks `maySeePage(entitlement, n)` of the result.
+ */
+export async function getDocumentWithEntitlement(
+  deps: Deps,
+  actor: Actor | null,
+  id: number,
+  options: { countView?: boolean } = {},
+): Promise<{ document: Document; entitlement: Entitlement }> {
+  const doc = await visibleDocument(deps, actor, id);
+  if (options.countView !== false) deps.views.count(id);
+  return { document: presentDocument(doc, deps.views.unsaved(id)), entitlement: await entitlementFor(deps, actor, doc) };
+}
+
+/**
+ * The preview allowed to `actor` by entitlementOf: everything, or the first free preview pages
+ * (the rest never read). 409 while processing or after a failed conversion.
  */
 export async function getDocumentPreview(deps: Deps, actor: Actor | null, id: number): Promise<Preview> {
   const doc = await visibleDocument(deps, actor, id);
   if (doc.status === 'processing') throw conflict('文档正在转换，请稍后再看预览 (the document is still being converted)');
   if (doc.status === 'failed') throw conflict('文档转换失败，没有预览 (conversion failed; no preview)');
-  const whole =
-    doc.priceCents === 0 ||
-    canManage(actor, doc) ||
-    (!!actor && (await hasPaidPurchase(deps.db.pool, actor.userId, id)));
-  const limit = whole ? null : doc.freePreviewPages;
+  const entitlement = await entitlementFor(deps, actor, doc);
+  // Visible and converted: at least the free pages; 'none' would be a rule change, so never shown.
+  if (entitlement.level === 'none') throw notFound('文档');
+  const limit = entitlement.pagesVisible;
   const pages = await selectPreviewPages(deps.db.pool, id, limit);
-  const stored = whole ? pages.length : await countPreviewPages(deps.db.pool, id);
+  const stored = limit === null ? pages.length : await countPreviewPages(deps.db.pool, id);
   return {
     html: pages.join('\n'),
     pagesShown: pages.length,

@@ -80,13 +80,13 @@ describe('download links', () => {
     expect((await linkFor(stranger.token, free.id)).status).toBe(200);
   });
 
-  it('when the document is taken down, then 404 for everyone but admins; processing is 409 for readers', async () => {
+  it('when the document is taken down, then 404 for everyone but admins; processing is 404 for readers, as from the documents API', async () => {
     const down = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, status: 'taken_down' });
     expect((await linkFor(stranger.token, down.id)).status).toBe(404);
     expect((await linkFor(author.token, down.id)).status).toBe(404);
     expect((await linkFor(admin.token, down.id)).status).toBe(200);
     const busy = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, status: 'processing' });
-    expect((await linkFor(stranger.token, busy.id)).status).toBe(409);
+    expect((await linkFor(stranger.token, busy.id)).status).toBe(404);
     expect((await linkFor(stranger.token, 987654)).status).toBe(404);
   });
 });
@@ -219,7 +219,7 @@ describe('link checks on every request', () => {
     const d = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
     await buy(buyer.token, d.id);
     const url = await urlFor(buyer.token, d.id);
-    await ctx.deps.db.pool.query(`UPDATE documents SET status = 'taken_down', taken_down_at = now() WHERE id = $1`, [d.id]);
+    await ctx.deps.db.pool.query(`UPDATE documents SET taken_down_at = now() WHERE id = $1`, [d.id]);
     expect((await ctx.http().get(url)).status).toBe(404);
   });
 

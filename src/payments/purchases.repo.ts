@@ -1,6 +1,7 @@
 // SQL for purchases and the reads built on them (my purchases, earnings).
 import type { Queryable } from '../db/pool.js';
 import { POSTING_PARAMS, postingCtes, type EntryInput, type PostingRow } from './ledger.repo.js';
+import { contractStatusSql } from '../documents/visibility.js';
 import { saleDocumentColumns, type SaleDocumentRow } from './sale-documents.repo.js';
 
 export interface PurchaseRow {
@@ -137,7 +138,7 @@ export async function listPurchasesOfBuyer(db: Queryable, buyerId: number, limit
   const { rows } = await db.query<PurchaseRow & { d: BuyerPurchaseRow['document'] }>(
     `SELECT ${columns('p')},
             json_build_object('id', d.id, 'title', d.title, 'format', d.format, 'priceCents', d.price_cents,
-                              'status', d.status, 'originalFilename', d.original_filename, 'sizeBytes', d.size_bytes) AS d
+                              'status', ${contractStatusSql('d')}, 'originalFilename', d.original_filename, 'sizeBytes', d.size_bytes) AS d
        FROM purchases p JOIN documents d ON d.id = p.document_id
       WHERE p.buyer_id = $1 ORDER BY p.id DESC LIMIT $2`,
     [buyerId, limit],

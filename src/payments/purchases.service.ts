@@ -14,6 +14,7 @@ import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import { AppError, conflict, notFound, validationFailed } from '../errors.js';
+import { isListed, isTakenDown } from '../documents/visibility.js';
 import { checkPosting, creditUser, insufficientFunds, lockUserAccounts, mapOverdraft } from './ledger.service.js';
 import { splitPrice } from './money.js';
 import {
@@ -124,13 +125,16 @@ async function claimKey(deps: Deps, tx: PoolClient, userId: number, key: string,
   return { status: stored.responseStatus as 200 | 201, body: stored.responseBody as PurchaseResult };
 }
 
+/**
+ * A new purchase needs a listed document (documents/visibility.ts), else 404 as from the
+ * documents API, also while it converts; a taken-down one is not even re-confirmed to its buyers.
+ */
 function checkSaleable(doc: SaleDocumentRow, buyerId: number, alreadyBought: boolean): SaleDocumentRow {
-  if (doc.status === 'taken_down' || doc.takenDownAt) throw notFound('文档');
+  if (isTakenDown(doc)) throw notFound('文档');
   if (alreadyBought) return doc;
   if (doc.deletedAt) throw notFound('文档');
   if (doc.uploaderId === buyerId) throw conflict('不能购买自己上传的文档 (this is your own document)', { reason: 'own_document' });
-  if (doc.status === 'processing') throw conflict('文档正在处理中，请稍后再试 (document is still processing)', { reason: 'processing' });
-  if (doc.status !== 'ready') throw notFound('文档');
+  if (!isListed(doc)) throw notFound('文档');
   if (doc.priceCents === 0) throw conflict('免费文档无需购买，可直接下载 (free documents need no purchase)', { reason: 'free_document' });
   return doc;
 }

@@ -105,7 +105,7 @@ describe('buying a document', () => {
     ['unknown', null, 404],
     ['taken down', 'taken_down', 404],
     ['failed', 'failed', 404],
-    ['processing', 'processing', 409],
+    ['processing', 'processing', 404],
   ] as const)('when the document is %s, then %s… answers %i and charges nothing', async (_label, status, code) => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);

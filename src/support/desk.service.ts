@@ -1,6 +1,7 @@
 // What the support pages show: a ticket with its document, purchase, the buyer's download
 // history, the history of the ticket and the takedown record; the audit log; form prefill.
 import type { Actor, AppDeps } from '../deps.js';
+import { isTakenDown } from '../documents/visibility.js';
 import { listAuditEntries, type AuditRow } from './audit.repo.js';
 import {
   findDocumentForSupport,
@@ -42,6 +43,16 @@ export interface TicketDetail {
 }
 
 /**
+ * The ticket's document as the actor may see it: any for support; for the reporter only what they
+ * may name (findReportableDocument without a category), so a ticket page never shows the title of
+ * a document they could not see, e.g. one deleted or taken down since.
+ */
+function ticketDocument(deps: Deps, actor: Actor, documentId: number): Promise<TicketDocumentRow | null> {
+  if (actor.role === 'admin') return findDocumentForSupport(deps.db.pool, documentId);
+  return findReportableDocument(deps.db.pool, { documentId, reporterId: actor.userId, isAdmin: false, category: null });
+}
+
+/**
  * One ticket as the actor may see it (owner or admin, else 404), with everything about it. The
  * takedown record and the download history are the same facts support acts on.
  */
@@ -51,7 +62,7 @@ export async function getTicketDetail(deps: Deps, actor: Actor, id: number): Pro
   const [messages, events, document, purchase] = await Promise.all([
     listTicketMessages(db, [id]),
     listTicketEvents(db, id),
-    row.documentId ? findDocumentForSupport(db, row.documentId) : null,
+    row.documentId ? ticketDocument(deps, actor, row.documentId) : null,
     row.purchaseId ? findPurchaseForSupport(db, row.purchaseId) : null,
   ]);
   let delivery: Delivery | null = null;
@@ -62,7 +73,7 @@ export async function getTicketDetail(deps: Deps, actor: Actor, id: number): Pro
   }
   const takedowns = document ? await listTakedownActions(db, document.id) : [];
   let canCounterNotice = false;
-  if (document && document.uploaderId === actor.userId && document.status === 'taken_down' && row.noticeForTicketId !== null) {
+  if (document && document.uploaderId === actor.userId && isTakenDown(document) && row.noticeForTicketId !== null) {
     canCounterNotice = (await findLastTakedownStep(db, document.id))?.action !== 'counter_notice';
   }
   return { row, ticket: presentTicket(row, messages), messages, events, document, purchase, delivery, takedowns, canCounterNotice };
@@ -83,11 +94,15 @@ export async function getMyTickets(deps: Deps, actor: Actor): Promise<Array<{ ro
   return rows.map((row) => ({ row, ticket: presentTicket(row, messages) }));
 }
 
-/** What the ticket form knows from ?documentId=: the document and the reporter's purchases of it. */
+/**
+ * What the ticket form knows from ?documentId=: the document and the reporter's purchases of it.
+ * Only a document the caller may name (no category: a copyright notice may be sent about a
+ * taken-down document, but its title is not shown to someone who could not see it).
+ */
 export async function getTicketFormContext(deps: Deps, actor: Actor | null, documentId: number | null) {
   if (documentId === null) return { document: null, purchases: [] as SupportPurchaseRow[] };
   const document = await findReportableDocument(deps.db.pool, {
-    documentId, reporterId: actor?.userId ?? null, isAdmin: actor?.role === 'admin', category: 'copyright',
+    documentId, reporterId: actor?.userId ?? null, isAdmin: actor?.role === 'admin', category: null,
   });
   if (!document) return { document: null, purchases: [] as SupportPurchaseRow[] };
   const purchases = actor ? await listPurchasesOfDocumentByBuyer(deps.db.pool, actor.userId, document.id) : [];

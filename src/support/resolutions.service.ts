@@ -7,6 +7,7 @@ import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
 import { conflict, notFound } from '../errors.js';
 import { formatYuan } from '../../public/js/format.js';
+import { isTakenDown } from '../documents/visibility.js';
 import { refundPurchase } from '../payments/refunds.service.js';
 import { insertAuditEntry } from './audit.repo.js';
 import { lockDocumentForSupport, type TicketDocumentRow } from './lookups.repo.js';
@@ -78,6 +79,7 @@ async function takeDown(tx: PoolClient, t: TicketRow, admin: Actor, note: string
   const changed = await markDocumentTakenDown(tx, doc.id, now);
   if (changed) {
     await insertBlockedHash(tx, { sha256: doc.sha256, documentId: doc.id, reason: `工单 #${t.id} 下架`, now });
+    // History only: the conversion state it was in (the row's own status is left alone).
     await insertTakedownAction(tx, { documentId: doc.id, ticketId: t.id, action: 'takedown', actorId: admin.userId, note, proof: null, previousStatus: doc.status, now });
   }
   let notice = await findNoticeTicket(tx, t.id);
@@ -115,13 +117,13 @@ export async function restoreDocument(deps: Deps, admin: Actor, documentId: numb
   return withTransaction(deps.db.pool, async (tx) => {
     const doc = await lockDocumentForSupport(tx, documentId);
     if (!doc) throw notFound('文档');
-    if (doc.status !== 'taken_down') throw conflict('该文档未处于下架状态 (the document is not taken down)');
+    // Clearing taken_down_at is the whole restore: the conversion state was never overwritten.
+    const previous = await markDocumentRestored(tx, doc.id, now);
+    if (previous === null) throw conflict('该文档未处于下架状态 (the document is not taken down)');
     const takedown = await findLatestTakedown(tx, doc.id);
-    const previous = takedown?.previousStatus && takedown.previousStatus !== 'taken_down' ? takedown.previousStatus : 'ready';
-    await markDocumentRestored(tx, doc.id, previous, now);
     await deleteBlockedHashUnlessStillTakenDown(tx, doc.sha256);
     const ticketId = takedown?.ticketId ?? null;
-    await insertTakedownAction(tx, { documentId: doc.id, ticketId, action: 'restore', actorId: admin.userId, note, proof: null, previousStatus: 'taken_down', now });
+    await insertTakedownAction(tx, { documentId: doc.id, ticketId, action: 'restore', actorId: admin.userId, note, proof: null, previousStatus: null, now });
     if (ticketId !== null) {
       const complaint = await lockTicket(tx, ticketId);
       const notice = await findNoticeTicket(tx, ticketId);
@@ -156,7 +158,7 @@ export async function fileCounterNotice(deps: Deps, actor: Actor, ticketId: numb
     const complaint = await lockTicket(tx, t.noticeForTicketId ?? t.id);
     const doc = complaint?.documentId ? await lockDocumentForSupport(tx, complaint.documentId) : null;
     if (!complaint || !doc || doc.uploaderId !== actor.userId) throw notFound('工单');
-    if (doc.status !== 'taken_down') throw conflict('该文档未被下架，无需反通知 (the document is not taken down)');
+    if (!isTakenDown(doc)) throw conflict('该文档未被下架，无需反通知 (the document is not taken down)');
     const last = await findLastTakedownStep(tx, doc.id);
     if (last?.action === 'counter_notice') throw conflict('反通知已提交，请等待客服处理 (a counter-notice is already pending)');
     const notice = await findNoticeTicket(tx, complaint.id);

@@ -5,8 +5,8 @@ import type { AppDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import type { PageOptions } from '../../http/render.js';
 import { htmlToText } from '../../conversion/html.js';
-import type { Document, Preview } from '../documents.schemas.js';
-import { getDocument, getDocumentPreview } from '../documents.service.js';
+import type { Preview } from '../documents.schemas.js';
+import { getDocumentPreview, getDocumentWithEntitlement } from '../documents.service.js';
 import { listRelatedDocuments } from '../search.service.js';
 import { isFavoriteOf } from '../favorites.service.js';
 import { metaDescription } from './format.js';
@@ -33,15 +33,15 @@ export function siteBase(deps: Pick<AppDeps, 'config'>, req: Request): string {
 
 export async function buildDocPage(deps: Deps, req: Request, id: number): Promise<{ data: Record<string, unknown>; page: PageOptions }> {
   const actor = req.actor;
-  const doc: Document = await getDocument(deps, actor, id);
-  const [preview, related, favorited, ownership] = await Promise.all([
+  const { document: doc, entitlement } = await getDocumentWithEntitlement(deps, actor, id);
+  const ownership = readerOwnership(entitlement);
+  const [preview, related, favorited] = await Promise.all([
     // Admins also see a taken-down document's preview; a conversion in progress has none.
     doc.status === 'ready' || doc.status === 'taken_down'
       ? getDocumentPreview(deps, actor, id).catch(noPreview)
       : Promise.resolve(null as Preview | null),
     listRelatedDocuments(deps, actor, id, 8),
     isFavoriteOf(deps, actor, id),
-    readerOwnership(deps, actor, doc),
   ]);
   // Only what this reader may see is flattened: a truncated preview never held the rest.
   const text = preview ? htmlToText(preview.html) : '';
