@@ -17,7 +17,7 @@ import {
   updateDocumentMetadata,
   type DocumentRow,
 } from './documents.repo.js';
-import { entitlementOf, type Entitlement } from './entitlement.js';
+import { entitlementOf, maySeePage, type Entitlement } from './entitlement.js';
 import type { Viewer } from './visibility.js';
 import { presentDocument } from './documents.present.js';
 import { documentSearchTokens, mergeKeywords } from './document-text.js';
@@ -74,6 +74,19 @@ export async function getDocumentWithEntitlement(
   const doc = await visibleDocument(deps, actor, id);
   if (options.countView !== false) deps.views.count(id);
   return { document: presentDocument(doc, deps.views.unsaved(id)), entitlement: await entitlementFor(deps, actor, doc) };
+}
+
+/**
+ * For one page of the page-faithful preview (its image or text): 404 unless the document is
+ * visible to `actor`, 409 while it has no pages, 403 for a page beyond what entitlementOf allows
+ * them, whatever the URL. Counts no view. Returns the entitlement (e.g. for cache headers).
+ */
+export async function assertPageReadable(deps: Deps, actor: Actor | null, id: number, pageNo: number): Promise<Entitlement> {
+  const doc = await visibleDocument(deps, actor, id);
+  if (doc.status !== 'ready') throw conflict('文档正在转换或转换失败，没有预览页 (the document has no pages yet)');
+  const entitlement = await entitlementFor(deps, actor, doc);
+  if (!maySeePage(entitlement, pageNo)) throw forbidden('购买后才能查看此页 (this page is not in the free preview)');
+  return entitlement;
 }
 
 /**

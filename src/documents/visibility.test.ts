@@ -10,7 +10,10 @@ import { createTestContext, registerUser, type TestContext } from '../../test/ap
 import { MIGRATIONS_DIR, migrate } from '../db/migrator.js';
 import { openEmbedded } from '../db/pool.js';
 import { insertDocument } from '../payments/test-fixtures.js';
-import { bearer, topUp, type TestUser } from '../support/support.fixtures.js';
+import { bearer, buy, topUp, type TestUser } from '../support/support.fixtures.js';
+import { AppError } from '../errors.js';
+import type { Actor } from '../deps.js';
+import { assertPageReadable } from './documents.service.js';
 import {
   contractStatus,
   contractStatusSql,
@@ -126,6 +129,29 @@ describe('a document the caller may not see', () => {
       expect((await post(`/api/v1/documents/${doc.id}/purchase`, author)).status).toBe(409);
     },
   );
+
+  it('when the page-image preview asks whether page N may be read, then 404 for what is not visible, 409 before conversion, 403 past the free pages, and every page for buyers', async () => {
+    const actorOf = (u: TestUser | null): Actor | null =>
+      u ? { userId: u.user.id, role: u === admin ? 'admin' : 'user', displayName: '', email: u.user.email, referralCode: u.user.referralCode } : null;
+    const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (err: unknown) => (err instanceof AppError ? err.status : err));
+    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    await ctx.deps.db.pool.query('UPDATE documents SET free_preview_pages = 2 WHERE id = $1', [doc.id]);
+    const reader = await registerUser(ctx);
+    for (const [who, n, expected] of [
+      [null, 1, 'ok'], [null, 2, 'ok'], [null, 3, 403], [reader, 3, 403], [author, 50, 'ok'], [admin, 50, 'ok'], [null, 0, 403],
+    ] as const) {
+      expect(await codeOf(assertPageReadable(ctx.deps, actorOf(who), doc.id, n)), `${who?.user.id ?? 'anonymous'} page ${n}`).toBe(expected);
+    }
+    await topUp(ctx, reader.token, 100);
+    await buy(ctx, reader.token, doc.id);
+    expect(await codeOf(assertPageReadable(ctx.deps, actorOf(reader), doc.id, 3))).toBe('ok');
+    const busy = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 0, status: 'processing' });
+    expect(await codeOf(assertPageReadable(ctx.deps, actorOf(stranger), busy.id, 1))).toBe(404);
+    expect(await codeOf(assertPageReadable(ctx.deps, actorOf(author), busy.id, 1))).toBe(409);
+    await ctx.deps.db.pool.query('UPDATE documents SET taken_down_at = now() WHERE id = $1', [doc.id]);
+    expect(await codeOf(assertPageReadable(ctx.deps, actorOf(reader), doc.id, 1))).toBe(404);
+    expect(await codeOf(assertPageReadable(ctx.deps, actorOf(admin), doc.id, 9))).toBe('ok');
+  });
 
   it('when a document is taken down, then the contract still reads status taken_down for admins, while the row keeps its conversion state', async () => {
     const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 0 });
