@@ -62,8 +62,7 @@ async function entitlementFor(deps: Deps, actor: Actor | null, doc: DocumentRow)
 
 /**
  * The document as `actor` may see it (404 otherwise) with what they may read of it; counts a view
- * unless `countView` is false. For pages that show both, e.g. the document page's "no charge" note;
- * the page-image preview asks `maySeePage(entitlement, n)` of the result.
+ * unless `countView` is false. For pages that show both, e.g. the document page's "no charge" note.
  */
 export async function getDocumentWithEntitlement(
   deps: Deps,

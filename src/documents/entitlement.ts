@@ -3,7 +3,7 @@
 // the preview (documents.service.ts), the document page's "no charge" note (pages/ownership.ts),
 // download links and delivery (payments/downloads.service.ts), search snippets
 // (pages/listing-pages.ts, which passes the result to its query) and the page-image preview
-// (ask maySeePage for page N) all call it.
+// (documents.service.ts assertPageReadable: "may this actor see page N?", via maySeePage).
 //
 // Whether the document may be shown at all (404) is visibility.ts; a document visible to the
 // actor always has at least its free pages unless it is not converted yet. Entitlement can be
