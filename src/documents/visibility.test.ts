@@ -9,8 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { MIGRATIONS_DIR, migrate } from '../db/migrator.js';
 import { openEmbedded } from '../db/pool.js';
-import { insertDocument } from '../payments/test-fixtures.js';
-import { bearer, buy, topUp, type TestUser } from '../support/support.fixtures.js';
+import { bearer, buy, createDocument, topUp, type TestUser } from '../../test/factories.js';
 import { AppError } from '../errors.js';
 import type { Actor } from '../deps.js';
 import { assertPageReadable } from './documents.service.js';
@@ -87,7 +86,7 @@ describe('the rules in SQL and in TypeScript', () => {
   });
 
   it('when the conversion state is written as taken_down, then the database refuses it: taken down is taken_down_at alone', async () => {
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
     await expect(ctx.deps.db.pool.query(`UPDATE documents SET status = 'taken_down' WHERE id = $1`, [doc.id])).rejects.toMatchObject({
       code: '23514',
     });
@@ -106,7 +105,7 @@ describe('a document the caller may not see', () => {
   it.each(['processing', 'failed'] as const)(
     'when a stranger asks about a %s document, then the documents API, preview, purchase and download-link all answer 404 and nothing is charged; its uploader still sees it',
     async (status) => {
-      const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 300, status });
+      const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 300, status });
       await topUp(ctx, stranger.token, 300);
       const before = await balanceOf(stranger);
       for (const res of [
@@ -134,7 +133,7 @@ describe('a document the caller may not see', () => {
     const actorOf = (u: TestUser | null): Actor | null =>
       u ? { userId: u.user.id, role: u === admin ? 'admin' : 'user', displayName: '', email: u.user.email, referralCode: u.user.referralCode } : null;
     const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (err: unknown) => (err instanceof AppError ? err.status : err));
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
     await ctx.deps.db.pool.query('UPDATE documents SET free_preview_pages = 2 WHERE id = $1', [doc.id]);
     const reader = await registerUser(ctx);
     for (const [who, n, expected] of [
@@ -145,7 +144,7 @@ describe('a document the caller may not see', () => {
     await topUp(ctx, reader.token, 100);
     await buy(ctx, reader.token, doc.id);
     expect(await codeOf(assertPageReadable(ctx.deps, actorOf(reader), doc.id, 3))).toBe('ok');
-    const busy = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 0, status: 'processing' });
+    const busy = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, status: 'processing' });
     expect(await codeOf(assertPageReadable(ctx.deps, actorOf(stranger), busy.id, 1))).toBe(404);
     expect(await codeOf(assertPageReadable(ctx.deps, actorOf(author), busy.id, 1))).toBe(409);
     await ctx.deps.db.pool.query('UPDATE documents SET taken_down_at = now() WHERE id = $1', [doc.id]);
@@ -154,7 +153,7 @@ describe('a document the caller may not see', () => {
   });
 
   it('when a document is taken down, then the contract still reads status taken_down for admins, while the row keeps its conversion state', async () => {
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 0 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0 });
     await ctx.deps.db.pool.query('UPDATE documents SET taken_down_at = now() WHERE id = $1', [doc.id]);
     expect((await get(`/api/v1/documents/${doc.id}`, admin)).body.document.status).toBe('taken_down');
     expect((await get(`/api/v1/documents/${doc.id}`, author)).status).toBe(404);

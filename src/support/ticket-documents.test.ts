@@ -4,8 +4,7 @@
 // a document the caller could not see.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
-import { insertDocument } from '../payments/test-fixtures.js';
-import { bearer, buy, count, topUp, type TestUser } from './support.fixtures.js';
+import { bearer, buy, count, createDocument, topUp, type TestUser } from '../../test/factories.js';
 
 let ctx: TestContext;
 let admin: TestUser;
@@ -31,7 +30,7 @@ beforeAll(async () => {
   stranger = await registerUser(ctx);
   const make = async (key: keyof typeof docs, status: 'ready' | 'processing' | 'taken_down' = 'ready') => {
     const title = `秘密标题-${key}`;
-    docs[key] = { id: (await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 200, status, title })).id, title };
+    docs[key] = { id: (await createDocument(ctx, { uploaderId: author.user.id, priceCents: 200, status, title })).id, title };
   };
   await make('listed');
   await make('deleted');
@@ -121,7 +120,7 @@ describe('filing a ticket about a document', () => {
   });
 
   it('when the uploader deletes a document after a reader reported it, then the reader’s ticket page no longer shows its title', async () => {
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '稍后删除的文档' });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '稍后删除的文档' });
     const res = await postTicket(stranger, { category: 'mismatch', documentId: doc.id });
     expect(res.status).toBe(201);
     const url = `/support/tickets/${res.body.ticket.id}`;
