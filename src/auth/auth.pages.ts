@@ -3,7 +3,6 @@ import { Router, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { SESSION_COOKIE } from '../http/actor.js';
-import { createRateLimiter } from '../http/rate-limit.js';
 import type { RenderPage } from '../http/render.js';
 import { parseInput } from '../http/validate.js';
 import { LoginBody, RegisterBody } from './auth.schemas.js';
@@ -26,7 +25,6 @@ export function setSessionCookie(deps: AppDeps, res: Response, token: string): v
 
 export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
   const router = Router();
-  const scale = deps.config.rateLimitScale;
 
   router.get('/login', (req, res) => {
     render(req, res, 'auth/login', { next: safeNext(req.query.next) }, { title: '登录', noindex: true });
@@ -36,7 +34,7 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
     render(req, res, 'auth/register', { next: safeNext(req.query.next) }, { title: '注册', noindex: true });
   });
 
-  router.post('/login', createRateLimiter('login', scale), async (req, res) => {
+  router.post('/login', deps.rateLimits.login, async (req, res) => {
     const next = safeNext(req.body?.next);
     try {
       const { token } = await loginUser(deps, parseInput(LoginBody, req.body));
@@ -49,7 +47,7 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
     }
   });
 
-  router.post('/register', createRateLimiter('register', scale), async (req, res) => {
+  router.post('/register', deps.rateLimits.register, async (req, res) => {
     const next = safeNext(req.body?.next);
     try {
       const { token } = await registerUser(deps, parseInput(RegisterBody, req.body));

@@ -7,7 +7,6 @@ import { formatYuan, humanSize } from '../../public/js/format.js';
 import type { RenderPage } from '../http/render.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { getAuditLog, getMyTickets, getQueue, getTakedowns, getTicketDetail, getTicketFormContext } from './desk.service.js';
-import { ticketRateLimiter } from './limits.js';
 import { fileCounterNotice, resolveTicket, restoreDocument } from './resolutions.service.js';
 import { CounterNoticeBody, CreateTicketBody, MessageBody, ResolveBody, RestoreBody, StatusBody, TICKET_CATEGORIES, TICKET_STATUSES } from './support.schemas.js';
 import { ACTION_WORDS, CATEGORY_WORDS, EVENT_WORDS, STATUS_BADGE, STATUS_WORDS, formatTime } from './tickets.present.js';
@@ -77,7 +76,7 @@ export function supportPagesRouter(deps: AppDeps, render: RenderPage): Router {
     await renderSupport(req, res);
   });
 
-  router.post('/support/tickets', ticketRateLimiter(deps), async (req, res) => {
+  router.post('/support/tickets', deps.rateLimits.ticket, async (req, res) => {
     const values = formInput(req.body as Body);
     try {
       const ticket = await openTicket(deps, req.actor, parseInput(CreateTicketBody, values));
@@ -117,7 +116,7 @@ export function supportPagesRouter(deps: AppDeps, render: RenderPage): Router {
     userTicketAction(req, res, (actor, id, body) => postMessage(deps, actor, id, parseInput(MessageBody, body).body)),
   );
 
-  router.post('/support/tickets/:id/counter-notice', ticketRateLimiter(deps), (req, res) =>
+  router.post('/support/tickets/:id/counter-notice', deps.rateLimits.ticket, (req, res) =>
     userTicketAction(req, res, (actor, id, body) => fileCounterNotice(deps, actor, id, parseInput(CounterNoticeBody, body))),
   );
 
