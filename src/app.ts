@@ -9,6 +9,7 @@ import { pinoHttp } from 'pino-http';
 import type { AppDeps } from './deps.js';
 import { notFound, type AppError } from './errors.js';
 import { actorMiddleware } from './http/actor.js';
+import { FORM_BODY_LIMIT_BYTES, JSON_BODY_LIMIT_BYTES, rejectOversizedBodies } from './http/body-limits.js';
 import { createCsrf } from './http/csrf.js';
 import { apiNotFound, errorHandler } from './http/error-handler.js';
 import { createRenderer } from './http/render.js';
@@ -87,16 +88,18 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(deps));
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: deps.config.env === 'production' ? '7d' : 0, index: false }));
 
+  // An announced body over the route's limit gets 413 before any of it is read.
+  app.use(rejectOversizedBodies(deps.config));
   app.use(cookieParser());
   app.use(
     express.json({
-      limit: '1mb',
+      limit: JSON_BODY_LIMIT_BYTES,
       verify: (req, _res, buf) => {
         req.rawBody = buf;
       },
     }),
   );
-  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT_BYTES }));
   app.use(actorMiddleware(deps));
 
   const csrf = createCsrf(deps.config);

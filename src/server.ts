@@ -1,10 +1,10 @@
 // Entry point: settings → database (migrated) → app → listen; SIGTERM drains and exits.
 // With WEB_CONCURRENCY > 1 this file is also each web process of the cluster (src/cluster.ts).
 import cluster from 'node:cluster';
-import { createServer } from 'node:http';
 import { exitGracefully, loadConfigOrExit } from './lifecycle.js';
 import { createApp } from './app.js';
 import { buildDeps } from './build-deps.js';
+import { createHttpServer } from './http/http-server.js';
 import { createLogger } from './logger.js';
 import { startConversions, type ConversionWorker } from './documents/conversion.worker.js';
 import { runPrimary } from './cluster.js';
@@ -31,9 +31,7 @@ async function serve(config: Config, log: Logger, role: { primary: boolean }) {
   const runConversions = role.primary && config.runWorker;
   const deps = await buildDeps(config, log, { migrate: role.primary, jobs: { supervise: runConversions } });
   const app = createApp(deps);
-  const server = createServer(app);
-  server.keepAliveTimeout = 65_000;
-  server.requestTimeout = 0; // large uploads and downloads are bounded by their own limits
+  const server = createHttpServer(app, config);
 
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const address = server.address();
