@@ -1,8 +1,8 @@
 // Login, registration and logout pages. The session token lives in an HttpOnly cookie.
 import { Router, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
-import { AppError } from '../errors.js';
-import { SESSION_COOKIE } from '../http/actor.js';
+import { formError } from '../http/forms.js';
+import { SESSION_COOKIE } from './actor.js';
 import type { RenderPage } from '../http/render.js';
 import { parseInput } from '../http/validate.js';
 import { LoginBody, RegisterBody } from './auth.schemas.js';
@@ -41,9 +41,8 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
       setSessionCookie(deps, res, token);
       res.redirect(303, next);
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
-      res.status(err.status);
-      render(req, res, 'auth/login', { next, email: req.body?.email, error: err.message }, { title: '登录', noindex: true });
+      const error = formError(err, res).message;
+      render(req, res, 'auth/login', { next, email: req.body?.email, error }, { title: '登录', noindex: true });
     }
   });
 
@@ -54,9 +53,7 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
       setSessionCookie(deps, res, token);
       res.redirect(303, next);
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
-      res.status(err.status);
-      const data = { next, email: req.body?.email, displayName: req.body?.displayName, error: err.message };
+      const data = { next, email: req.body?.email, displayName: req.body?.displayName, error: formError(err, res).message };
       render(req, res, 'auth/register', data, { title: '注册', noindex: true });
     }
   });

@@ -1,7 +1,7 @@
 // Accounts API: register, login, me.
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { requireActor } from '../http/actor.js';
+import { requireActor } from './actor.js';
 import { parseInput } from '../http/validate.js';
 import { LoginBody, RegisterBody } from './auth.schemas.js';
 import { getMe, loginUser, registerUser } from './auth.service.js';

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../deps.js';
 import { validationFailed } from '../errors.js';
-import { requireActor } from '../http/actor.js';
+import { requireActor } from '../auth/actor.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { ListDocumentsQuery, PageQuery, UpdateDocumentBody, UploadFields } from './documents.schemas.js';
 import {

@@ -1,7 +1,7 @@
 // Wallet, top-ups, webhook, admin credits, purchases, download links, my purchases and earnings.
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { requireActor, requireAdmin } from '../http/actor.js';
+import { requireActor, requireAdmin } from '../auth/actor.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { issueDownloadLink } from './downloads.service.js';
 import { getEarnings, listMyPurchases } from './earnings.service.js';

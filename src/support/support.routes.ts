@@ -1,7 +1,7 @@
 // Tickets, disputes, refunds, takedowns (issue 6): the JSON API.
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { requireActor, requireAdmin } from '../http/actor.js';
+import { requireActor, requireAdmin } from '../auth/actor.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { getAuditLog } from './desk.service.js';
 import { fileCounterNotice, resolveTicket, restoreDocument } from './resolutions.service.js';
