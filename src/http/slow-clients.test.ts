@@ -76,7 +76,7 @@ describe('slow clients', () => {
 
     const meanwhile = await servedMeanwhile();
     expect(meanwhile.status).toBe(200);
-    expect(meanwhile.ms).toBeLessThan(1_000);
+    expect(meanwhile.ms).toBeLessThan(3_000);
 
     const closedAt = await Promise.all(stalled.map((c) => c.closed));
     for (const at of closedAt) {
@@ -108,7 +108,8 @@ describe('oversized bodies', () => {
     const started = Date.now();
     client.socket.write(uploadHead(MAX_UPLOAD + MULTIPART_OVERHEAD_BYTES + 1));
     const closedAt = await client.closed;
-    expect(closedAt - started).toBeLessThan(900); // before any idle timeout
+    // Answered (413, not the idle timeout's 408) without a byte of the body.
+    expect(closedAt - started).toBeLessThan(5_000);
     expect(client.received()).toMatch(/^HTTP\/1\.1 413/);
     expect(client.received()).toContain('"code":"file_too_large"');
     expect(client.received()).toMatch(/connection: close/i);
@@ -137,7 +138,7 @@ describe('oversized bodies', () => {
       const started = Date.now();
       client.socket.write(`POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n\r\n`);
       const closedAt = await client.closed;
-      expect(closedAt - started).toBeLessThan(900);
+      expect(closedAt - started).toBeLessThan(5_000);
       expect(client.received()).toMatch(/^HTTP\/1\.1 413/);
     }
     // Within the limit the same route answers as usual.
