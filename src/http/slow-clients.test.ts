@@ -1,10 +1,13 @@
 // Slow and oversized clients against the real HTTP server on loopback (createHttpServer, as
 // server.ts builds it), with the timeouts shortened to about a second.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
+import { uploadTempDir } from '../documents/upload-storage.js';
 import { MULTIPART_OVERHEAD_BYTES } from './body-limits.js';
 import { createHttpServer } from './http-server.js';
 
@@ -84,9 +87,11 @@ describe('slow clients', () => {
       expect(at - lastByte).toBeLessThan(4_000);
     }
     expect(stalled[0]!.received()).toMatch(/^HTTP\/1\.1 408/);
-    // Nothing of the cut-off uploads was stored.
+    // Nothing of the cut-off uploads was stored, and their partial files are gone.
     const rows = await ctx.deps.db.pool.query('SELECT count(*)::int AS n FROM documents');
     expect(rows.rows[0].n).toBe(0);
+    const tempDir = uploadTempDir(ctx.deps.config);
+    await vi.waitFor(() => expect(existsSync(tempDir) ? readdirSync(tempDir).filter((f) => !statSync(path.join(tempDir, f)).isDirectory()) : []).toEqual([]), { timeout: 3_000 });
   }, 30_000);
 
   it('when request headers trickle in, then the connection is cut after the headers timeout', async () => {
