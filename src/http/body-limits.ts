@@ -13,7 +13,8 @@ export const MULTIPART_OVERHEAD_BYTES = 256 * 1024;
 
 const UPLOAD_PATH = '/api/v1/documents';
 
-function isUpload(req: IncomingMessage): boolean {
+/** The document upload: the one route whose body may be large and slow (it gets no total time). */
+export function isUpload(req: IncomingMessage): boolean {
   const pathname = (req.url ?? '').split('?')[0]?.replace(/\/+$/, '');
   return req.method === 'POST' && pathname === UPLOAD_PATH;
 }

@@ -4,12 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Express } from 'express';
 import type { Config } from '../config.js';
-import { announcesTooMuch } from './body-limits.js';
+import { announcesTooMuch, isUpload } from './body-limits.js';
 
 const REQUEST_TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
 
 export function createHttpServer(app: Express, config: Pick<Config, 'http' | 'maxUploadBytes'>): Server {
-  const { idleTimeoutMs, headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
+  const { idleTimeoutMs, headersTimeoutMs, requestTimeoutMs, bodyTimeoutMs, keepAliveTimeoutMs } = config.http;
   const server = createServer({
     headersTimeout: headersTimeoutMs,
     // A whole request, upload bodies included: a last bound; the idle timeout below is the real one.
@@ -31,16 +31,25 @@ export function createHttpServer(app: Express, config: Pick<Config, 'http' | 'ma
   // reader that stopped reading): the connection is closed, with a 408 if nothing was answered yet.
   // Idle keep-alive connections are Node's (keepAliveTimeout).
   const inFlight = new WeakMap<Socket, ServerResponse>();
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    inFlight.set(req.socket, res);
-    res.once('finish', () => inFlight.delete(req.socket));
-  });
-  server.timeout = idleTimeoutMs;
-  server.on('timeout', (socket: Socket) => {
+  const cutOff = (socket: Socket) => {
     const res = inFlight.get(socket);
     if (res && !res.headersSent && socket.writable) socket.end(REQUEST_TIMEOUT_ANSWER);
     socket.destroySoon();
     setTimeout(() => socket.destroy(), 1_000).unref();
+  };
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    inFlight.set(req.socket, res);
+    res.once('finish', () => inFlight.delete(req.socket));
+    // A small body (JSON, a form) trickled a byte at a time never looks idle: it gets a total time.
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !isUpload(req)) {
+      const timer = setTimeout(() => !req.complete && cutOff(req.socket), bodyTimeoutMs).unref();
+      const clear = () => clearTimeout(timer);
+      req.once('end', clear);
+      res.once('close', clear);
+    }
   });
+  server.timeout = idleTimeoutMs;
+  server.on('timeout', cutOff);
   return server;
 }

@@ -18,7 +18,7 @@ let port: number;
 let token: string;
 
 beforeAll(async () => {
-  ctx = await createTestContext({ HTTP_IDLE_TIMEOUT: '1s', HTTP_HEADERS_TIMEOUT: '1500ms', MAX_UPLOAD_BYTES: String(MAX_UPLOAD) });
+  ctx = await createTestContext({ HTTP_IDLE_TIMEOUT: '1s', HTTP_HEADERS_TIMEOUT: '1500ms', HTTP_BODY_TIMEOUT: '2s', MAX_UPLOAD_BYTES: String(MAX_UPLOAD) });
   server = createHttpServer(ctx.app, ctx.deps.config);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
@@ -69,8 +69,9 @@ describe('slow clients', () => {
   it('when an upload body trickles and then stops, then the connection is cut about a second after its last byte (408), while other clients are served', async () => {
     const stalled = await Promise.all(Array.from({ length: 20 }, () => rawClient()));
     for (const c of stalled) c.socket.write(uploadHead(500_000) + '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.docx"\r\n\r\n');
-    // A byte every 300 ms keeps them alive: the timeout is on inactivity, not on the total time.
-    for (let i = 0; i < 6; i++) {
+    // A byte every 300 ms for 3 s keeps them alive: an upload's timeout is on inactivity, not on
+    // the total time (other bodies have 2 s in all here).
+    for (let i = 0; i < 10; i++) {
       await sleep(300);
       for (const c of stalled) c.socket.write('x');
     }
@@ -92,6 +93,18 @@ describe('slow clients', () => {
     expect(rows.rows[0].n).toBe(0);
     const tempDir = uploadTempDir(ctx.deps.config);
     await vi.waitFor(() => expect(existsSync(tempDir) ? readdirSync(tempDir).filter((f) => !statSync(path.join(tempDir, f)).isDirectory()) : []).toEqual([]), { timeout: 3_000 });
+  }, 30_000);
+
+  it('when a JSON body trickles in without ever pausing for the idle timeout, then it is cut off after the body timeout (408)', async () => {
+    const slow = await rawClient();
+    const started = Date.now();
+    slow.socket.write('POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+    const trickle = setInterval(() => slow.socket.writable && slow.socket.write(' '), 300);
+    const closedAt = await slow.closed;
+    clearInterval(trickle);
+    expect(closedAt - started).toBeGreaterThanOrEqual(1_900);
+    expect(closedAt - started).toBeLessThan(6_000);
+    expect(slow.received()).toMatch(/^HTTP\/1\.1 408/);
   }, 30_000);
 
   it('when request headers trickle in, then the connection is cut after the headers timeout', async () => {
