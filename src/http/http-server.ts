@@ -27,18 +27,15 @@ export function createHttpServer(app: Express, config: Pick<Config, 'http' | 'ma
     server.emit('request', req, res);
   });
 
-  // No bytes either way for idleTimeoutMs during a request (a stalled upload, a trickling body, a
-  // reader that stopped reading): the connection is closed, with a 408 if nothing was answered yet.
-  // Idle keep-alive connections are Node's (keepAliveTimeout).
-  const inFlight = new WeakMap<Socket, ServerResponse>();
+  const inFlight = new WeakMap<Socket, { req: IncomingMessage; res: ServerResponse }>();
   const cutOff = (socket: Socket) => {
-    const res = inFlight.get(socket);
+    const res = inFlight.get(socket)?.res;
     if (res && !res.headersSent && socket.writable) socket.end(REQUEST_TIMEOUT_ANSWER);
     socket.destroySoon();
     setTimeout(() => socket.destroy(), 1_000).unref();
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    inFlight.set(req.socket, res);
+    inFlight.set(req.socket, { req, res });
     res.once('finish', () => inFlight.delete(req.socket));
     // A small body (JSON, a form) trickled a byte at a time never looks idle: it gets a total time.
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
@@ -49,7 +46,17 @@ export function createHttpServer(app: Express, config: Pick<Config, 'http' | 'ma
       res.once('close', clear);
     }
   });
+  // No bytes for idleTimeoutMs while the client owes some (a stalled upload, a trickling body, a
+  // connection that never sends a request) or while it does not read what it is sent: the
+  // connection is closed, with a 408 if nothing was answered yet. While the app itself is working
+  // on a complete request the timer is left alone (it re-arms on the next byte written).
+  // Idle keep-alive connections are Node's (keepAliveTimeout).
   server.timeout = idleTimeoutMs;
-  server.on('timeout', cutOff);
+  server.on('timeout', (socket: Socket) => {
+    const current = inFlight.get(socket);
+    const clientOwesBytes = !current || !current.req.complete;
+    const clientNotReading = socket.writableLength > 0;
+    if (clientOwesBytes || clientNotReading) cutOff(socket);
+  });
   return server;
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { uploadTempDir } from '../documents/upload-storage.js';
@@ -117,6 +118,30 @@ describe('slow clients', () => {
     expect(closedAt - started).toBeGreaterThanOrEqual(1_400);
     expect(closedAt - started).toBeLessThan(5_000);
     expect(slow.received()).toMatch(/^HTTP\/1\.1 408/);
+  }, 30_000);
+});
+
+describe('a slow answer', () => {
+  it('when the app takes longer than the idle timeout on a complete request, then the client still gets its answer', async () => {
+    const slowApp = express();
+    slowApp.post('/slow', express.json(), async (req, res) => {
+      await sleep(2_000);
+      res.json({ echoed: req.body });
+    });
+    const slowServer = createHttpServer(slowApp, ctx.deps.config);
+    await new Promise<void>((resolve) => slowServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(slowServer.address() as AddressInfo).port}/slow`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ a: 1 }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ echoed: { a: 1 } });
+    } finally {
+      slowServer.closeAllConnections();
+      await new Promise((resolve) => slowServer.close(resolve));
+    }
   }, 30_000);
 });
 
