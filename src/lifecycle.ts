@@ -1,13 +1,8 @@
 // What both entry points (web server and worker) do at start and at stop.
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/pool.js';
-import { migrate } from './db/migrator.js';
-import { systemClock } from './deps.js';
+import { buildDeps } from './build-deps.js';
 import { startConversions } from './documents/conversion.worker.js';
-import { JobQueue } from './jobs/queue.js';
-import { LocalBlobStore } from './storage/local-blob-store.js';
 
 /** Settings, or exit 78 (EX_CONFIG) with the message naming each bad setting. */
 export function loadConfigOrExit(): Config {
@@ -52,17 +47,12 @@ export function exitGracefully(log: Logger, timeoutMs: number, stop: () => Promi
  * Used by `npm run worker` and by a WEB_CONCURRENCY cluster's primary.
  */
 export async function startBackground(config: Config, log: Logger, options: { conversions: boolean }) {
-  const db = await openDatabase(config, log);
-  const applied = await migrate(db.pool);
-  log.info({ database: db.kind, applied }, 'database ready');
-  const jobs = new JobQueue(db.pool, log, { supervise: options.conversions });
-  const blobs = new LocalBlobStore(path.join(config.dataDir, 'blobs'));
-  const conversions = options.conversions ? await startConversions({ config, db, log, clock: systemClock, blobs, jobs }) : null;
+  const deps = await buildDeps(config, log, { migrate: true, jobs: { supervise: options.conversions } });
+  const conversions = options.conversions ? await startConversions(deps) : null;
   return {
     async stop(timeoutMs = 20_000) {
       await conversions?.stop(timeoutMs); // running conversions finish or go back to the queue
-      await jobs.stop();
-      await db.close();
+      await deps.close();
     },
   };
 }

@@ -6,10 +6,9 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { createApp } from '../src/app.js';
 import { parseConfig, type Config } from '../src/config.js';
+import { buildDeps } from '../src/build-deps.js';
 import type { AppDeps, Clock } from '../src/deps.js';
-import { LocalBlobStore } from '../src/storage/local-blob-store.js';
-import { JobQueue, type JobQueueOptions } from '../src/jobs/queue.js';
-import { ViewCounter } from '../src/documents/view-counter.js';
+import type { JobQueueOptions } from '../src/jobs/queue.js';
 import { createTestDatabase } from './db.js';
 
 export interface TestContext {
@@ -55,16 +54,8 @@ export async function createTestContext(
   const db = await createTestDatabase();
   const clock = new MutableClock();
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const deps: AppDeps = {
-    config,
-    db,
-    log,
-    clock,
-    blobs: new LocalBlobStore(path.join(dataDir, 'blobs')),
-    // Started lazily on the first enqueue, so files that upload nothing pay nothing.
-    jobs: new JobQueue(db.pool, log, { pollingIntervalSeconds: 0.5, clock, ...options.jobs }),
-    views: new ViewCounter(db.pool, log),
-  };
+  // Jobs start lazily on the first enqueue, so files that upload nothing pay nothing.
+  const deps = await buildDeps(config, log, { db, clock, jobs: { pollingIntervalSeconds: 0.5, ...options.jobs } });
   const app = createApp(deps);
   return {
     deps,
@@ -72,9 +63,7 @@ export async function createTestContext(
     clock,
     http: () => request(app),
     close: async () => {
-      await deps.views.stop();
-      await deps.jobs.stop(1_000);
-      await db.close();
+      await deps.close(1_000);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -4,8 +4,7 @@ import { rm } from 'node:fs/promises';
 import { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../deps.js';
 import { validationFailed } from '../errors.js';
-import { requireActor } from '../http/actor.js';
-import { createRateLimiter } from '../http/rate-limit.js';
+import { requireActor } from '../auth/actor.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { ListDocumentsQuery, PageQuery, UpdateDocumentBody, UploadFields } from './documents.schemas.js';
 import {
@@ -38,7 +37,7 @@ export function documentsApiRouter(deps: AppDeps): Router {
   router.post(
     '/documents',
     loggedIn,
-    createRateLimiter('upload', deps.config.rateLimitScale),
+    deps.rateLimits.upload,
     uploadMiddleware(deps.config),
     async (req, res) => {
       const file = req.file;

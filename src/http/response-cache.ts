@@ -9,7 +9,7 @@
 import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../deps.js';
-import { SESSION_COOKIE } from './actor.js';
+import { SESSION_COOKIE } from '../auth/actor.js';
 
 interface Entry {
   expiresAt: number;

@@ -1,7 +1,7 @@
 // GET/HEAD /dl/:token — the download link itself. A bearer credential for its short life, so
 // browsers and download managers can fetch and resume it without a session.
 import { pipeline } from 'node:stream/promises';
-import { Router, type Request, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { AppError, notFound } from '../errors.js';
 import { CONTENT_TYPES, EXTENSIONS, contentDisposition, ifRangeMatches, parseRange } from './delivery.js';
@@ -9,14 +9,12 @@ import type { DownloadClaims } from './download-tokens.js';
 import { authorizeDelivery, recordDownload } from './downloads.service.js';
 import type { SaleDocumentRow } from './sale-documents.repo.js';
 
-export function downloadRouter(deps: AppDeps): Router {
-  const router = Router();
-  // Express answers HEAD with the GET route; sendFile below skips the body for HEAD.
-  router.get('/dl/:token', async (req, res) => {
+/** The handler of GET (and HEAD: Express answers it with the GET route) /dl/:token, mounted in app.ts. */
+export function downloadLinkHandler(deps: AppDeps): RequestHandler {
+  return async (req, res) => {
     const { claims, doc } = await authorizeDelivery(deps, String(req.params.token));
     await sendFile(deps, req, res, claims, doc);
-  });
-  return router;
+  };
 }
 
 async function sendFile(deps: AppDeps, req: Request, res: Response, claims: DownloadClaims, doc: SaleDocumentRow): Promise<void> {

@@ -1,0 +1,55 @@
+// The one place that wires what the app and the workers are built from. Used by every entry point
+// (server.ts, lifecycle.ts for the worker and the cluster's primary, migrate.ts) and by the tests
+// (test/app.ts), so a new dependency is added here once.
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { systemClock, type AppDeps, type Clock } from './deps.js';
+import { openDatabase, type Database } from './db/pool.js';
+import { migrate } from './db/migrator.js';
+import { ViewCounter } from './documents/view-counter.js';
+import { createRateLimits } from './http/rate-limit.js';
+import { JobQueue, type JobQueueOptions } from './jobs/queue.js';
+import { LocalBlobStore } from './storage/local-blob-store.js';
+
+export interface BuildOptions {
+  /** An already open database (the tests' clone); otherwise the configured one is opened. */
+  db?: Database;
+  /** Apply pending migrations first: only the process that owns the database does. */
+  migrate?: boolean;
+  clock?: Clock;
+  /** pg-boss settings; `supervise` in the one process that runs the queue's maintenance. */
+  jobs?: JobQueueOptions;
+}
+
+export interface BuiltDeps extends AppDeps {
+  /** Flushes views, stops the queue (running jobs get `jobsTimeoutMs`) and closes the database. */
+  close(jobsTimeoutMs?: number): Promise<void>;
+}
+
+export async function buildDeps(config: Config, log: Logger, options: BuildOptions = {}): Promise<BuiltDeps> {
+  const db = options.db ?? (await openDatabase(config, log));
+  if (options.migrate) {
+    const applied = await migrate(db.pool);
+    log.info({ database: db.kind, applied }, applied.length ? 'migrations applied' : 'database ready');
+  }
+  const clock = options.clock ?? systemClock;
+  // The queue's heartbeats use the app's clock, so the sweep and the tests judge them alike.
+  const jobs = new JobQueue(db.pool, log, { clock, ...options.jobs });
+  const views = new ViewCounter(db.pool, log);
+  return {
+    config,
+    db,
+    log,
+    clock,
+    blobs: new LocalBlobStore(path.join(config.dataDir, 'blobs')),
+    jobs,
+    views,
+    rateLimits: createRateLimits(config.rateLimitScale),
+    async close(jobsTimeoutMs = 10_000) {
+      await views.stop();
+      await jobs.stop(jobsTimeoutMs);
+      await db.close();
+    },
+  };
+}
