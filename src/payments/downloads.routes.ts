@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { AppError, notFound } from '../errors.js';
-import { CONTENT_TYPES, EXTENSIONS, contentDisposition, ifRangeMatches, parseRange } from './delivery.js';
+import { CONTENT_TYPES, contentDisposition, downloadFileName, ifRangeMatches, parseRange } from './delivery.js';
 import type { DownloadClaims } from './download-tokens.js';
 import { authorizeDelivery, recordDownload } from './downloads.service.js';
 import type { SaleDocumentRow } from './sale-documents.repo.js';
@@ -35,7 +35,7 @@ async function sendFile(deps: AppDeps, req: Request, res: Response, claims: Down
   }
   res.set({
     'Content-Type': CONTENT_TYPES[doc.format] ?? 'application/octet-stream',
-    'Content-Disposition': contentDisposition(doc.originalFilename, EXTENSIONS[doc.format] ?? ''),
+    'Content-Disposition': contentDisposition(downloadFileName(doc.title, doc.format)),
     'Accept-Ranges': 'bytes',
     'Cache-Control': 'private, no-store',
   });
