@@ -12,6 +12,7 @@ import { buildDocPage } from './pages/doc-page.js';
 import { humanSize } from '../../public/js/format.js';
 import { buildHomePage, buildSearchPage } from './pages/listing-pages.js';
 import { buildMePage } from './pages/me-page.js';
+import { viewerOfRequest } from './view-counter.js';
 import { getMyTicketSummaries } from '../support/desk.service.js';
 
 /**
@@ -68,7 +69,7 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
     const id = parseId(req.params.id);
     const { data, page } = await buildDocPage(deps, req, id);
     setPageCache(req, res, SHARED_TTL.doc);
-    res.locals.onCacheReplay = () => deps.views.count(id); // a cached copy is still a view
+    res.locals.onCacheReplay = (hit) => deps.views.count(id, viewerOfRequest(hit)); // a cached copy is still a view
     render(req, res, 'documents/doc', data, page);
   });
 

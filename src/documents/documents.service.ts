@@ -35,10 +35,13 @@ async function visibleDocument(deps: Deps, actor: Actor | null, id: number): Pro
   return doc;
 }
 
-/** The document for its page or API; counts a view (written in a batch) unless `countView` is false. */
-export async function getDocument(deps: Deps, actor: Actor | null, id: number, options: { countView?: boolean } = {}): Promise<Document> {
+/**
+ * The document for its page or API; counts a view by `viewer` (see viewerKey; written in a batch,
+ * once a day per viewer), never the uploader's own.
+ */
+export async function getDocument(deps: Deps, actor: Actor | null, id: number, options: { viewer?: string } = {}): Promise<Document> {
   const doc = await visibleDocument(deps, actor, id);
-  if (options.countView !== false) deps.views.count(id);
+  if (options.viewer && doc.uploaderId !== actor?.userId) deps.views.count(id, options.viewer);
   return presentDocument(doc, deps.views.unsaved(id));
 }
 

@@ -57,6 +57,7 @@ export function contentDisposition(fileName: string): string {
 
 // Characters no file system or browser accepts in a saved name (Windows is the strictest), and
 // the device names Windows refuses as a name stem.
+// eslint-disable-next-line no-control-regex
 const ILLEGAL_IN_FILE_NAMES = /[\u0000-\u001f\u007f<>:"/\\|?*\u200b-\u200f\u202a-\u202e\u2066-\u2069]/gu;
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i;
 // File systems allow 255 bytes per name; the stem keeps room for the extension.

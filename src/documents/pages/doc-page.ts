@@ -12,6 +12,7 @@ import { isFavoriteOf } from '../favorites.service.js';
 import { metaDescription } from './format.js';
 import { OWNERSHIP_NOTES, readerOwnership } from './ownership.js';
 import { docCard } from './view-models.js';
+import { viewerOfRequest } from '../view-counter.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config'>;
 
@@ -33,7 +34,7 @@ export function siteBase(deps: Pick<AppDeps, 'config'>, req: Request): string {
 
 export async function buildDocPage(deps: Deps, req: Request, id: number): Promise<{ data: Record<string, unknown>; page: PageOptions }> {
   const actor = req.actor;
-  const doc: Document = await getDocument(deps, actor, id);
+  const doc: Document = await getDocument(deps, actor, id, { viewer: viewerOfRequest(req) });
   const [preview, related, favorited, ownership] = await Promise.all([
     // Admins also see a taken-down document's preview; a conversion in progress has none.
     doc.status === 'ready' || doc.status === 'taken_down'
