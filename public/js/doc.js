@@ -94,6 +94,10 @@ import { formatYuan } from './format.js';
       if (open) document.getElementById('share-url').select();
     });
   }
+  // Without PUBLIC_URL the server writes the share link relative (never from the Host header);
+  // the browser knows the real origin.
+  const shareInput = document.getElementById('share-url');
+  if (shareInput && shareInput.value.startsWith('/')) shareInput.value = new URL(shareInput.value, location.href).href;
   for (const btn of document.querySelectorAll('.js-copy')) {
     btn.addEventListener('click', async () => {
       const input = document.getElementById(btn.dataset.copyTarget);

@@ -95,7 +95,9 @@ export class ResponseCache {
   middleware(): RequestHandler {
     return (req, res, next) => {
       if (!this.enabled || (req.method !== 'GET' && req.method !== 'HEAD') || !isAnonymous(req)) return next();
-      const key = req.originalUrl;
+      // Responses never build URLs from the Host header (PUBLIC_URL or relative links), but the key
+      // holds it anyway, so no response rendered for one host can ever be served for another.
+      const key = `${req.headers.host ?? ''} ${req.originalUrl}`;
       const now = this.clock.now().getTime();
       const hit = this.lookup(key, now);
       if (hit) return this.replay(req, res, hit);

@@ -27,9 +27,12 @@ const noPreview = (err: unknown): null => {
   throw err;
 };
 
-/** Absolute base of links shown to readers: the configured public URL, else this request's host. */
-export function siteBase(deps: Pick<AppDeps, 'config'>, req: Request): string {
-  return (deps.config.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(/\/+$/u, '');
+/**
+ * Base of links shown to readers: PUBLIC_URL, else empty (links stay relative). Never the request's
+ * Host header: a page cached for everyone must not carry a host an attacker sent (cache poisoning).
+ */
+export function siteBase(deps: Pick<AppDeps, 'config'>): string {
+  return (deps.config.publicUrl ?? '').replace(/\/+$/u, '');
 }
 
 export async function buildDocPage(deps: Deps, req: Request, id: number): Promise<{ data: Record<string, unknown>; page: PageOptions }> {
@@ -46,7 +49,7 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
   ]);
   // Only what this reader may see is flattened: a truncated preview never held the rest.
   const text = preview ? htmlToText(preview.html) : '';
-  const base = siteBase(deps, req);
+  const base = siteBase(deps);
   const path = `/doc/${id}`;
   const back = encodeURIComponent(path);
   const data = {
