@@ -9,3 +9,13 @@ CREATE TABLE document_view_marks (
   viewer      text   NOT NULL,
   CONSTRAINT document_view_marks_pkey PRIMARY KEY (day, document_id, viewer)
 );
+
+-- Issue 14 item 13: near copies. A 64-bit SimHash of the text (src/text/simhash.ts), written at
+-- conversion; NULL when the text is too short to tell anything (or converted before this).
+-- Copies are at most 3 bits apart, so by pigeonhole they agree exactly on at least one of the
+-- four 16-bit bands: one small index per band turns "within 3 bits" into four index lookups.
+ALTER TABLE documents ADD COLUMN text_simhash bigint;
+CREATE INDEX documents_simhash_band0_idx ON documents ((text_simhash & 65535)) WHERE text_simhash IS NOT NULL;
+CREATE INDEX documents_simhash_band1_idx ON documents (((text_simhash >> 16) & 65535)) WHERE text_simhash IS NOT NULL;
+CREATE INDEX documents_simhash_band2_idx ON documents (((text_simhash >> 32) & 65535)) WHERE text_simhash IS NOT NULL;
+CREATE INDEX documents_simhash_band3_idx ON documents (((text_simhash >> 48) & 65535)) WHERE text_simhash IS NOT NULL;
