@@ -97,7 +97,9 @@ export class ResponseCache {
       if (!this.enabled || (req.method !== 'GET' && req.method !== 'HEAD') || !isAnonymous(req)) return next();
       // Responses never build URLs from the Host header (PUBLIC_URL or relative links), but the key
       // holds it anyway, so no response rendered for one host can ever be served for another.
-      const key = `${req.headers.host ?? ''} ${req.originalUrl}`;
+      // Responses never build URLs from the Host header (PUBLIC_URL or relative links), but the key
+      // holds it anyway, so no response rendered for one host can ever be served for another.
+      const key = `${(req.hostname ?? '').toLowerCase()} ${req.originalUrl}`;
       const now = this.clock.now().getTime();
       const hit = this.lookup(key, now);
       if (hit) return this.replay(req, res, hit);
