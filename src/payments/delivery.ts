@@ -1,5 +1,6 @@
 // HTTP details of sending a stored file: Range (RFC 9110 §14), If-Range, and an RFC 6266 /
 // RFC 5987 Content-Disposition that never puts raw non-ASCII bytes into a header.
+import { formatInfo, isDocumentFormat } from '../conversion/formats.js';
 
 export type RangeRequest =
   | { kind: 'full' }
@@ -87,18 +88,12 @@ function truncateUtf8(s: string, maxBytes: number): string {
   return out;
 }
 
-const EXTENSIONS: Record<string, string> = { DOC: '.doc', DOCX: '.docx' };
-
-/**
- * The file extension of a detected format (the one place that knows it; it moves to the format
- * table of src/conversion/formats.ts once that lands). The contract's other format names are
- * their own extensions in lower case (WPS → .wps, ET → .et); anything else is `.bin`.
- */
+/** The file extension of a detected format, from the format table (`.bin` for anything else). */
 export function extensionOf(format: string): string {
-  return EXTENSIONS[format] ?? (/^[A-Z]{2,5}$/.test(format) ? `.${format.toLowerCase()}` : '.bin');
+  return isDocumentFormat(format) ? `.${formatInfo(format).ext}` : '.bin';
 }
 
-export const CONTENT_TYPES: Record<string, string> = {
-  DOC: 'application/msword',
-  DOCX: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-};
+/** The Content-Type of a detected format, from the format table. */
+export function contentTypeOf(format: string): string {
+  return isDocumentFormat(format) ? formatInfo(format).mime : 'application/octet-stream';
+}
