@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createTestContext, MutableClock, registerUser, type TestContext } from '../../test/app.js';
-import { insertReadyDocument } from '../support/support.fixtures.js';
+import { createDocument as insertReadyDocument } from '../../test/factories.js';
 import { ViewCounter, viewerKey } from './view-counter.js';
 
 let ctx: TestContext;

@@ -1,7 +1,7 @@
 // Issue 14 item 6: web cache poisoning through the Host header.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
-import { insertReadyDocument } from '../support/support.fixtures.js';
+import { createDocument as insertReadyDocument } from '../../test/factories.js';
 
 describe('without PUBLIC_URL', () => {
   let ctx: TestContext;

@@ -1,7 +1,7 @@
 // Issue 14 item 14: the JSON API accepts state-changing requests only as application/json.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
-import { insertReadyDocument } from '../support/support.fixtures.js';
+import { createDocument as insertReadyDocument } from '../../test/factories.js';
 
 let ctx: TestContext;
 beforeAll(async () => {

@@ -295,7 +295,7 @@ describe('the price the buyer confirmed', () => {
   it('when the author changed the price after the buyer confirmed it, then 409 conflict with the current price and nothing is charged', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
     await topUp(ctx, buyer.token, 100_000);
     // The buyer saw ¥1.00; the author switches to ¥500 before the click.
     const patched = await ctx.http().patch(`/api/v1/documents/${doc.id}`).set(auth(author.token)).send({ priceCents: 50_000 });
@@ -317,7 +317,7 @@ describe('the price the buyer confirmed', () => {
   it('when the expected price is the current price, then the purchase goes through; a negative or fractional one is 400', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 250 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 250 });
     await topUp(ctx, buyer.token, 250);
     expect((await buy(buyer.token, doc.id, { confirm: true, expectedPriceCents: -1 })).status).toBe(400);
     expect((await buy(buyer.token, doc.id, { confirm: true, expectedPriceCents: 2.5 })).status).toBe(400);
@@ -392,8 +392,8 @@ describe('referrals', () => {
     const author = await registerUser(ctx);
     const secondAccount = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
-    const other = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
+    const other = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
     await topUp(ctx, buyer.token, 1000);
     // A visit through that code to another document proves nothing about this one.
     await ctx.http().get(`/doc/${other.id}?ref=${secondAccount.user.referralCode}`).set('cookie', `wenku_session=${buyer.token}`);

@@ -8,7 +8,7 @@ import { saveTextSimhash } from '../documents/near-copies.repo.js';
 import { upload } from '../documents/test-support.js';
 import { uploadTempDir } from '../documents/upload-storage.js';
 import { textSimhash } from '../text/simhash.js';
-import { bearer, count, insertReadyDocument, SAMPLE_DOC, type TestUser } from './support.fixtures.js';
+import { bearer, count, createDocument as insertReadyDocument, SEED_DOC as SAMPLE_DOC, type TestUser } from '../../test/factories.js';
 
 let ctx: TestContext;
 let admin: TestUser;
@@ -44,7 +44,7 @@ describe('the same file uploaded by another user', () => {
   it("when it is another user's public document, then 409 {reason: 'duplicate', documentId} and nothing is stored", async () => {
     const first = await registerUser(ctx);
     const second = await registerUser(ctx);
-    const original = await insertReadyDocument(ctx, { uploaderId: first.user.id, priceCents: 0, salt: false });
+    const original = await insertReadyDocument(ctx, { uploaderId: first.user.id, priceCents: 0, uniqueHash: false });
     const blobsBefore = await count(ctx, 'documents');
     const res = await upload(ctx, second.token, readFileSync(SAMPLE_DOC), { filename: '改个名字.doc', fields: { priceCents: '500' } });
     expect(res.status).toBe(409);
