@@ -156,7 +156,7 @@ import { formatYuan } from './format.js';
         return;
       }
       if (res.status === 409 && err.details && err.details.reason === 'price_changed') {
-        return showError('文档价格已变更为 ' + yuan(Number(err.details.priceCents)) + '，未扣费。请刷新页面确认新价格后再购买。', { href: location.pathname, text: '刷新页面 ›' });
+        return showError('文档价格已变更为 ' + formatYuan(Number(err.details.priceCents)) + '，未扣费。请刷新页面确认新价格后再购买。', { href: location.pathname, text: '刷新页面 ›' });
       }
       if (res.status === 404) return showError('这篇文档已不能下载（可能已被删除或下架）。如已付款，请联系客服。');
       if (res.status === 429) return showError('操作太频繁了，请稍等一会儿再试。');
