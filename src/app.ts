@@ -13,6 +13,8 @@ import { FORM_BODY_LIMIT_BYTES, JSON_BODY_LIMIT_BYTES, rejectOversizedBodies } f
 import { createCsrf } from './http/csrf.js';
 import { apiNotFound, errorHandler } from './http/error-handler.js';
 import { createRenderer } from './http/render.js';
+import { publicHostCheck } from './http/host-check.js';
+import { jsonBodiesOnly } from './http/json-only.js';
 import { ResponseCache } from './http/response-cache.js';
 import { authApiRouter } from './auth/auth.routes.js';
 import { authPagesRouter } from './auth/auth.pages.js';
@@ -44,6 +46,7 @@ export function createApp(deps: AppDeps): Express {
 
   // Anonymous readers of public pages are served from memory for up to RESPONSE_CACHE_TTL, before
   // anything else runs (hits replay the stored security headers; they are not logged one by one).
+  app.use(publicHostCheck(deps.config.publicUrl)); // first: nothing is rendered or cached for a foreign Host
   app.use(new ResponseCache(deps.config.responseCacheTtlMs, deps.clock).middleware());
 
   app.use(
@@ -111,6 +114,7 @@ export function createApp(deps: AppDeps): Express {
     render(req, res, 'error', { status: err.status, heading: headingFor(err.status), message: err.message }, { title: headingFor(err.status), noindex: true });
 
   const api = express.Router();
+  api.use(jsonBodiesOnly);
   api.use(siteApiRouter(deps));
   api.use(authApiRouter(deps));
   api.use(documentsApiRouter(deps));

@@ -198,6 +198,8 @@ export async function topUp(ctx: TestContext, token: string, amountCents: number
 
 /** Buys a document through the API; returns the purchase id. */
 export async function buy(ctx: TestContext, token: string, documentId: number, referralCode?: string): Promise<number> {
+  // A referral code counts only with the buyer's recorded share visit of the document.
+  if (referralCode) await ctx.http().get(`/doc/${documentId}?ref=${referralCode}`).set('cookie', `wenku_session=${token}`);
   const res = await ctx
     .http()
     .post(`/api/v1/documents/${documentId}/purchase`)

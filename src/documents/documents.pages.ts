@@ -12,6 +12,7 @@ import { SHARED_TTL, setPageCache, setPrivateCache } from './pages/cache.js';
 import { buildDocPage } from './pages/doc-page.js';
 import { humanSize } from '../../public/js/format.js';
 import { buildHomePage, buildSearchPage } from './pages/listing-pages.js';
+import { viewerOfRequest } from './view-counter.js';
 
 /**
  * The preview frame's own policy: no script of any kind, no network but our stylesheet,
@@ -62,7 +63,7 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
     const id = parseId(req.params.id);
     const { data, page } = await buildDocPage(deps, req, id);
     setPageCache(req, res, SHARED_TTL.doc);
-    res.locals.onCacheReplay = () => deps.views.count(id); // a cached copy is still a view
+    res.locals.onCacheReplay = (hit) => deps.views.count(id, viewerOfRequest(hit)); // a cached copy is still a view
     render(req, res, 'documents/doc', data, page);
   });
 

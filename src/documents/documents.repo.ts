@@ -1,4 +1,4 @@
-// SQL for documents: rows, visibility, edits, deletion, views, preview pages.
+// SQL for documents: rows, visibility, edits, deletion, preview pages (views: view-marks.repo.ts).
 // One exported function per query; first argument a pool or transaction client.
 import type { DocumentFormat } from '../conversion/formats.js';
 import type { Queryable } from '../db/pool.js';
@@ -155,15 +155,6 @@ export async function updateDocumentMetadata(db: Queryable, id: number, edit: Do
 /** Marks a document deleted (hidden everywhere; the file stays for its buyers). */
 export async function markDocumentDeleted(db: Queryable, id: number): Promise<void> {
   await db.query('UPDATE documents SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL', [id]);
-}
-
-/** Adds batched view counts: one statement for many documents. */
-export async function addDocumentViews(db: Queryable, ids: number[], counts: number[]): Promise<void> {
-  await db.query(
-    `UPDATE documents d SET views = d.views + v.n
-     FROM unnest($1::bigint[], $2::bigint[]) AS v(id, n) WHERE d.id = v.id`,
-    [ids, counts],
-  );
 }
 
 /** The user's purchase state for the document: 'paid' when one is live, 'refunded' when all were refunded. */

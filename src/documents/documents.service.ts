@@ -36,11 +36,19 @@ async function visibleDocument(deps: Deps, actor: Actor | null, id: number): Pro
   return doc;
 }
 
-/** The document for its page or API; counts a view (written in a batch) unless `countView` is false. */
-export async function getDocument(deps: Deps, actor: Actor | null, id: number, options: { countView?: boolean } = {}): Promise<Document> {
+/**
+ * The document for its page or API; counts a view by `viewer` (see viewerKey; written in a batch,
+ * once a day per viewer), never the uploader's own.
+ */
+export async function getDocument(deps: Deps, actor: Actor | null, id: number, options: { viewer?: string } = {}): Promise<Document> {
   const doc = await visibleDocument(deps, actor, id);
-  if (options.countView !== false) deps.views.count(id);
+  countView(deps, actor, doc, options.viewer);
   return presentDocument(doc, deps.views.unsaved(id));
+}
+
+/** A view by `viewer` (see viewerKey; written in a batch, once a day per viewer), never the uploader's own. */
+function countView(deps: Deps, actor: Actor | null, doc: DocumentRow, viewer: string | undefined): void {
+  if (viewer && doc.uploaderId !== actor?.userId) deps.views.count(doc.id, viewer);
 }
 
 /** Current conversion status (for the live events). 404 when not visible. */
@@ -62,16 +70,16 @@ async function entitlementFor(deps: Deps, actor: Actor | null, doc: DocumentRow)
 
 /**
  * The document as `actor` may see it (404 otherwise) with what they may read of it; counts a view
- * unless `countView` is false. For pages that show both, e.g. the document page's "no charge" note.
+ * by `viewer` (as getDocument). For pages that show both, e.g. the document page's "no charge" note.
  */
 export async function getDocumentWithEntitlement(
   deps: Deps,
   actor: Actor | null,
   id: number,
-  options: { countView?: boolean } = {},
+  options: { viewer?: string } = {},
 ): Promise<{ document: Document; entitlement: Entitlement }> {
   const doc = await visibleDocument(deps, actor, id);
-  if (options.countView !== false) deps.views.count(id);
+  countView(deps, actor, doc, options.viewer);
   return { document: presentDocument(doc, deps.views.unsaved(id)), entitlement: await entitlementFor(deps, actor, doc) };
 }
 

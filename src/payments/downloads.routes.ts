@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Request, RequestHandler, Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { AppError, notFound } from '../errors.js';
-import { CONTENT_TYPES, EXTENSIONS, contentDisposition, ifRangeMatches, parseRange } from './delivery.js';
+import { contentDisposition, contentTypeOf, downloadFileName, ifRangeMatches, parseRange } from './delivery.js';
 import type { DownloadClaims } from './download-tokens.js';
 import { authorizeDelivery, recordDownload } from './downloads.service.js';
 import type { SaleDocumentRow } from './sale-documents.repo.js';
@@ -32,8 +32,8 @@ async function sendFile(deps: AppDeps, req: Request, res: Response, claims: Down
     throw new AppError('range_not_satisfiable', '请求的范围无效 (range not satisfiable)');
   }
   res.set({
-    'Content-Type': CONTENT_TYPES[doc.format] ?? 'application/octet-stream',
-    'Content-Disposition': contentDisposition(doc.originalFilename, EXTENSIONS[doc.format] ?? ''),
+    'Content-Type': contentTypeOf(doc.format),
+    'Content-Disposition': contentDisposition(downloadFileName(doc.title, doc.format)),
     'Accept-Ranges': 'bytes',
     'Cache-Control': 'private, no-store',
   });

@@ -46,6 +46,7 @@ export function paymentsApiRouter(deps: AppDeps): Router {
       documentId,
       confirm: body.confirm,
       referralCode: body.referralCode,
+      expectedPriceCents: body.expectedPriceCents,
       idempotencyKey: req.get('idempotency-key'),
       cookieReferrerId: referrerFromCookie(deps, req, documentId),
     });

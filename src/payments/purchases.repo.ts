@@ -34,7 +34,10 @@ export interface PurchaseCandidate {
   document: SaleDocumentRow;
   /** The buyer's live purchase of it, as the statement's snapshot saw it. */
   paidPurchaseId: number | null;
-  /** The first of: the user with the referral code, the cookie's user, the remembered share-link visit. */
+  /**
+   * The first of: the user with the body's referral code when this buyer's recorded share-link visit
+   * of this document names them (a code alone proves no visit), the cookie's user, the remembered visit.
+   */
   referrerId: number | null;
 }
 
@@ -51,7 +54,8 @@ export async function lockDocumentForPurchase(
     name: 'purchases-lock-document',
     text: `SELECT ${saleDocumentColumns('d')},
             (SELECT p.id FROM purchases p WHERE p.buyer_id = $2 AND p.document_id = d.id AND p.status = 'paid') AS "paidPurchaseId",
-            coalesce((SELECT u.id FROM users u WHERE u.referral_code = $3),
+            coalesce((SELECT v.referrer_id FROM referral_visits v JOIN users u ON u.id = v.referrer_id
+                       WHERE u.referral_code = $3 AND v.user_id = $2 AND v.document_id = d.id AND v.created_at >= $5),
                      (SELECT u.id FROM users u WHERE u.id = $4),
                      (SELECT v.referrer_id FROM referral_visits v
                        WHERE v.user_id = $2 AND v.document_id = d.id AND v.created_at >= $5)) AS "referrerId"

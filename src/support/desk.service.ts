@@ -15,6 +15,7 @@ import {
 } from './lookups.repo.js';
 import type { AuditEntry, Ticket, TicketCategory } from './support.schemas.js';
 import { findLastTakedownStep, listRecentTakedownActions, listTakedownActions, type TakedownActionRow } from './takedowns.repo.js';
+import { findDocumentCopies, type DocumentCopies } from './takedowns.service.js';
 import { ACTION_WORDS, CATEGORY_WORDS, STATUS_BADGE, STATUS_WORDS, formatTime, presentTicket } from './tickets.present.js';
 import { countTicketsByStatus, findTicketById, listTicketEvents, listTicketMessages, listTickets, type EventRow, type MessageRow, type TicketRow } from './tickets.repo.js';
 import { assertCanSee } from './tickets.service.js';
@@ -40,6 +41,8 @@ export interface TicketDetail {
   takedowns: TakedownActionRow[];
   /** The uploader may file a counter-notice here now. */
   canCounterNotice: boolean;
+  /** Admins only: identical and near copies of the ticket's document. */
+  copies: DocumentCopies | null;
 }
 
 /**
@@ -76,7 +79,8 @@ export async function getTicketDetail(deps: Deps, actor: Actor, id: number): Pro
   if (document && document.uploaderId === actor.userId && isTakenDown(document) && row.noticeForTicketId !== null) {
     canCounterNotice = (await findLastTakedownStep(db, document.id))?.action !== 'counter_notice';
   }
-  return { row, ticket: presentTicket(row, messages), messages, events, document, purchase, delivery, takedowns, canCounterNotice };
+  const copies = document && actor.role === 'admin' ? await findDocumentCopies(deps, document.id) : null;
+  return { row, ticket: presentTicket(row, messages), messages, events, document, purchase, delivery, takedowns, canCounterNotice, copies };
 }
 
 /** The admin queue: tickets filtered by status and category, with counts per status. */

@@ -8,8 +8,8 @@ import { formError, loginRedirect } from '../http/forms.js';
 import type { RenderPage } from '../http/render.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { getAuditLog, getMyTickets, getQueue, getTakedowns, getTicketDetail, getTicketFormContext } from './desk.service.js';
-import { fileCounterNotice, resolveTicket, restoreDocument } from './resolutions.service.js';
-import { CounterNoticeBody, CreateTicketBody, MessageBody, ResolveBody, RestoreBody, StatusBody, TICKET_CATEGORIES, TICKET_STATUSES } from './support.schemas.js';
+import { fileCounterNotice, resolveTicket, restoreDocument, takeDownNearCopy } from './resolutions.service.js';
+import { CounterNoticeBody, CreateTicketBody, MessageBody, ResolveBody, RestoreBody, StatusBody, TakedownCopyBody, TICKET_CATEGORIES, TICKET_STATUSES } from './support.schemas.js';
 import { ACTION_WORDS, CATEGORY_WORDS, EVENT_WORDS, STATUS_BADGE, STATUS_WORDS, formatTime } from './tickets.present.js';
 import { openTicket, postMessage, setTicketStatus } from './tickets.service.js';
 
@@ -21,6 +21,7 @@ const DONE_WORDS: Record<string, string> = {
   reject: '已驳回。',
   none: '已标记为解决。',
   restore: '已恢复文档，文件指纹已解除封禁。',
+  'takedown-copy': '已下架内容相近的副本（及其相同文件的副本），文件指纹已封禁。',
   reply: '已回复。',
   status: '状态已更新。',
 };
@@ -169,6 +170,12 @@ export function supportPagesRouter(deps: AppDeps, render: RenderPage): Router {
   );
   router.post('/admin/tickets/:id/status', (req, res) =>
     adminTicketAction(req, res, () => 'status', (actor, id, body) => setTicketStatus(deps, actor, id, parseInput(StatusBody, body).status)),
+  );
+  router.post('/admin/tickets/:id/takedown-copy', (req, res) =>
+    adminTicketAction(req, res, () => 'takedown-copy', async (actor, id, body) => {
+      const input = parseInput(TakedownCopyBody, body);
+      await takeDownNearCopy(deps, actor, id, input.documentId, input.note);
+    }),
   );
   router.post('/admin/tickets/:id/restore', (req, res) =>
     adminTicketAction(req, res, () => 'restore', async (actor, id, body) => {
