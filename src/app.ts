@@ -23,6 +23,7 @@ import { paymentsPagesRouter } from './payments/payments.pages.js';
 import { rememberReferral } from './payments/referrals.js';
 import { supportApiRouter } from './support/support.routes.js';
 import { supportPagesRouter } from './support/support.pages.js';
+import { mailPagesRouter } from './mail/mail.pages.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(documentsPagesRouter(deps, render));
   app.use(paymentsPagesRouter(deps, render));
   app.use(supportPagesRouter(deps, render));
+  app.use(mailPagesRouter(deps, render));
 
   app.use((_req, _res, next) => next(notFound('页面')));
   app.use(errorHandler);

@@ -5,6 +5,7 @@ import type { Database } from './db/pool.js';
 import type { BlobStore } from './storage/blob-store.js';
 import type { JobQueue } from './jobs/queue.js';
 import type { ViewCounter } from './documents/view-counter.js';
+import type { Mailer } from './mail/mailer.js';
 
 export interface Clock {
   now(): Date;
@@ -21,6 +22,8 @@ export interface AppDeps {
   jobs: JobQueue;
   /** Document views, counted in memory and written in batches. */
   views: ViewCounter;
+  /** Outgoing mail (password resets, address verification). */
+  mailer: Mailer;
 }
 
 /** Who is making a request: a logged-in user, or nobody. */
@@ -30,4 +33,6 @@ export interface Actor {
   displayName: string;
   email: string;
   referralCode: string;
+  /** The login session behind the request (logout ends it). */
+  sessionId?: string;
 }

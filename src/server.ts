@@ -14,6 +14,7 @@ import { JobQueue } from './jobs/queue.js';
 import { ViewCounter } from './documents/view-counter.js';
 import { startConversions, type ConversionWorker } from './documents/conversion.worker.js';
 import { runPrimary } from './cluster.js';
+import { createMailer } from './mail/mailer.js';
 import type { Config } from './config.js';
 import type { Logger } from 'pino';
 
@@ -44,7 +45,8 @@ async function serve(config: Config, log: Logger, role: { primary: boolean }) {
   const runConversions = role.primary && config.runWorker;
   const jobs = new JobQueue(db.pool, log, { supervise: runConversions });
   const views = new ViewCounter(db.pool, log);
-  const deps = { config, db, log, clock: systemClock, blobs, jobs, views };
+  const mailer = createMailer(config, log);
+  const deps = { config, db, log, clock: systemClock, blobs, jobs, views, mailer };
   const app = createApp(deps);
   const server = createServer(app);
   server.keepAliveTimeout = 65_000;
@@ -64,6 +66,7 @@ async function serve(config: Config, log: Logger, role: { primary: boolean }) {
     server.closeIdleConnections();
     await worker?.stop(10_000); // running conversions finish or go back to the queue
     await views.stop();
+    mailer.close();
     await jobs.stop();
     await db.close();
   });

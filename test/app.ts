@@ -11,6 +11,7 @@ import { LocalBlobStore } from '../src/storage/local-blob-store.js';
 import { JobQueue, type JobQueueOptions } from '../src/jobs/queue.js';
 import { ViewCounter } from '../src/documents/view-counter.js';
 import { createTestDatabase } from './db.js';
+import { createMailer } from '../src/mail/mailer.js';
 
 export interface TestContext {
   deps: AppDeps;
@@ -64,6 +65,7 @@ export async function createTestContext(
     // Started lazily on the first enqueue, so files that upload nothing pay nothing.
     jobs: new JobQueue(db.pool, log, { pollingIntervalSeconds: 0.5, clock, ...options.jobs }),
     views: new ViewCounter(db.pool, log),
+    mailer: createMailer(config, log),
   };
   const app = createApp(deps);
   return {
@@ -73,6 +75,7 @@ export async function createTestContext(
     http: () => request(app),
     close: async () => {
       await deps.views.stop();
+      deps.mailer.close();
       await deps.jobs.stop(1_000);
       await db.close();
       rmSync(dataDir, { recursive: true, force: true });
