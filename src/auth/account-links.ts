@@ -3,6 +3,9 @@
 // (a forged Host would otherwise put an attacker's site into a reset mail).
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
+import type { Database } from '../db/pool.js';
+import { withTransaction } from '../db/transaction.js';
+import { findRecentAccountToken, insertAccountToken, lockUserForLinks, type AccountTokenPurpose } from './account-tokens.repo.js';
 
 export function newLinkToken(): { token: string; hash: Buffer } {
   const token = randomBytes(32).toString('base64url');
@@ -16,4 +19,21 @@ export function linkUrl(config: Pick<Config, 'publicUrl' | 'port'>, pathname: st
   const url = new URL(pathname, base.endsWith('/') ? base : `${base}/`);
   url.searchParams.set('token', token);
   return url.toString();
+}
+
+/**
+ * One transaction: a new link of this purpose for the user, unless an unused one was issued
+ * within `resendMs` (then null). The user row is locked so two concurrent asks make one link.
+ */
+export async function issueLinkToken(
+  db: Pick<Database, 'pool'>,
+  link: { userId: number; purpose: AccountTokenPurpose; now: Date; ttlMs: number; resendMs: number },
+): Promise<string | null> {
+  return withTransaction(db.pool, async (tx) => {
+    await lockUserForLinks(tx, link.userId);
+    if (await findRecentAccountToken(tx, link.userId, link.purpose, new Date(link.now.getTime() - link.resendMs))) return null;
+    const { token, hash } = newLinkToken();
+    await insertAccountToken(tx, { hash, userId: link.userId, purpose: link.purpose, createdAt: link.now, expiresAt: new Date(link.now.getTime() + link.ttlMs) });
+    return token;
+  });
 }

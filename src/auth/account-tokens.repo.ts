@@ -42,3 +42,8 @@ export async function consumeAccountToken(db: Queryable, hash: Buffer, purpose: 
 export async function voidAccountTokens(db: Queryable, userId: number, purpose: AccountTokenPurpose, now: Date): Promise<void> {
   await db.query('UPDATE account_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL', [userId, purpose, now]);
 }
+
+/** Serialises link issuing per account (the resend throttle's check and insert), without blocking logins. */
+export async function lockUserForLinks(db: Queryable, userId: number): Promise<void> {
+  await db.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
+}

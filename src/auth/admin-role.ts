@@ -6,8 +6,8 @@ import type { AppDeps } from '../deps.js';
 import type { Database } from '../db/pool.js';
 import { withTransaction } from '../db/transaction.js';
 import { validationFailed } from '../errors.js';
-import { consumeAccountToken, findRecentAccountToken, insertAccountToken } from './account-tokens.repo.js';
-import { hashLinkToken, linkUrl, newLinkToken } from './account-links.js';
+import { consumeAccountToken } from './account-tokens.repo.js';
+import { hashLinkToken, issueLinkToken, linkUrl } from './account-links.js';
 import { findUserByEmail, findUserById, markEmailVerified, updateUserRole, type UserRow } from './users.repo.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'clock' | 'mailer' | 'log'>;
@@ -30,11 +30,8 @@ export function offerAdminVerification(deps: Deps, user: Pick<UserRow, 'id' | 'e
 
 /** Issues a verification link (unless one went out within the hour) and mails it. */
 export async function sendAdminVerification(deps: Deps, user: Pick<UserRow, 'id' | 'email'>): Promise<boolean> {
-  const now = deps.clock.now();
-  const recent = await findRecentAccountToken(deps.db.pool, user.id, 'verify_email', new Date(now.getTime() - VERIFY_RESEND_MS));
-  if (recent) return false;
-  const { token, hash } = newLinkToken();
-  await insertAccountToken(deps.db.pool, { hash, userId: user.id, purpose: 'verify_email', createdAt: now, expiresAt: new Date(now.getTime() + VERIFY_LINK_TTL_MS) });
+  const token = await issueLinkToken(deps.db, { userId: user.id, purpose: 'verify_email', now: deps.clock.now(), ttlMs: VERIFY_LINK_TTL_MS, resendMs: VERIFY_RESEND_MS });
+  if (!token) return false;
   const url = linkUrl(deps.config, 'verify-email', token);
   await deps.mailer.send({
     to: user.email,

@@ -3,8 +3,8 @@
 import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
 import { AppError, validationFailed } from '../errors.js';
-import { consumeAccountToken, findRecentAccountToken, insertAccountToken, voidAccountTokens } from './account-tokens.repo.js';
-import { hashLinkToken, linkUrl, newLinkToken } from './account-links.js';
+import { consumeAccountToken, voidAccountTokens } from './account-tokens.repo.js';
+import { hashLinkToken, issueLinkToken, linkUrl } from './account-links.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { deleteOtherSessions } from './sessions.repo.js';
 import { findUserByEmail, findUserById, findUserWithPasswordByEmail, updatePasswordHash, type UserRow } from './users.repo.js';
@@ -29,10 +29,8 @@ export function requestPasswordReset(deps: Deps, email: string): void {
 export async function sendPasswordResetMail(deps: Deps, email: string): Promise<boolean> {
   const user = await findUserByEmail(deps.db.pool, email);
   if (!user) return false;
-  const now = deps.clock.now();
-  if (await findRecentAccountToken(deps.db.pool, user.id, 'password_reset', new Date(now.getTime() - RESET_RESEND_MS))) return false;
-  const { token, hash } = newLinkToken();
-  await insertAccountToken(deps.db.pool, { hash, userId: user.id, purpose: 'password_reset', createdAt: now, expiresAt: new Date(now.getTime() + RESET_LINK_TTL_MS) });
+  const token = await issueLinkToken(deps.db, { userId: user.id, purpose: 'password_reset', now: deps.clock.now(), ttlMs: RESET_LINK_TTL_MS, resendMs: RESET_RESEND_MS });
+  if (!token) return false;
   await deps.mailer.send({
     to: user.email,
     subject: `【${deps.config.site.name}】重置密码`,

@@ -65,3 +65,8 @@ export async function markEmailVerified(db: Queryable, id: number, at: Date): Pr
 export async function updatePasswordHash(db: Queryable, id: number, passwordHash: string): Promise<void> {
   await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [id, passwordHash]);
 }
+
+export async function listAdmins(db: Queryable): Promise<UserRow[]> {
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE role = 'admin' ORDER BY id`);
+  return rows;
+}
