@@ -5,9 +5,14 @@ import { createTestContext, registerUser, type TestContext } from '../../test/ap
 let dev: TestContext;
 let prod: TestContext;
 beforeAll(async () => {
-  [dev, prod] = await Promise.all([createTestContext({ DEV_PAYMENTS: 'true' }), createTestContext({ DEV_PAYMENTS: 'false' })]);
+  // One after the other: two embedded databases migrating at once can starve each other on a busy machine.
+  dev = await createTestContext({ DEV_PAYMENTS: 'true' });
+  prod = await createTestContext({ DEV_PAYMENTS: 'false' });
+}, 60_000);
+afterAll(async () => {
+  await dev?.close();
+  await prod?.close();
 });
-afterAll(async () => Promise.all([dev.close(), prod.close()]));
 
 const waitUntil = async (check: () => boolean) => {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
