@@ -98,7 +98,6 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
   router.post('/reset-password', async (req, res) => {
     try {
       const user = await confirmPasswordReset(deps, parseInput(PasswordResetConfirmBody, req.body), req.actor);
-      if (req.actor && req.actor.userId !== user.id) res.clearCookie(SESSION_COOKIE, { path: '/' });
       render(req, res, 'auth/reset-password', { done: true, email: user.email }, RESET);
     } catch (err) {
       if (!(err instanceof AppError) || err.status >= 500) throw err;
