@@ -93,7 +93,7 @@ export async function backupPostgres(pool: pg.Pool, connectionString: string, bl
       await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       const { rows } = await tx.query<{ snapshot: string }>('SELECT pg_export_snapshot() AS snapshot');
       const dumpFile = path.join(outDir, 'database.dump');
-      await runTool('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--snapshot=${rows[0]!.snapshot}`, `--file=${dumpFile}`, `--dbname=${connectionString}`]);
+      await runTool('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--snapshot=${rows[0]!.snapshot}`, `--file=${dumpFile}`], connectionString);
       const referenced = await referencedBlobKeys(tx);
       const files = await copyBlobs(blobs, outDir, referenced);
       return writeManifest(outDir, { kind: 'postgres', file: 'database.dump' }, files, referenced.size);
@@ -160,7 +160,7 @@ export async function restorePostgres(pool: pg.Pool, connectionString: string, b
   );
   if (rows[0]!.n > 0) throw new BackupError('the target database is not empty: restore only into an empty database');
   await assertEmptyDir(blobRoot, 'blob store');
-  await runTool('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', `--dbname=${connectionString}`, path.join(dir, manifest.database.file)]);
+  await runTool('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', path.join(dir, manifest.database.file)], connectionString);
   await putBlobs(blobs, dir, manifest);
   return manifest;
 }
@@ -194,9 +194,14 @@ async function putBlobs(blobs: BlobStore, dir: string, manifest: Manifest): Prom
   }
 }
 
-async function runTool(tool: string, args: string[]): Promise<void> {
+/** Runs pg_dump / pg_restore on the database; its password goes in the environment, not in `ps`. */
+async function runTool(tool: string, args: string[], connectionString: string): Promise<void> {
+  const url = new URL(connectionString);
+  const password = decodeURIComponent(url.password);
+  url.password = '';
+  const env = { ...process.env, ...(password ? { PGPASSWORD: password } : {}) };
   try {
-    await exec(tool, args, { maxBuffer: 16 * 1024 * 1024 });
+    await exec(tool, [...args, `--dbname=${url.toString()}`], { maxBuffer: 16 * 1024 * 1024, env });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     if (e.code === 'ENOENT') throw new BackupError(`${tool} is not installed (Debian: postgresql-client)`);
