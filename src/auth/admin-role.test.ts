@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { linkIn, TestSmtpServer } from '../mail/test-fixtures.js';
@@ -13,7 +14,7 @@ let ctx: TestContext;
 let smtp: TestSmtpServer;
 beforeAll(async () => {
   smtp = new TestSmtpServer();
-  ctx = await createTestContext({ SMTP_URL: await smtp.start(), ADMIN_EMAILS: 'Boss@Example.com, chief@example.com, late@example.com', PUBLIC_URL: 'https://wenku.example/' });
+  ctx = await createTestContext({ SMTP_URL: await smtp.start(), ADMIN_EMAILS: 'Boss@Example.com, chief@example.com, late@example.com, page-boss@example.com', PUBLIC_URL: 'https://wenku.example/' });
 });
 afterAll(async () => {
   await ctx.close();
@@ -86,6 +87,22 @@ describe('admin by verified address', () => {
     }
   });
 
+  it('when the owner confirms on the /verify-email page (a CSRF-checked form), then the account becomes admin', async () => {
+    const { token } = await registerUser(ctx, { email: 'page-boss@example.com' });
+    const link = linkIn(await smtp.waitFor('page-boss@example.com'));
+    const agent = request.agent(ctx.app);
+    const page = await agent.get(`${link.pathname}${link.search}`);
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    const csrf = page.text.match(/name="_csrf" value="([^"]+)"/)![1]!;
+    const forged = await agent.post('/verify-email').type('form').send({ token: link.searchParams.get('token') });
+    expect(forged.status).toBe(403);
+    expect((await me(token)).body.user.role).toBe('user');
+    const done = await agent.post('/verify-email').type('form').send({ _csrf: csrf, token: link.searchParams.get('token') });
+    expect(done.status).toBe(200);
+    expect(done.text).toContain('您的账号已获得管理员权限');
+    expect((await me(token)).body.user.role).toBe('admin');
+  });
+
   it('when a tampered verification token is posted, then it answers 400 validation_failed', async () => {
     const res = await ctx.http().post('/api/v1/auth/verify-email').send({ token: 'A'.repeat(43) });
     expect(res.status).toBe(400);
@@ -147,4 +164,25 @@ describe('npm run admin', () => {
     expect(usage.stderr).not.toMatch(/at .*\.ts/);
     expect((await ctx.deps.db.pool.query(`SELECT 1 FROM users WHERE email = 'ghost@example.com'`)).rowCount).toBe(0);
   }, 120_000);
+});
+
+describe('migration 0012', () => {
+  it('when a database has admins made by the old rule (first to register an ADMIN_EMAILS address), then upgrading demotes them until proven or granted', async () => {
+    const { openEmbedded } = await import('../db/pool.js');
+    const { migrate, MIGRATIONS_DIR } = await import('../db/migrator.js');
+    const { cpSync, mkdtempSync: mkd, readdirSync, rmSync: rm } = await import('node:fs');
+    const before = mkd(path.join(tmpdir(), 'wenku-migrations-'));
+    for (const f of readdirSync(MIGRATIONS_DIR).filter((f) => f < '0012')) cpSync(path.join(MIGRATIONS_DIR, f), path.join(before, f));
+    const db = await openEmbedded(null);
+    try {
+      await migrate(db.pool, before);
+      await db.pool.query(`INSERT INTO users (email, display_name, password_hash, role, referral_code) VALUES ('squatter@example.com', 'x', 'x', 'admin', 'abcdefghjk')`);
+      await migrate(db.pool);
+      const { rows } = await db.pool.query(`SELECT role, email_verified_at AS verified FROM users WHERE email = 'squatter@example.com'`);
+      expect(rows[0]).toEqual({ role: 'user', verified: null });
+    } finally {
+      await db.close();
+      rm(before, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
