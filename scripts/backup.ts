@@ -6,7 +6,7 @@ import { loadConfigOrExit } from '../src/lifecycle.js';
 import { createPool } from '../src/db/pool.js';
 import { migrate } from '../src/db/migrator.js';
 import { LocalBlobStore } from '../src/storage/local-blob-store.js';
-import { BackupError, backupEmbedded, backupPostgres, restoreEmbedded, restorePostgres, type Manifest } from '../src/backup/backup.js';
+import { BackupError, backupEmbedded, backupPostgres, restoreEmbedded, restorePostgres, restoreSecrets, type Manifest } from '../src/backup/backup.js';
 
 const [command, target, ...rest] = process.argv.slice(2);
 if ((command !== 'backup' && command !== 'restore') || !target || rest.length) {
@@ -18,6 +18,7 @@ const dir = path.resolve(target);
 const blobRoot = path.join(config.dataDir, 'blobs');
 const blobs = new LocalBlobStore(blobRoot);
 const pgdata = path.join(config.dataDir, 'pgdata');
+const secretsFile = path.join(config.dataDir, 'secrets.json');
 
 async function run(): Promise<Manifest> {
   if (config.databaseUrl) {
@@ -27,8 +28,9 @@ async function run(): Promise<Manifest> {
         console.error(`Cannot reach the database: ${err.message}`);
         process.exit(69);
       });
-      if (command === 'backup') return await backupPostgres(pool, config.databaseUrl, blobs, dir);
+      if (command === 'backup') return await backupPostgres(pool, config.databaseUrl, blobs, dir, { secretsFile });
       const manifest = await restorePostgres(pool, config.databaseUrl, blobs, blobRoot, dir);
+      await restoreSecrets(dir, manifest, config.dataDir);
       await migrate(pool); // a backup from an older version gets this version's schema
       return manifest;
     } finally {
@@ -40,12 +42,16 @@ async function run(): Promise<Manifest> {
     console.error(`The embedded database in ${pgdata} is open in a running server: stop it first.`);
     process.exit(69);
   }
-  if (command === 'restore') return restoreEmbedded(pgdata, blobs, blobRoot, dir);
+  if (command === 'restore') {
+    const manifest = await restoreEmbedded(pgdata, blobs, blobRoot, dir);
+    await restoreSecrets(dir, manifest, config.dataDir);
+    return manifest;
+  }
   if (!existsSync(pgdata)) throw new BackupError(`no embedded database in ${pgdata}`);
   const { PGlite } = await import('@electric-sql/pglite');
   const lite = await PGlite.create(pgdata);
   try {
-    return await backupEmbedded(lite, blobs, dir);
+    return await backupEmbedded(lite, blobs, dir, { secretsFile });
   } finally {
     await lite.close();
   }

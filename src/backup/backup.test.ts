@@ -4,7 +4,7 @@
 // data directory, tested on disk whichever database the suite runs on.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -106,7 +106,7 @@ describe.skipIf(!onServer)('backup and restore', () => {
     const backedUp = await cli({ DATABASE_URL: ctx.deps.db.connectionString, DATA_DIR: ctx.deps.config.dataDir }, 'backup', backupDir);
     expect(backedUp.stderr).toBe('');
     expect(backedUp.code).toBe(0);
-    const manifest = JSON.parse((await import('node:fs')).readFileSync(path.join(backupDir, 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(path.join(backupDir, 'manifest.json'), 'utf8'));
     expect(manifest.database.kind).toBe('postgres');
     expect(manifest.blobs.map((b: { key: string }) => b.key)).toEqual(expect.arrayContaining([doc.blobKey, free.blobKey]));
     expect(manifest.referencedBlobs).toBe(2);
@@ -115,6 +115,9 @@ describe.skipIf(!onServer)('backup and restore', () => {
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
     expect(readdirSync(path.join(restoredDataDir, 'blobs')).length).toBeGreaterThan(0);
+    // The generated secrets come along, so sessions, links and the webhook keep working.
+    expect(readFileSync(path.join(restoredDataDir, 'secrets.json'), 'utf8')).toBe(readFileSync(path.join(ctx.deps.config.dataDir, 'secrets.json'), 'utf8'));
+    expect(statSync(path.join(restoredDataDir, 'secrets.json')).mode & 0o077).toBe(0);
 
     // A second site on the restored database and files, with the same settings (secrets).
     const pool = createPool(emptyUrl, { max: 5 });
@@ -152,7 +155,7 @@ describe.skipIf(!onServer)('backup and restore', () => {
     expect(over.code).toBe(1);
     expect(over.stderr).toContain('not empty');
     // A changed file fails the manifest check before anything is restored.
-    const manifest = JSON.parse((await import('node:fs')).readFileSync(path.join(backupDir, 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(readFileSync(path.join(backupDir, 'manifest.json'), 'utf8'));
     writeFileSync(path.join(backupDir, 'blobs', manifest.blobs[0].key), 'tampered');
     const bad = await cli({ DATABASE_URL: ctx.deps.db.connectionString, DATA_DIR: path.join(scratch, 'third-data') }, 'restore', backupDir);
     expect(bad.code).toBe(1);
@@ -222,6 +225,7 @@ describe('backup and restore of the embedded database', () => {
     const target = path.join(scratch, 'target');
     const restored = await cli({ DATABASE_URL: '', DATA_DIR: target }, 'restore', path.join(scratch, 'backup'));
     expect(restored).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(path.join(target, 'secrets.json'), 'utf8')).toBe(readFileSync(path.join(source, 'secrets.json'), 'utf8'));
 
     const again = siteOn(await openEmbedded(path.join(target, 'pgdata')), target, clock);
     try {

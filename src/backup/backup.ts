@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile, copyFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile, copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -29,6 +29,13 @@ export interface Manifest {
   blobs: Array<{ key: string; bytes: number; sha256: string }>;
   /** Blob keys the database rows point to (all present in `blobs`). */
   referencedBlobs: number;
+  /** DATA_DIR/secrets.json (generated JWT and webhook secrets), when there was one. */
+  secrets: { file: string; bytes: number; sha256: string } | null;
+}
+
+export interface BackupOptions {
+  /** The generated secrets, kept so sessions, download links and the webhook survive a restore. */
+  secretsFile?: string;
 }
 
 export class BackupError extends Error {}
@@ -84,7 +91,7 @@ async function assertEmptyDir(dir: string, what: string): Promise<void> {
 }
 
 /** Backup of a Postgres server: pg_dump inside an exported snapshot, then the files. */
-export async function backupPostgres(pool: pg.Pool, connectionString: string, blobs: BlobStore, outDir: string): Promise<Manifest> {
+export async function backupPostgres(pool: pg.Pool, connectionString: string, blobs: BlobStore, outDir: string, options: BackupOptions = {}): Promise<Manifest> {
   await assertEmptyDir(outDir, 'backup folder');
   await mkdir(outDir, { recursive: true });
   const client = await pool.connect();
@@ -96,7 +103,7 @@ export async function backupPostgres(pool: pg.Pool, connectionString: string, bl
       await runTool('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--snapshot=${rows[0]!.snapshot}`, `--file=${dumpFile}`], connectionString);
       const referenced = await referencedBlobKeys(tx);
       const files = await copyBlobs(blobs, outDir, referenced);
-      return writeManifest(outDir, { kind: 'postgres', file: 'database.dump' }, files, referenced.size);
+      return writeManifest(outDir, { kind: 'postgres', file: 'database.dump' }, files, referenced.size, options);
     });
   } finally {
     client.release();
@@ -108,6 +115,7 @@ export async function backupEmbedded(
   lite: { dumpDataDir(c?: 'gzip'): Promise<Blob>; query<T>(sql: string): Promise<{ rows: T[] }> },
   blobs: BlobStore,
   outDir: string,
+  options: BackupOptions = {},
 ): Promise<Manifest> {
   await assertEmptyDir(outDir, 'backup folder');
   await mkdir(outDir, { recursive: true });
@@ -116,10 +124,22 @@ export async function backupEmbedded(
   const tarball = await lite.dumpDataDir('gzip');
   await writeFile(path.join(outDir, 'pgdata.tar.gz'), Buffer.from(await tarball.arrayBuffer()));
   const files = await copyBlobs(blobs, outDir, referenced);
-  return writeManifest(outDir, { kind: 'embedded', file: 'pgdata.tar.gz' }, files, referenced.size);
+  return writeManifest(outDir, { kind: 'embedded', file: 'pgdata.tar.gz' }, files, referenced.size, options);
 }
 
-async function writeManifest(outDir: string, db: { kind: 'postgres' | 'embedded'; file: string }, blobs: Manifest['blobs'], referenced: number): Promise<Manifest> {
+async function writeManifest(
+  outDir: string,
+  db: { kind: 'postgres' | 'embedded'; file: string },
+  blobs: Manifest['blobs'],
+  referenced: number,
+  options: BackupOptions,
+): Promise<Manifest> {
+  let secrets: Manifest['secrets'] = null;
+  if (options.secretsFile && existsSync(options.secretsFile)) {
+    await copyFile(options.secretsFile, path.join(outDir, 'secrets.json'));
+    await chmod(path.join(outDir, 'secrets.json'), 0o600);
+    secrets = { file: 'secrets.json', ...(await sha256File(path.join(outDir, 'secrets.json'))) };
+  }
   const manifest: Manifest = {
     format: 'wenku-backup',
     version: 1,
@@ -127,6 +147,7 @@ async function writeManifest(outDir: string, db: { kind: 'postgres' | 'embedded'
     database: { ...db, ...(await sha256File(path.join(outDir, db.file))) },
     blobs,
     referencedBlobs: referenced,
+    secrets,
   };
   await writeFile(path.join(outDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
@@ -141,7 +162,7 @@ export async function readVerifiedManifest(dir: string): Promise<Manifest> {
     throw new BackupError(`${path.join(dir, MANIFEST)} is missing or unreadable: not a complete backup`);
   }
   if (manifest.format !== 'wenku-backup' || manifest.version !== 1) throw new BackupError('not a Wenku backup (format/version)');
-  const checks = [{ ...manifest.database }, ...manifest.blobs.map((b) => ({ ...b, file: path.join('blobs', b.key) }))];
+  const checks = [{ ...manifest.database }, ...(manifest.secrets ? [manifest.secrets] : []), ...manifest.blobs.map((b) => ({ ...b, file: path.join('blobs', b.key) }))];
   for (const c of checks) {
     if (path.isAbsolute(c.file) || c.file.split(path.sep).includes('..')) throw new BackupError(`bad path in manifest: ${c.file}`);
     const actual = await sha256File(path.join(dir, c.file)).catch(() => null);
@@ -207,4 +228,11 @@ async function runTool(tool: string, args: string[], connectionString: string): 
     if (e.code === 'ENOENT') throw new BackupError(`${tool} is not installed (Debian: postgresql-client)`);
     throw new BackupError(`${tool} failed: ${(e.stderr ?? e.message).trim().split('\n').slice(0, 3).join(' ')}`);
   }
+}
+
+/** Puts the backup's secrets.json (if any) into DATA_DIR, replacing the one this run generated. */
+export async function restoreSecrets(dir: string, manifest: Manifest, dataDir: string): Promise<void> {
+  if (!manifest.secrets) return;
+  await copyFile(path.join(dir, manifest.secrets.file), path.join(dataDir, 'secrets.json'));
+  await chmod(path.join(dataDir, 'secrets.json'), 0o600);
 }
