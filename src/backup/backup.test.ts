@@ -21,7 +21,7 @@ import { JobQueue } from '../jobs/queue.js';
 import { ViewCounter } from '../documents/view-counter.js';
 import { LocalBlobStore } from '../storage/local-blob-store.js';
 import { createMailer } from '../mail/mailer.js';
-import { insertDocument, ledgerInvariants, topUp, CLEAN_LEDGER } from '../payments/test-fixtures.js';
+import { createDocument, ledgerInvariants, topUp, CLEAN_LEDGER } from '../../test/factories.js';
 
 const exec = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -75,8 +75,8 @@ describe.skipIf(!onServer)('backup and restore', () => {
   it('when a backup is restored into an empty database and DATA_DIR, then the site serves the same documents, files and balances', async () => {
     const author = await registerUser(ctx, { displayName: '作者' });
     const buyer = await registerUser(ctx, { displayName: '买家' });
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 300, title: '备份恢复测试文档' });
-    const free = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '免费文档' });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 300, title: '备份恢复测试文档' });
+    const free = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '免费文档' });
     await topUp(ctx, buyer.token, 1_000);
     const bought = await ctx.http().post(`/api/v1/documents/${doc.id}/purchase`).set('authorization', `Bearer ${buyer.token}`).send({ confirm: true });
     expect(bought.status).toBe(201);
@@ -203,7 +203,7 @@ describe('backup and restore of the embedded database', () => {
     try {
       const author = await registerUser(ctxLike, { displayName: '作者' });
       const buyer = await registerUser(ctxLike, { displayName: '买家' });
-      const doc = await insertDocument(ctxLike, { uploaderId: author.user.id, priceCents: 250 });
+      const doc = await createDocument(ctxLike, { uploaderId: author.user.id, priceCents: 250 });
       await topUp(ctxLike, buyer.token, 1_000);
       expect((await site.http().post(`/api/v1/documents/${doc.id}/purchase`).set('authorization', `Bearer ${buyer.token}`).send({ confirm: true })).status).toBe(201);
       const auth = { authorization: `Bearer ${buyer.token}` };
