@@ -113,8 +113,9 @@ describe('password reset', () => {
       unknown.push(u.ms);
     }
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[2]!;
-    // The answer is sent before the lookup, so neither waits for the database or the mail server.
-    expect(Math.abs(median(known) - median(unknown))).toBeLessThan(50);
+    // The answer is sent before the lookup, so neither waits for the database or the mail server
+    // (a scrypt hash alone takes longer than this margin, which allows for a loaded machine).
+    expect(Math.abs(median(known) - median(unknown))).toBeLessThan(150);
     await smtp.waitFor('known-reset@example.com');
     await new Promise((r) => setTimeout(r, 300));
     for (let i = 0; i < 5; i++) expect(smtp.mailsTo(`nobody-${i}@example.com`)).toHaveLength(0);

@@ -8,7 +8,7 @@ beforeAll(async () => {
   // One after the other: two embedded databases migrating at once can starve each other on a busy machine.
   dev = await createTestContext({ DEV_PAYMENTS: 'true' });
   prod = await createTestContext({ DEV_PAYMENTS: 'false' });
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await dev?.close();
   await prod?.close();
