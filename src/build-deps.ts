@@ -11,6 +11,7 @@ import { ViewCounter } from './documents/view-counter.js';
 import { createRateLimits } from './http/rate-limit.js';
 import { JobQueue, type JobQueueOptions } from './jobs/queue.js';
 import { LocalBlobStore } from './storage/local-blob-store.js';
+import { createMailer } from './mail/mailer.js';
 
 export interface BuildOptions {
   /** An already open database (the tests' clone); otherwise the configured one is opened. */
@@ -23,7 +24,7 @@ export interface BuildOptions {
 }
 
 export interface BuiltDeps extends AppDeps {
-  /** Flushes views, stops the queue (running jobs get `jobsTimeoutMs`) and closes the database. */
+  /** Flushes views, closes the mailer, stops the queue (running jobs get `jobsTimeoutMs`) and closes the database. */
   close(jobsTimeoutMs?: number): Promise<void>;
 }
 
@@ -37,6 +38,7 @@ export async function buildDeps(config: Config, log: Logger, options: BuildOptio
   // The queue's heartbeats use the app's clock, so the sweep and the tests judge them alike.
   const jobs = new JobQueue(db.pool, log, { clock, ...options.jobs });
   const views = new ViewCounter(db.pool, log);
+  const mailer = createMailer(config, log);
   return {
     config,
     db,
@@ -46,8 +48,10 @@ export async function buildDeps(config: Config, log: Logger, options: BuildOptio
     jobs,
     views,
     rateLimits: createRateLimits(config.rateLimitScale),
+    mailer,
     async close(jobsTimeoutMs = 10_000) {
       await views.stop();
+      mailer.close();
       await jobs.stop(jobsTimeoutMs);
       await db.close();
     },
