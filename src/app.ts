@@ -29,6 +29,7 @@ import { supportApiRouter } from './support/support.routes.js';
 import { supportPagesRouter } from './support/support.pages.js';
 import { mePagesRouter } from './me/me.pages.js';
 import { mailPagesRouter } from './mail/mail.pages.js';
+import { notificationsApiRouter, notificationsPagesRouter, unreadCountForPages } from './notifications/notifications.routes.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -121,12 +122,14 @@ export function createApp(deps: AppDeps): Express {
   api.use(documentsApiRouter(deps));
   api.use(paymentsApiRouter(deps));
   api.use(supportApiRouter(deps));
+  api.use(notificationsApiRouter(deps));
   api.use(apiNotFound);
   app.use('/api/v1', api);
   app.use('/api', apiNotFound);
 
   // Share links: remembers ?ref= for the reader, then the document page renders as usual.
   app.get('/doc/:id', rememberReferral(deps));
+  app.use(unreadCountForPages(deps));
   app.use(authPagesRouter(deps, render));
   app.use(documentsPagesRouter(deps, render));
   app.use(paymentsPagesRouter(deps, render));
@@ -136,6 +139,7 @@ export function createApp(deps: AppDeps): Express {
   // The download link itself (GET and HEAD): a bearer credential for its short life, no session.
   app.get('/dl/:token', downloadLinkHandler(deps));
   app.use(mailPagesRouter(deps, render));
+  app.use(notificationsPagesRouter(deps, render));
 
   app.use((_req, _res, next) => next(notFound('页面')));
   app.use(errorHandler);

@@ -26,6 +26,7 @@ export function createRenderer(config: Pick<Config, 'site' | 'env'>, csrfToken: 
       page,
       site: config.site,
       actor: req.actor,
+      unreadNotifications: req.unreadNotifications ?? 0,
       currentPath: req.originalUrl,
     };
     // The CSRF token (and its cookie) only when the page uses it: a form, or a logged-in

@@ -21,6 +21,8 @@ import { AppError, conflict, notFound, validationFailed } from '../errors.js';
 import { isListed, isTakenDown } from '../documents/visibility.js';
 import { checkPosting, creditUser, insufficientFunds, lockUserAccounts, mapOverdraft } from './ledger.service.js';
 import { splitPrice } from './money.js';
+import { formatYuan } from '../../public/js/format.js';
+import { notify } from '../notifications/notifications.service.js';
 import {
   claimIdempotencyKey,
   deleteExpiredIdempotencyKey,
@@ -204,6 +206,14 @@ async function purchaseInTransaction(deps: Deps, tx: PoolClient, actor: Actor, i
     platformCents: split.platformCents,
   };
   const purchase = await mapOverdraft(() => insertPurchaseWithPosting(tx, newPurchase, posting));
+  // Commits with the sale, or not at all.
+  await notify(tx, {
+    userId: doc.uploaderId,
+    kind: 'sale',
+    title: `您的文档《${doc.title}》售出一份`,
+    body: `售价 ${formatYuan(doc.priceCents)}，您获得 ${formatYuan(split.authorCents)}。`,
+    link: `/doc/${doc.id}`,
+  });
   // The buyer's debt is zero whenever their wallet could pay (credits settle debt first).
   const balanceCents = buyer.wallet.balanceCents - doc.priceCents + buyer.debt.balanceCents;
   const result = { status: 201 as const, body: { purchase: presentPurchase(purchase), wallet: { balanceCents } } };

@@ -1,0 +1,59 @@
+// SQL for notifications. One exported function per query.
+import type { Queryable } from '../db/pool.js';
+
+export interface NotificationRow {
+  id: number;
+  userId: number;
+  kind: string;
+  title: string;
+  body: string;
+  link: string | null;
+  createdAt: Date;
+  readAt: Date | null;
+}
+
+const COLUMNS = `id, user_id AS "userId", kind, title, body, link, created_at AS "createdAt", read_at AS "readAt"`;
+
+export async function insertNotification(
+  db: Queryable,
+  n: { userId: number; kind: string; title: string; body: string; link: string | null },
+): Promise<NotificationRow> {
+  const { rows } = await db.query<NotificationRow>(
+    `INSERT INTO notifications (user_id, kind, title, body, link) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+    [n.userId, n.kind, n.title, n.body, n.link],
+  );
+  return rows[0]!;
+}
+
+/** Newest first, below `beforeId` when given; one more than `limit` tells the caller there is a next page. */
+export async function listNotificationsOfUser(db: Queryable, userId: number, limit: number, beforeId: number | null): Promise<NotificationRow[]> {
+  const { rows } = await db.query<NotificationRow>(
+    `SELECT ${COLUMNS} FROM notifications
+      WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2)
+      ORDER BY id DESC LIMIT $3`,
+    [userId, beforeId, limit],
+  );
+  return rows;
+}
+
+export async function countUnreadOfUser(db: Queryable, userId: number): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL`,
+    [userId],
+  );
+  return rows[0]!.n;
+}
+
+/** Marks the user's own unread ones among `ids`; ids of other users' notifications are ignored. */
+export async function markReadByIds(db: Queryable, userId: number, ids: number[], at: Date): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND id = ANY($2::bigint[]) AND read_at IS NULL`,
+    [userId, ids, at],
+  );
+  return rowCount ?? 0;
+}
+
+export async function markAllRead(db: Queryable, userId: number, at: Date): Promise<number> {
+  const { rowCount } = await db.query(`UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL`, [userId, at]);
+  return rowCount ?? 0;
+}

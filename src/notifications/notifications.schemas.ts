@@ -1,0 +1,11 @@
+import { z } from 'zod';
+
+export const NotificationListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+export const MarkReadBody = z.union([
+  z.object({ all: z.literal(true) }).strict(),
+  z.object({ ids: z.array(z.number().int().positive()).max(500) }).strict(),
+]);
