@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { AppDeps } from '../deps.js';
 import { CONVERTER_VERSION, ConversionError, type ConversionResult, type Converter } from '../conversion/index.js';
 import { withTransaction } from '../db/transaction.js';
+import { failConversion, notifyDocumentReady } from '../notifications/document-notices.js';
 import { ownedName, readLiveness } from '../jobs/liveness.js';
 import type { ConversionJob, JobQueueOptions } from '../jobs/queue.js';
 import {
@@ -20,7 +21,6 @@ import {
   isClaimedElsewhere,
   lockClaimedDocument,
   lockUploaderClaims,
-  markConversionFailed,
   releaseConversionClaim,
   replaceDocumentPages,
   saveConversionResult,
@@ -95,7 +95,7 @@ export async function convertDocument(deps: Deps, converter: Converter, job: Con
   if (doc.attempts > budget) {
     // Every earlier attempt ended without an answer (its worker died on this file each time).
     log.warn({ attempts: doc.attempts }, 'no attempts left for this document');
-    await markConversionFailed(deps.db.pool, documentId, claim, RETRIES_EXHAUSTED_REASON);
+    await failConversion(deps.db.pool, documentId, claim, RETRIES_EXHAUSTED_REASON);
     return 'failed';
   }
   const finalAttempt = job.finalAttempt || doc.attempts >= budget;
@@ -109,7 +109,7 @@ export async function convertDocument(deps: Deps, converter: Converter, job: Con
     if (permanent || finalAttempt) {
       const reason = err instanceof ConversionError ? err.reasonZh : RETRIES_EXHAUSTED_REASON;
       log.warn({ err, permanent }, 'conversion failed');
-      await markConversionFailed(deps.db.pool, documentId, claim, reason);
+      await failConversion(deps.db.pool, documentId, claim, reason);
       return 'failed';
     }
     log.warn({ err }, 'conversion attempt failed; it will be retried');
@@ -138,6 +138,7 @@ export async function convertDocument(deps: Deps, converter: Converter, job: Con
     });
     await replaceDocumentPages(tx, documentId, result.pages);
     await saveTextSimhash(tx, documentId, textSimhash(result.text)); // near copies (issue 14 item 13)
+    await notifyDocumentReady(tx, documentId);
     return true;
   });
   if (!saved) {
@@ -176,7 +177,7 @@ export async function reclaimDeadWorkersConversions(deps: Deps): Promise<{ reque
     const alive = held.bootId === deps.jobs.identity.bootId || (view.rows.has(held.bootId) && !view.dead.has(held.bootId));
     if (alive) continue;
     if (held.attempts >= maxAttempts(deps.jobs.options)) {
-      if (await markConversionFailed(deps.db.pool, held.id, held.claim, RETRIES_EXHAUSTED_REASON)) failed++;
+      if (await failConversion(deps.db.pool, held.id, held.claim, RETRIES_EXHAUSTED_REASON)) failed++;
       continue;
     }
     const done = await withTransaction(deps.db.pool, async (tx) => {

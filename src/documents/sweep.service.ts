@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { AppDeps } from '../deps.js';
 import { isProcessDead, parseOwner, pidRunning, readLiveness, type LivenessView } from '../jobs/liveness.js';
 import { deleteWorkerProcesses } from '../jobs/liveness.repo.js';
-import { findReferencedBlobKeys, findUnclaimedProcessingDocuments, markConversionFailed } from './conversion.repo.js';
+import { findReferencedBlobKeys, findUnclaimedProcessingDocuments } from './conversion.repo.js';
+import { failConversion } from '../notifications/document-notices.js';
 import { blobKeyTime } from './upload.service.js';
 import { uploadTempDir } from './upload-storage.js';
 import { maxAttempts, reclaimDeadWorkersConversions, RETRIES_EXHAUSTED_REASON } from './conversion.service.js';
@@ -178,7 +179,7 @@ async function requeueLostConversions(deps: Deps): Promise<{ conversionsRequeued
     if (await deps.jobs.hasPendingConversion(deps.db.pool, doc.id)) continue;
     if (doc.attempts >= budget) {
       // Every attempt died without an answer (e.g. the worker crashed on this file each time).
-      if (await markConversionFailed(deps.db.pool, doc.id, null, RETRIES_EXHAUSTED_REASON)) conversionsFailed++;
+      if (await failConversion(deps.db.pool, doc.id, null, RETRIES_EXHAUSTED_REASON)) conversionsFailed++;
       continue;
     }
     const sent = await deps.jobs.enqueueConversion(deps.db.pool, doc.id);

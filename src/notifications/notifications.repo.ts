@@ -57,3 +57,12 @@ export async function markAllRead(db: Queryable, userId: number, at: Date): Prom
   const { rowCount } = await db.query(`UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL`, [userId, at]);
   return rowCount ?? 0;
 }
+
+/** What a notice about a document names: its uploader and title. */
+export async function findDocumentNoticeFacts(db: Queryable, documentId: number): Promise<{ uploaderId: number; title: string; failureReason: string | null } | null> {
+  const { rows } = await db.query<{ uploaderId: number; title: string; failureReason: string | null }>(
+    `SELECT uploader_id AS "uploaderId", title, failure_reason AS "failureReason" FROM documents WHERE id = $1`,
+    [documentId],
+  );
+  return rows[0] ?? null;
+}

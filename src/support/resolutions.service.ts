@@ -11,6 +11,7 @@ import { isTakenDown } from '../documents/visibility.js';
 import { listDocumentIdsByHash } from '../documents/near-copies.repo.js';
 import { refundPurchase } from '../payments/refunds.service.js';
 import { insertAuditEntry } from './audit.repo.js';
+import { notify } from '../notifications/notifications.service.js';
 import { lockDocumentForSupport, type TicketDocumentRow } from './lookups.repo.js';
 import type { CounterNoticeBody, ResolveBody, Ticket } from './support.schemas.js';
 import {
@@ -66,6 +67,9 @@ export async function resolveTicket(deps: Deps, admin: Actor, id: number, input:
     await insertTicketEvent(tx, { ticketId: t.id, actorId: admin.userId, kind: input.action, fromStatus: t.status, toStatus: status, note: note || null, now });
     if (message) await insertTicketMessage(tx, { ticketId: t.id, author: 'support', authorId: admin.userId, body: message, now });
     await insertAuditEntry(tx, { adminId: admin.userId, action: `ticket.${input.action}`, targetType: 'ticket', targetId: t.id, details, now });
+    if (t.reporterId !== null) {
+      await notify(tx, { userId: t.reporterId, kind: 'ticket_resolved', title: `您的工单 #${t.id} 已${status === 'rejected' ? '驳回' : '处理'}`, body: (message || t.subject).slice(0, 200), link: `/support/tickets/${t.id}` });
+    }
   });
   return loadTicket(deps.db.pool, id);
 }
@@ -99,11 +103,15 @@ async function takeDown(tx: PoolClient, t: TicketRow, admin: Actor, note: string
  * copy still delivers to its buyers), so no identical copy stays on sale. Returns the copies taken
  * down now.
  */
+const notifyTakenDown = (tx: PoolClient, doc: TicketDocumentRow, why: string) =>
+  notify(tx, { userId: doc.uploaderId, kind: 'document_taken_down', title: `您的文档《${doc.title}》已被下架`, body: why || '因收到投诉，该文档已暂停预览和下载。', link: `/doc/${doc.id}` });
+
 async function takeDownWithCopies(tx: PoolClient, doc: TicketDocumentRow, ticketId: number, admin: Actor, note: string, now: Date) {
   const changed = await markDocumentTakenDown(tx, doc.id, now);
   if (changed) {
     await insertBlockedHash(tx, { sha256: doc.sha256, documentId: doc.id, reason: `工单 #${ticketId} 下架`, now });
     await insertTakedownAction(tx, { documentId: doc.id, ticketId, action: 'takedown', actorId: admin.userId, note, proof: null, previousStatus: doc.status, now });
+    await notifyTakenDown(tx, doc, note);
   }
   const copies: number[] = [];
   for (const copyId of await listDocumentIdsByHash(tx, doc.sha256, doc.id)) {
@@ -111,6 +119,7 @@ async function takeDownWithCopies(tx: PoolClient, doc: TicketDocumentRow, ticket
     if (!copy || !(await markDocumentTakenDown(tx, copy.id, now))) continue;
     const why = `与文档 ${doc.id} 为同一文件（SHA-256 相同），随工单 #${ticketId} 一并下架${note ? `：${note}` : ''}`;
     await insertTakedownAction(tx, { documentId: copy.id, ticketId, action: 'takedown', actorId: admin.userId, note: why, proof: null, previousStatus: copy.status, now });
+    await notifyTakenDown(tx, copy, why);
     copies.push(copy.id);
   }
   return { changed, copies };
@@ -173,6 +182,7 @@ export async function restoreDocument(deps: Deps, admin: Actor, documentId: numb
       if (complaint) await resolveWithRestore(tx, complaint, admin, note, `经审核，文档《${doc.title}》已恢复上线。${why}`, now);
       if (notice) await resolveWithRestore(tx, notice, admin, note, `您的文档《${doc.title}》已恢复，可以正常预览和下载。${why}`, now);
     }
+    await notify(tx, { userId: doc.uploaderId, kind: 'document_restored', title: `您的文档《${doc.title}》已恢复上线`, body: note, link: `/doc/${doc.id}` });
     await insertAuditEntry(tx, { adminId: admin.userId, action: 'document.restore', targetType: 'document', targetId: doc.id, details: { note, sha256: doc.sha256, ticketId, status: previous }, now });
     return { document: { id: doc.id, status: previous } };
   });

@@ -5,6 +5,7 @@ import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
 import { AppError, notFound, unauthenticated, validationFailed } from '../errors.js';
 import { insertAuditEntry } from './audit.repo.js';
+import { notify } from '../notifications/notifications.service.js';
 import { findPurchaseOfBuyer, findReportableDocument, listPurchasesOfDocumentByBuyer } from './lookups.repo.js';
 import type { CreateTicketBody, Ticket, TicketListQuery, TicketStatus } from './support.schemas.js';
 import { presentTicket } from './tickets.present.js';
@@ -130,6 +131,9 @@ export async function postMessage(deps: Deps, actor: Actor, id: number, body: st
     await changeStatus(tx, t, next, actor.userId, fromSupport ? '客服回复' : '用户追问，工单重新打开', now);
     if (fromSupport) {
       await insertAuditEntry(tx, { adminId: actor.userId, action: 'ticket.reply', targetType: 'ticket', targetId: id, details: { body }, now });
+      if (t.reporterId !== null && t.reporterId !== actor.userId) {
+        await notify(tx, { userId: t.reporterId, kind: 'ticket_reply', title: `客服回复了您的工单 #${id}`, body: body.slice(0, 200), link: `/support/tickets/${id}` });
+      }
     }
   });
   return loadTicket(deps.db.pool, id);

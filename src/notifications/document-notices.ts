@@ -1,0 +1,24 @@
+// The conversion's outcome told to the uploader, in the transaction that records it.
+import type pg from 'pg';
+import type { Queryable } from '../db/pool.js';
+import { withTransaction } from '../db/transaction.js';
+import { markConversionFailed } from '../documents/conversion.repo.js';
+import { findDocumentNoticeFacts } from './notifications.repo.js';
+import { notify } from './notifications.service.js';
+
+/** On the transaction that saved the conversion result. */
+export async function notifyDocumentReady(tx: Queryable, documentId: number): Promise<void> {
+  const doc = await findDocumentNoticeFacts(tx, documentId);
+  if (!doc) return;
+  await notify(tx, { userId: doc.uploaderId, kind: 'document_ready', title: `您的文档《${doc.title}》已转换完成`, body: '文档已可预览。', link: `/doc/${documentId}` });
+}
+
+/** markConversionFailed and its notice in one transaction; true when this call failed the document. */
+export async function failConversion(pool: pg.Pool, documentId: number, claim: string | null, reason: string): Promise<boolean> {
+  return withTransaction(pool, async (tx) => {
+    if (!(await markConversionFailed(tx, documentId, claim, reason))) return false;
+    const doc = await findDocumentNoticeFacts(tx, documentId);
+    if (doc) await notify(tx, { userId: doc.uploaderId, kind: 'document_failed', title: `您的文档《${doc.title}》转换失败`, body: reason, link: '/me/documents' });
+    return true;
+  });
+}
