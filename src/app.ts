@@ -24,6 +24,7 @@ import { documentsPagesRouter } from './documents/documents.pages.js';
 import { paymentsApiRouter } from './payments/payments.routes.js';
 import { downloadLinkHandler } from './payments/downloads.routes.js';
 import { paymentsPagesRouter } from './payments/payments.pages.js';
+import { payoutsApiRouter } from './payments/payouts.routes.js';
 import { rememberReferral } from './payments/referrals.js';
 import { supportApiRouter } from './support/support.routes.js';
 import { supportPagesRouter } from './support/support.pages.js';
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(paymentsApiRouter(deps));
   api.use(supportApiRouter(deps));
   api.use(notificationsApiRouter(deps));
+  api.use(payoutsApiRouter(deps));
   api.use(apiNotFound);
   app.use('/api/v1', api);
   app.use('/api', apiNotFound);

@@ -52,6 +52,8 @@ const envSchema = z
     MAX_UPLOAD_BYTES: positiveInt.default(50 * 1024 * 1024),
     AUTHOR_SHARE: share.default(0.7),
     REFERRAL_SHARE: share.default(0.1),
+    /** The smallest withdrawal, in cents (issue 15). */
+    PAYOUT_MIN_CENTS: positiveInt.default(10000),
     DOWNLOAD_LINK_TTL: duration.prefault('5m'),
     SESSION_TTL: duration.prefault('7d'),
     /** How long this process may reuse an anonymous page or document response marked public (0: off). */
@@ -130,6 +132,7 @@ export interface Config {
   maxUploadBytes: number;
   authorShare: number;
   referralShare: number;
+  payoutMinCents: number;
   downloadLinkTtlMs: number;
   sessionTtlMs: number;
   responseCacheTtlMs: number;
@@ -183,6 +186,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     authorShare: e.AUTHOR_SHARE,
     referralShare: e.REFERRAL_SHARE,
+    payoutMinCents: e.PAYOUT_MIN_CENTS,
     downloadLinkTtlMs: e.DOWNLOAD_LINK_TTL,
     sessionTtlMs: e.SESSION_TTL,
     responseCacheTtlMs: e.RESPONSE_CACHE_TTL,

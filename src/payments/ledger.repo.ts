@@ -1,7 +1,7 @@
 // SQL for the double-entry ledger. One exported function per query; first argument a pool or client.
 import type { Queryable } from '../db/pool.js';
 
-export type AccountKind = 'wallet' | 'debt' | 'platform_revenue' | 'provider_clearing' | 'adjustments';
+export type AccountKind = 'wallet' | 'debt' | 'platform_revenue' | 'provider_clearing' | 'adjustments' | 'pending_payouts';
 export type SystemAccountKind = Exclude<AccountKind, 'wallet' | 'debt'>;
 
 /** A user's wallet or debt account with its cached balance. */

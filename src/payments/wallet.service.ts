@@ -6,6 +6,7 @@ import { findUserById } from '../auth/users.repo.js';
 import { listUserEntries } from './ledger.repo.js';
 import { creditUser, lockUserAccounts, postTransaction } from './ledger.service.js';
 import { getUserBalanceCents } from './wallet-accounts.repo.js';
+import { withdrawableCents } from './payouts.service.js';
 
 type Deps = Pick<AppDeps, 'db'>;
 
@@ -27,6 +28,8 @@ export const ENTRY_KIND_LABELS: Record<string, string> = {
   sale_reversal: '销售收入冲回（退款）',
   referral_reversal: '推荐收入冲回（退款）',
   admin_credit: '平台补偿',
+  payout: '提现',
+  payout_return: '提现退回',
 };
 
 /** Balance (wallet + debt) and the user's entries, newest first; `nextCursor` pages on. */
@@ -34,7 +37,7 @@ export async function getWallet(
   deps: Deps,
   userId: number,
   page: { limit: number; cursor?: string },
-): Promise<{ balanceCents: number; entries: WalletEntryView[]; nextCursor: string | null }> {
+): Promise<{ balanceCents: number; withdrawableCents: number; entries: WalletEntryView[]; nextCursor: string | null }> {
   const beforeId = page.cursor ? Number(page.cursor) : null;
   const [balanceCents, rows] = await Promise.all([
     getUserBalanceCents(deps.db.pool, userId),
@@ -48,7 +51,7 @@ export async function getWallet(
     createdAt: r.createdAt.toISOString(),
     documentId: r.documentId,
   }));
-  return { balanceCents, entries, nextCursor: more ? String(entries[entries.length - 1]!.id) : null };
+  return { balanceCents, withdrawableCents: await withdrawableCents(deps.db.pool, userId, balanceCents), entries, nextCursor: more ? String(entries[entries.length - 1]!.id) : null };
 }
 
 /**

@@ -1,0 +1,82 @@
+// SQL for withdrawals (提现). One exported function per query.
+import type { Queryable } from '../db/pool.js';
+
+export type PayoutStatus = 'pending' | 'approved' | 'rejected';
+
+export interface PayoutRow {
+  id: number;
+  userId: number;
+  userName: string;
+  amountCents: number;
+  method: 'alipay' | 'bank';
+  accountName: string;
+  accountNumber: string;
+  status: PayoutStatus;
+  reference: string | null;
+  reason: string | null;
+  decidedAt: Date | null;
+  createdAt: Date;
+}
+
+const COLUMNS = `p.id, p.user_id AS "userId", (SELECT u.display_name FROM users u WHERE u.id = p.user_id) AS "userName",
+  p.amount_cents AS "amountCents", p.method, p.account_name AS "accountName", p.account_number AS "accountNumber",
+  p.status, p.reference, p.reason, p.decided_at AS "decidedAt", p.created_at AS "createdAt"`;
+
+/** Entry kinds that make up earned money on a user's accounts: shares, their reversals, payouts and returned payouts. */
+export const EARNING_ENTRY_KINDS = ['sale', 'referral', 'sale_reversal', 'referral_reversal', 'payout', 'payout_return'] as const;
+
+/** Earned money not yet withdrawn: the sum of the user's earning entries (may be below zero after reversals). */
+export async function sumEarnedNetOfPayouts(db: Queryable, userId: number): Promise<number> {
+  const { rows } = await db.query<{ cents: number }>(
+    `SELECT coalesce(sum(e.amount_cents), 0)::bigint AS cents
+       FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+      WHERE a.user_id = $1 AND e.kind = ANY($2::text[])`,
+    [userId, EARNING_ENTRY_KINDS],
+  );
+  return rows[0]!.cents;
+}
+
+export async function insertPayout(
+  db: Queryable,
+  p: { userId: number; amountCents: number; method: string; accountName: string; accountNumber: string; now: Date },
+): Promise<PayoutRow> {
+  const { rows } = await db.query<PayoutRow>(
+    `INSERT INTO payouts AS p (user_id, amount_cents, method, account_name, account_number, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+    [p.userId, p.amountCents, p.method, p.accountName, p.accountNumber, p.now],
+  );
+  return rows[0]!;
+}
+
+/** The payout, locked for the rest of the caller's transaction (serialises concurrent decisions). */
+export async function lockPayout(db: Queryable, id: number): Promise<PayoutRow | null> {
+  const { rows } = await db.query<PayoutRow>(`SELECT ${COLUMNS} FROM payouts p WHERE p.id = $1 FOR UPDATE`, [id]);
+  return rows[0] ?? null;
+}
+
+export async function updatePayoutDecision(
+  db: Queryable,
+  id: number,
+  d: { status: 'approved' | 'rejected'; reference: string | null; reason: string | null; by: number; now: Date },
+): Promise<PayoutRow> {
+  const { rows } = await db.query<PayoutRow>(
+    `UPDATE payouts p SET status = $2, reference = $3, reason = $4, decided_by = $5, decided_at = $6
+      WHERE p.id = $1 AND p.status = 'pending' RETURNING ${COLUMNS}`,
+    [id, d.status, d.reference, d.reason, d.by, d.now],
+  );
+  return rows[0]!;
+}
+
+export async function listPayoutsOfUser(db: Queryable, userId: number, limit: number): Promise<PayoutRow[]> {
+  const { rows } = await db.query<PayoutRow>(`SELECT ${COLUMNS} FROM payouts p WHERE p.user_id = $1 ORDER BY p.id DESC LIMIT $2`, [userId, limit]);
+  return rows;
+}
+
+/** The admins' queue: oldest first, optionally one status. */
+export async function listPayoutsByStatus(db: Queryable, status: PayoutStatus | null, limit: number): Promise<PayoutRow[]> {
+  const { rows } = await db.query<PayoutRow>(
+    `SELECT ${COLUMNS} FROM payouts p WHERE ($1::text IS NULL OR p.status = $1) ORDER BY p.id LIMIT $2`,
+    [status, limit],
+  );
+  return rows;
+}

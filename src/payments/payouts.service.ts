@@ -1,0 +1,139 @@
+// Withdrawals (提现): only earned money leaves the site. A request moves the amount to the
+// 'pending_payouts' system account in the transaction that records it; an admin approves (the
+// amount goes on to 'provider_clearing', paid out by bank or Alipay) or rejects (it comes back).
+// Each step is a balanced ledger posting, an audit entry, and (for decisions) a notification.
+import type { Actor, AppDeps } from '../deps.js';
+import { withTransaction } from '../db/transaction.js';
+import { conflict, notFound, validationFailed } from '../errors.js';
+import { formatYuan } from '../../public/js/format.js';
+import { insertAuditEntry } from '../support/audit.repo.js';
+import { notify } from '../notifications/notifications.service.js';
+import { creditUser, insufficientFunds, lockUserAccounts, postTransaction } from './ledger.service.js';
+import {
+  insertPayout,
+  listPayoutsByStatus,
+  listPayoutsOfUser,
+  lockPayout,
+  sumEarnedNetOfPayouts,
+  updatePayoutDecision,
+  type PayoutRow,
+  type PayoutStatus,
+} from './payouts.repo.js';
+import { getUserBalanceCents } from './wallet-accounts.repo.js';
+import type { Queryable } from '../db/pool.js';
+
+type Deps = Pick<AppDeps, 'config' | 'db' | 'clock'>;
+
+export interface PayoutAccount {
+  method: 'alipay' | 'bank';
+  name: string;
+  number: string;
+}
+
+/**
+ * The one rule of what may be withdrawn: earned money (author and referral shares, less their
+ * reversals and earlier payouts), and never more than the balance, so spent earnings and top-ups
+ * never leave the site.
+ */
+export async function withdrawableCents(db: Queryable, userId: number, balanceCents?: number): Promise<number> {
+  const [earned, balance] = await Promise.all([sumEarnedNetOfPayouts(db, userId), balanceCents ?? getUserBalanceCents(db, userId)]);
+  return Math.max(0, Math.min(earned, balance));
+}
+
+/** 138****5678-style: the first 3 and last 4 characters of the number; the name's first character. */
+export function maskAccount(p: Pick<PayoutRow, 'method' | 'accountName' | 'accountNumber'>): PayoutAccount {
+  const n = p.accountNumber;
+  const number = n.length <= 7 ? `${n.slice(0, 1)}****${n.slice(-1)}` : `${n.slice(0, 3)}****${n.slice(-4)}`;
+  const name = `${[...p.accountName][0] ?? ''}**`;
+  return { method: p.method, name, number };
+}
+
+export function presentPayout(p: PayoutRow, options: { unmasked?: boolean } = {}) {
+  return {
+    id: p.id,
+    amountCents: p.amountCents,
+    status: p.status,
+    createdAt: p.createdAt.toISOString(),
+    decidedAt: p.decidedAt ? p.decidedAt.toISOString() : null,
+    reference: p.reference,
+    reason: p.reason,
+    account: options.unmasked ? { method: p.method, name: p.accountName, number: p.accountNumber } : maskAccount(p),
+    ...(options.unmasked ? { user: { id: p.userId, displayName: p.userName } } : {}),
+  };
+}
+
+export async function requestPayout(deps: Deps, actor: Actor, input: { amountCents: number; account: PayoutAccount }) {
+  if (input.amountCents < deps.config.payoutMinCents) {
+    throw validationFailed(`提现金额不能低于 ${formatYuan(deps.config.payoutMinCents)} (below PAYOUT_MIN_CENTS)`, { minCents: deps.config.payoutMinCents });
+  }
+  const now = deps.clock.now();
+  return withTransaction(deps.db.pool, async (tx) => {
+    // The wallet lock serialises this user's requests: the sum below cannot change under us.
+    const locked = await lockUserAccounts(tx, [actor.userId]);
+    const acc = locked.get(actor.userId)!;
+    const available = await withdrawableCents(tx, actor.userId, acc.wallet.balanceCents + acc.debt.balanceCents);
+    if (input.amountCents > available) throw insufficientFunds();
+    const payout = await insertPayout(tx, { userId: actor.userId, amountCents: input.amountCents, method: input.account.method, accountName: input.account.name, accountNumber: input.account.number, now });
+    await postTransaction(tx, locked, {
+      kind: 'payout_request',
+      reference: `payout:${payout.id}`,
+      entries: [
+        { accountId: acc.wallet.id, amountCents: -input.amountCents, kind: 'payout' },
+        { systemAccount: 'pending_payouts', amountCents: input.amountCents, kind: 'payout' },
+      ],
+    });
+    await insertAuditEntry(tx, { adminId: actor.userId, action: 'payout.request', targetType: 'payout', targetId: payout.id, details: { amountCents: input.amountCents, method: input.account.method }, now });
+    const balanceCents = await getUserBalanceCents(tx, actor.userId);
+    return { payout: presentPayout(payout), wallet: { balanceCents, withdrawableCents: await withdrawableCents(tx, actor.userId, balanceCents) } };
+  });
+}
+
+export async function decidePayout(
+  deps: Deps,
+  admin: Actor,
+  id: number,
+  decision: { approve: true; reference: string } | { approve: false; reason: string },
+) {
+  const now = deps.clock.now();
+  return withTransaction(deps.db.pool, async (tx) => {
+    const p = await lockPayout(tx, id);
+    if (!p) throw notFound('提现申请');
+    if (p.status !== 'pending') throw conflict('该提现申请已处理 (the payout was already decided)', { status: p.status });
+    const locked = await lockUserAccounts(tx, [p.userId]);
+    const entries = decision.approve
+      ? [
+          { systemAccount: 'pending_payouts' as const, amountCents: -p.amountCents, kind: 'payout_transfer' },
+          { systemAccount: 'provider_clearing' as const, amountCents: p.amountCents, kind: 'payout_transfer' },
+        ]
+      : [{ systemAccount: 'pending_payouts' as const, amountCents: -p.amountCents, kind: 'payout_return' }, ...creditUser(locked.get(p.userId)!, p.amountCents, 'payout_return')];
+    await postTransaction(tx, locked, { kind: decision.approve ? 'payout_approve' : 'payout_reject', reference: `payout:${p.id}`, entries });
+    const decided = await updatePayoutDecision(tx, p.id, {
+      status: decision.approve ? 'approved' : 'rejected',
+      reference: decision.approve ? decision.reference : null,
+      reason: decision.approve ? null : decision.reason,
+      by: admin.userId,
+      now,
+    });
+    await insertAuditEntry(tx, {
+      adminId: admin.userId,
+      action: decision.approve ? 'payout.approve' : 'payout.reject',
+      targetType: 'payout',
+      targetId: p.id,
+      details: decision.approve ? { amountCents: p.amountCents, reference: decision.reference } : { amountCents: p.amountCents, reason: decision.reason },
+      now,
+    });
+    await notify(tx, decision.approve
+      ? { userId: p.userId, kind: 'payout_approved', title: `提现 ${formatYuan(p.amountCents)} 已打款`, body: `转账流水号：${decision.reference}`, link: '/wallet' }
+      : { userId: p.userId, kind: 'payout_rejected', title: `提现 ${formatYuan(p.amountCents)} 未通过`, body: `原因：${decision.reason}。金额已退回钱包。`, link: '/wallet' });
+    return { payout: presentPayout(decided, { unmasked: true }) };
+  });
+}
+
+export async function listMyPayouts(deps: Pick<AppDeps, 'db'>, actor: Actor) {
+  return { items: (await listPayoutsOfUser(deps.db.pool, actor.userId, 100)).map((p) => presentPayout(p)) };
+}
+
+export async function listPayoutQueue(deps: Pick<AppDeps, 'db'>, status: PayoutStatus | null) {
+  return { items: (await listPayoutsByStatus(deps.db.pool, status, 200)).map((p) => presentPayout(p, { unmasked: true })) };
+}
+
