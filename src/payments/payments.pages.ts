@@ -6,6 +6,7 @@ import { YUAN_LIMITS, formatYuan, yuanToCents } from '../../public/js/format.js'
 import { formError, loginRedirect } from '../http/forms.js';
 import type { RenderPage } from '../http/render.js';
 import { parseId, parseInput } from '../http/validate.js';
+import { payoutsPagesRouter, walletPayoutData } from './payouts.pages.js';
 import { WalletQuery } from './payments.schemas.js';
 import { findTopupOrderOfUser } from './topups.repo.js';
 import { createTopupOrder, handlePaymentWebhook, presentOrder, signWebhookBody } from './topups.service.js';
@@ -19,12 +20,14 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
   const renderWallet = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
     const query = parseInput(WalletQuery, req.query);
     const wallet = await getWallet(deps, req.actor!.userId, query);
-    render(req, res, 'payments/wallet', { wallet, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, paid: req.query.paid === '1', ...extra }, {
+    render(req, res, 'payments/wallet', { ...(await walletPayoutData(deps, req)), wallet, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, paid: req.query.paid === '1', ...extra }, {
       title: '我的钱包',
       noindex: true,
       scripts: ['payments.js'],
     });
   };
+
+  router.use(payoutsPagesRouter(deps, render, renderWallet));
 
   router.get('/wallet', async (req, res) => {
     if (loginRedirect(req, res)) return;

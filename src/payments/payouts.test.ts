@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
+import { loginAgent } from '../../test/pages.js';
 import { bearer, buy, CLEAN_LEDGER, count, createDocument, createTicket, ledgerInvariants, topUp, type TestUser } from '../../test/factories.js';
 
 let ctx: TestContext;
@@ -112,6 +113,36 @@ describe('decisions', () => {
     expect((await ctx.http().post('/api/v1/admin/payouts/999999/approve').set(bearer(admin.token)).send({ reference: 'x' })).status).toBe(404);
     expect(await count(ctx, `notifications WHERE user_id = $1 AND kind = 'payout_rejected'`, [author.user.id])).toBe(1);
     expect(await count(ctx, `admin_audit_log WHERE action = 'payout.reject' AND target_id = $1`, [id])).toBe(1);
+    expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
+  });
+});
+
+describe('the pages', () => {
+  it('when the author withdraws from /wallet, then the history masks the account; /admin/payouts shows it whole and approves it with CSRF', async () => {
+    const { agent, csrf } = await loginAgent(ctx, author);
+    const before = await wallet(author);
+    const page = await agent.get('/wallet');
+    expect(page.text).toContain('可提现金额');
+    expect(page.text).toContain(`data-cents="${before.withdrawableCents}"`);
+    const posted = await agent.post('/wallet/payouts').type('form').send({ _csrf: csrf, amountYuan: '10', method: 'bank', name: '李四', number: '6222020200112233445' });
+    expect(posted.status).toBe(303);
+    expect(await wallet(author)).toMatchObject({ withdrawableCents: before.withdrawableCents - 1000 });
+    const after = await agent.get('/wallet');
+    expect(after.text).toContain('622****3445');
+    expect(after.text).not.toContain('6222020200112233445');
+    const tooMuch = await agent.post('/wallet/payouts').type('form').send({ _csrf: csrf, amountYuan: '100000', method: 'bank', name: '李四', number: '6222020200112233445' });
+    expect(tooMuch.status).toBe(402);
+    expect(tooMuch.text).toContain('提现金额超过可提现金额');
+
+    const desk = await loginAgent(ctx, admin);
+    const queue = await desk.agent.get('/admin/payouts');
+    expect(queue.status).toBe(200);
+    expect(queue.text).toContain('6222020200112233445');
+    expect((await agent.get('/admin/payouts')).status).toBe(403);
+    const { rows } = await ctx.deps.db.pool.query(`SELECT id FROM payouts WHERE account_number = '6222020200112233445'`);
+    const approve = await desk.agent.post(`/admin/payouts/${rows[0].id}/approve`).type('form').send({ _csrf: desk.csrf, reference: 'BANK-778899' });
+    expect(approve.status).toBe(303);
+    expect(await count(ctx, `payouts WHERE id = $1 AND status = 'approved' AND reference = 'BANK-778899'`, [rows[0].id])).toBe(1);
     expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
   });
 });
