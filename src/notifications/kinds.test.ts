@@ -1,5 +1,6 @@
 // Every kind of the contract is created by its event, exactly once, and can be marked read.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerAdmin } from '../auth/test-fixtures.js';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { bearer, count, createDocument, createTicket, type TestUser } from '../../test/factories.js';
 import { ConversionError, type Converter } from '../conversion/index.js';
@@ -13,8 +14,8 @@ let author: TestUser;
 let reader: TestUser;
 
 beforeAll(async () => {
-  ctx = await createTestContext({ ADMIN_EMAILS: 'ops@example.com' });
-  admin = await registerUser(ctx, { email: 'ops@example.com' });
+  ctx = await createTestContext();
+  admin = await registerAdmin(ctx, { email: 'ops@example.com' });
   author = await registerUser(ctx, { displayName: '作者' });
   reader = await registerUser(ctx, { displayName: '读者' });
 });

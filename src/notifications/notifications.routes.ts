@@ -1,7 +1,7 @@
 // Notifications (issue 15): the JSON API, the /notifications page, and the bell's unread count.
 import { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../deps.js';
-import { requireActor } from '../http/actor.js';
+import { requireActor } from '../auth/actor.js';
 import type { RenderPage } from '../http/render.js';
 import { parseInput } from '../http/validate.js';
 import { formatTime } from '../support/tickets.present.js';

@@ -1,7 +1,7 @@
 // Withdrawals (提现): the JSON API.
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { requireActor, requireAdmin } from '../http/actor.js';
+import { requireActor, requireAdmin } from '../auth/actor.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { ApproveBody, PayoutBody, PayoutQueueQuery, RejectBody } from './payouts.schemas.js';
 import { decidePayout, listMyPayouts, listPayoutQueue, requestPayout } from './payouts.service.js';

@@ -8,6 +8,7 @@ import { conflict, notFound, validationFailed } from '../errors.js';
 import { formatYuan } from '../../public/js/format.js';
 import { insertAuditEntry } from '../support/audit.repo.js';
 import { notify } from '../notifications/notifications.service.js';
+import { mailNotice } from '../notifications/notice-mail.js';
 import { creditUser, insufficientFunds, lockUserAccounts, postTransaction } from './ledger.service.js';
 import {
   insertPayout,
@@ -23,6 +24,7 @@ import { getUserBalanceCents } from './wallet-accounts.repo.js';
 import type { Queryable } from '../db/pool.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'clock'>;
+type DecideDeps = Deps & Pick<AppDeps, 'mailer' | 'log'>;
 
 export interface PayoutAccount {
   method: 'alipay' | 'bank';
@@ -89,13 +91,13 @@ export async function requestPayout(deps: Deps, actor: Actor, input: { amountCen
 }
 
 export async function decidePayout(
-  deps: Deps,
+  deps: DecideDeps,
   admin: Actor,
   id: number,
   decision: { approve: true; reference: string } | { approve: false; reason: string },
 ) {
   const now = deps.clock.now();
-  return withTransaction(deps.db.pool, async (tx) => {
+  const { result, notice } = await withTransaction(deps.db.pool, async (tx) => {
     const p = await lockPayout(tx, id);
     if (!p) throw notFound('提现申请');
     if (p.status !== 'pending') throw conflict('该提现申请已处理 (the payout was already decided)', { status: p.status });
@@ -122,11 +124,14 @@ export async function decidePayout(
       details: decision.approve ? { amountCents: p.amountCents, reference: decision.reference } : { amountCents: p.amountCents, reason: decision.reason },
       now,
     });
-    await notify(tx, decision.approve
+    const notice = decision.approve
       ? { userId: p.userId, kind: 'payout_approved', title: `提现 ${formatYuan(p.amountCents)} 已打款`, body: `转账流水号：${decision.reference}`, link: '/wallet' }
-      : { userId: p.userId, kind: 'payout_rejected', title: `提现 ${formatYuan(p.amountCents)} 未通过`, body: `原因：${decision.reason}。金额已退回钱包。`, link: '/wallet' });
-    return { payout: presentPayout(decided, { unmasked: true }) };
+      : { userId: p.userId, kind: 'payout_rejected', title: `提现 ${formatYuan(p.amountCents)} 未通过`, body: `原因：${decision.reason}。金额已退回钱包。`, link: '/wallet' };
+    await notify(tx, notice);
+    return { result: { payout: presentPayout(decided, { unmasked: true }) }, notice };
   });
+  await mailNotice(deps, notice.userId, notice);
+  return result;
 }
 
 export async function listMyPayouts(deps: Pick<AppDeps, 'db'>, actor: Actor) {

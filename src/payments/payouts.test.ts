@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerAdmin } from '../auth/test-fixtures.js';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { loginAgent } from '../../test/pages.js';
 import { bearer, buy, CLEAN_LEDGER, count, createDocument, createTicket, ledgerInvariants, topUp, type TestUser } from '../../test/factories.js';
@@ -9,8 +10,8 @@ let author: TestUser;
 let buyer: TestUser;
 
 beforeAll(async () => {
-  ctx = await createTestContext({ ADMIN_EMAILS: 'finance@example.com', PAYOUT_MIN_CENTS: '1000' });
-  admin = await registerUser(ctx, { email: 'finance@example.com' });
+  ctx = await createTestContext({ PAYOUT_MIN_CENTS: '1000' });
+  admin = await registerAdmin(ctx, { email: 'finance@example.com' });
   author = await registerUser(ctx, { displayName: '作者' });
   buyer = await registerUser(ctx, { displayName: '买家' });
 });
@@ -97,6 +98,7 @@ describe('decisions', () => {
     expect(await pendingPayouts()).toBe(4000);
     expect(await wallet(author)).toMatchObject({ balanceCents: 5000, withdrawableCents: 0 });
     expect(await count(ctx, `notifications WHERE user_id = $1 AND kind = 'payout_approved'`, [author.user.id])).toBe(1);
+    expect(ctx.deps.mailer.recent().filter((m) => m.to === author.user.email && m.subject.includes('已打款'))).toHaveLength(1);
     expect(await count(ctx, `admin_audit_log WHERE action = 'payout.approve' AND target_id = $1`, [id])).toBe(1);
     expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
   });
@@ -112,6 +114,7 @@ describe('decisions', () => {
     expect((await ctx.http().post(`/api/v1/admin/payouts/${id}/approve`).set(bearer(admin.token)).send({ reference: 'x' })).status).toBe(409);
     expect((await ctx.http().post('/api/v1/admin/payouts/999999/approve').set(bearer(admin.token)).send({ reference: 'x' })).status).toBe(404);
     expect(await count(ctx, `notifications WHERE user_id = $1 AND kind = 'payout_rejected'`, [author.user.id])).toBe(1);
+    expect(ctx.deps.mailer.recent().filter((m) => m.to === author.user.email && m.text.includes('收款人姓名与实名不符'))).toHaveLength(1);
     expect(await count(ctx, `admin_audit_log WHERE action = 'payout.reject' AND target_id = $1`, [id])).toBe(1);
     expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
   });
