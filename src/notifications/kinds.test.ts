@@ -74,6 +74,7 @@ describe('support', () => {
     const id = await createTicket(ctx, reader.token, { category: 'copyright', subject: '侵权', body: '这是我的作品', documentId: doc.id });
     await ctx.http().post(`/api/v1/admin/tickets/${id}/resolve`).set(bearer(admin.token)).send({ action: 'takedown', note: '侵权' }).expect(200);
     expect(await kinds(author.user.id, 'document_taken_down')).toBe(1);
+    expect(ctx.deps.mailer.recent().filter((m) => m.to === author.user.email && m.subject.includes('已被下架'))).toHaveLength(1);
     expect(await kinds(reader.user.id, 'ticket_resolved')).toBe(2);
     await ctx.http().post(`/api/v1/admin/documents/${doc.id}/restore`).set(bearer(admin.token)).send({ note: '反通知成立' }).expect(200);
     expect(await kinds(author.user.id, 'document_restored')).toBe(1);

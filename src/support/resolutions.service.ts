@@ -12,6 +12,7 @@ import { listDocumentIdsByHash } from '../documents/near-copies.repo.js';
 import { refundPurchase } from '../payments/refunds.service.js';
 import { insertAuditEntry } from './audit.repo.js';
 import { notify } from '../notifications/notifications.service.js';
+import { mailNotice } from '../notifications/notice-mail.js';
 import { lockDocumentForSupport, type TicketDocumentRow } from './lookups.repo.js';
 import type { CounterNoticeBody, ResolveBody, Ticket } from './support.schemas.js';
 import {
@@ -43,8 +44,9 @@ type Deps = Pick<AppDeps, 'db' | 'clock'>;
  * history, a message to the reporter and the audit entry. The ticket row is locked first, so
  * concurrent resolves run one after another; a refund of an already refunded purchase → 409.
  */
-export async function resolveTicket(deps: Deps, admin: Actor, id: number, input: ResolveBody): Promise<Ticket> {
+export async function resolveTicket(deps: Deps & Pick<AppDeps, 'mailer' | 'log' | 'config'>, admin: Actor, id: number, input: ResolveBody): Promise<Ticket> {
   const now = deps.clock.now();
+  const mails: Array<{ userId: number; title: string; body: string; link: string }> = [];
   await withTransaction(deps.db.pool, async (tx) => {
     const t = await lockTicket(tx, id);
     if (!t) throw notFound('工单');
@@ -59,6 +61,7 @@ export async function resolveTicket(deps: Deps, admin: Actor, id: number, input:
     } else if (input.action === 'takedown') {
       if (t.documentId === null) throw needsField('该工单没有关联文档，无法下架 (the ticket has no document to take down)', 'documentId');
       const taken = await takeDown(tx, t, admin, note, now);
+      if (taken.changed) mails.push({ userId: taken.doc.uploaderId, title: `您的文档《${taken.doc.title}》已被下架`, body: noticeText(t, taken.doc, note), link: `/doc/${taken.doc.id}` });
       message = `文档《${taken.doc.title}》已下架，不再提供预览和下载。${note ? `\n${note}` : ''}`;
       Object.assign(details, { documentId: taken.doc.id, sha256: taken.doc.sha256, wasAlreadyDown: !taken.changed, noticeTicketId: taken.noticeTicketId, copies: taken.copies });
     }
@@ -71,6 +74,8 @@ export async function resolveTicket(deps: Deps, admin: Actor, id: number, input:
       await notify(tx, { userId: t.reporterId, kind: 'ticket_resolved', title: `您的工单 #${t.id} 已${status === 'rejected' ? '驳回' : '处理'}`, body: (message || t.subject).slice(0, 200), link: `/support/tickets/${t.id}` });
     }
   });
+  // A takedown is mailed too, once the transaction committed (the notification is the record).
+  for (const mail of mails) await mailNotice(deps, mail.userId, mail);
   return loadTicket(deps.db.pool, id);
 }
 
