@@ -10,7 +10,7 @@ let smtp: TestSmtpServer;
 beforeAll(async () => {
   smtp = new TestSmtpServer();
   const url = await smtp.start();
-  ctx = await createTestContext({ SMTP_URL: url, PUBLIC_URL: 'https://wenku.example' });
+  ctx = await createTestContext({ SMTP_URL: url, PUBLIC_URL: 'https://127.0.0.1' });
 });
 afterAll(async () => {
   await ctx.close();
@@ -33,7 +33,7 @@ async function mailedResetToken(email: string): Promise<string> {
   const mail = await smtp.waitFor(email, () => smtp.mailsTo(email).length > before);
   const link = linkIn(smtp.mailsTo(email).at(-1)!);
   expect(mail.subject).toContain('重置密码');
-  expect(`${link.origin}${link.pathname}`).toBe('https://wenku.example/reset-password');
+  expect(`${link.origin}${link.pathname}`).toBe('https://127.0.0.1/reset-password');
   return link.searchParams.get('token')!;
 }
 

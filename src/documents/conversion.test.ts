@@ -41,9 +41,12 @@ function otherQueue(options: ConstructorParameters<typeof JobQueue>[2] = {}) {
   return q;
 }
 
+let uploads = 0;
 async function newDocument(fields: Record<string, string> = {}): Promise<number> {
   const { token } = await registerUser(ctx);
-  const res = await upload(ctx, token, SEED_DOC, { fields });
+  // Different bytes per document (trailing padding): another user's copy of a public file is a duplicate (409).
+  const bytes = Buffer.concat([readFileSync(SEED_DOC), Buffer.alloc(512 * ++uploads)]);
+  const res = await upload(ctx, token, bytes, { fields, filename: 'seed.doc' });
   expect(res.status).toBe(202);
   return res.body.document.id;
 }

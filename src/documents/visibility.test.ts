@@ -7,6 +7,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 import { MIGRATIONS_DIR, migrate } from '../db/migrator.js';
 import { openEmbedded } from '../db/pool.js';
 import { bearer, buy, createDocument, topUp, type TestUser } from '../../test/factories.js';
@@ -32,7 +33,7 @@ let stranger: TestUser;
 
 beforeAll(async () => {
   ctx = await createTestContext({ ADMIN_EMAILS: 'vis-admin@example.com' });
-  admin = await registerUser(ctx, { email: 'vis-admin@example.com' });
+  admin = await registerAdmin(ctx, { email: 'vis-admin@example.com' });
   author = await registerUser(ctx);
   stranger = await registerUser(ctx);
 });

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 import { saveTextSimhash } from '../documents/near-copies.repo.js';
 import { upload } from '../documents/test-support.js';
 import { uploadTempDir } from '../documents/upload-storage.js';
@@ -14,7 +15,7 @@ let ctx: TestContext;
 let admin: TestUser;
 beforeAll(async () => {
   ctx = await createTestContext({ ADMIN_EMAILS: 'desk@example.com' });
-  admin = await registerUser(ctx, { email: 'desk@example.com', displayName: '客服' });
+  admin = await registerAdmin(ctx, { email: 'desk@example.com', displayName: '客服' });
 });
 afterAll(async () => ctx.close());
 

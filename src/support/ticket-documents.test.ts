@@ -4,6 +4,7 @@
 // a document the caller could not see.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 import { bearer, buy, count, createDocument, topUp, type TestUser } from '../../test/factories.js';
 
 let ctx: TestContext;
@@ -24,7 +25,7 @@ const postTicket = (who: TestUser | null, body: Record<string, unknown>) => {
 
 beforeAll(async () => {
   ctx = await createTestContext({ ADMIN_EMAILS: 'ticket-docs@example.com' });
-  admin = await registerUser(ctx, { email: 'ticket-docs@example.com' });
+  admin = await registerAdmin(ctx, { email: 'ticket-docs@example.com' });
   author = await registerUser(ctx);
   buyer = await registerUser(ctx);
   stranger = await registerUser(ctx);
