@@ -1,5 +1,4 @@
 // What both entry points (web server and worker) do at start and at stop.
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/pool.js';
@@ -7,7 +6,7 @@ import { migrate } from './db/migrator.js';
 import { systemClock } from './deps.js';
 import { startConversions } from './documents/conversion.worker.js';
 import { JobQueue } from './jobs/queue.js';
-import { LocalBlobStore } from './storage/local-blob-store.js';
+import { createBlobStore, prepareBlobStore } from './storage/index.js';
 
 /** Settings, or exit 78 (EX_CONFIG) with the message naming each bad setting. */
 export function loadConfigOrExit(): Config {
@@ -56,13 +55,15 @@ export async function startBackground(config: Config, log: Logger, options: { co
   const applied = await migrate(db.pool);
   log.info({ database: db.kind, applied }, 'database ready');
   const jobs = new JobQueue(db.pool, log, { supervise: options.conversions });
-  const blobs = new LocalBlobStore(path.join(config.dataDir, 'blobs'));
+  const blobs = createBlobStore(config);
+  await prepareBlobStore(blobs, { create: config.env !== 'production' });
   const conversions = options.conversions ? await startConversions({ config, db, log, clock: systemClock, blobs, jobs }) : null;
   return {
     async stop(timeoutMs = 20_000) {
       await conversions?.stop(timeoutMs); // running conversions finish or go back to the queue
       await jobs.stop();
       await db.close();
+      blobs.close?.();
     },
   };
 }

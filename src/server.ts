@@ -2,14 +2,13 @@
 // With WEB_CONCURRENCY > 1 this file is also each web process of the cluster (src/cluster.ts).
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
-import path from 'node:path';
 import { exitGracefully, loadConfigOrExit } from './lifecycle.js';
 import { openDatabase } from './db/pool.js';
 import { migrate } from './db/migrator.js';
 import { createApp } from './app.js';
 import { createLogger } from './logger.js';
 import { systemClock } from './deps.js';
-import { LocalBlobStore } from './storage/local-blob-store.js';
+import { createBlobStore, prepareBlobStore } from './storage/index.js';
 import { JobQueue } from './jobs/queue.js';
 import { ViewCounter } from './documents/view-counter.js';
 import { startConversions, type ConversionWorker } from './documents/conversion.worker.js';
@@ -39,7 +38,8 @@ async function serve(config: Config, log: Logger, role: { primary: boolean }) {
     log.info({ database: db.kind, applied }, 'database ready');
   }
 
-  const blobs = new LocalBlobStore(path.join(config.dataDir, 'blobs'));
+  const blobs = createBlobStore(config);
+  await prepareBlobStore(blobs, { create: config.env !== 'production' });
   // With RUN_WORKER this process also converts documents and runs the queue's maintenance.
   const runConversions = role.primary && config.runWorker;
   const jobs = new JobQueue(db.pool, log, { supervise: runConversions });
@@ -66,6 +66,7 @@ async function serve(config: Config, log: Logger, role: { primary: boolean }) {
     await views.stop();
     await jobs.stop();
     await db.close();
+    blobs.close?.();
   });
 }
 

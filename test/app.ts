@@ -7,7 +7,7 @@ import request from 'supertest';
 import { createApp } from '../src/app.js';
 import { parseConfig, type Config } from '../src/config.js';
 import type { AppDeps, Clock } from '../src/deps.js';
-import { LocalBlobStore } from '../src/storage/local-blob-store.js';
+import { createBlobStore, prepareBlobStore } from '../src/storage/index.js';
 import { JobQueue, type JobQueueOptions } from '../src/jobs/queue.js';
 import { ViewCounter } from '../src/documents/view-counter.js';
 import { createTestDatabase } from './db.js';
@@ -55,12 +55,15 @@ export async function createTestContext(
   const db = await createTestDatabase();
   const clock = new MutableClock();
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  // Local files in the temporary DATA_DIR, or the S3 bucket the env names (test/s3-server.ts).
+  const blobs = createBlobStore(config);
+  await prepareBlobStore(blobs, { create: true });
   const deps: AppDeps = {
     config,
     db,
     log,
     clock,
-    blobs: new LocalBlobStore(path.join(dataDir, 'blobs')),
+    blobs,
     // Started lazily on the first enqueue, so files that upload nothing pay nothing.
     jobs: new JobQueue(db.pool, log, { pollingIntervalSeconds: 0.5, clock, ...options.jobs }),
     views: new ViewCounter(db.pool, log),
@@ -75,6 +78,7 @@ export async function createTestContext(
       await deps.views.stop();
       await deps.jobs.stop(1_000);
       await db.close();
+      blobs.close?.();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
