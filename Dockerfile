@@ -5,8 +5,11 @@ FROM node:20-bookworm-slim
 # layout (and so page counts) faithful; bubblewrap sandboxes the converter.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libreoffice-writer python3-uno fonts-noto-cjk fonts-wqy-zenhei fonts-liberation2 \
-      fonts-crosextra-carlito fonts-crosextra-caladea bubblewrap ca-certificates tini \
+      libreoffice-writer libreoffice-calc libreoffice-impress python3-uno \
+      poppler-utils qpdf mupdf-tools \
+      fonts-noto-cjk fonts-noto-cjk-extra fonts-arphic-ukai fonts-arphic-uming fonts-lxgw-wenkai \
+      fonts-wqy-zenhei fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea \
+      bubblewrap ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -1,13 +1,18 @@
-// Conversion benchmark: our converter (LibreOffice kept running over UNO, sandboxed, + mammoth
-// child) against a one-shot `soffice --convert-to pdf` per file, over the same corpus files in
-// the same run. Prints per-document latency, throughput, peak memory and the ratios.
-//   npm run bench:conversion [-- --limit 20] [-- --concurrency 2]
+// Conversion benchmark, three pipelines over the same corpus files in the same run:
+//   1. today's text view: LibreOffice kept running over UNO (sandboxed) + mammoth child → HTML pages;
+//   2. the page preview: 1 with the PDF stored from the same UNO load + the free pages as images
+//      (1000 px) with text layers + the first-page thumbnail, every renderer step sandboxed;
+//   3. one-shot `soffice --convert-to pdf` per file, as most document sites run it.
+// Then the page preview alone on files of every other office format (ppt, xlsx, txt, …) against
+// one-shot soffice on the same files. Prints latency, documents/minute, bytes per page image,
+// peak memory and the ratios.
+//   npm run bench:conversion [-- --limit 20] [-- --concurrency 2] [-- --free-pages 3]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { createConverter, sniffWordFile, type WordFormat } from '../src/conversion/index.js';
+import { createConverter, extractTextLayer, renderPages, renderThumbnail, sniffWordFile, type OfficeFormat, type PageConverter, type WordFormat } from '../src/conversion/index.js';
 import { findSoffice, groupRss } from '../src/conversion/libreoffice.js';
 import { ratioRow, recordRows, smoke } from './lib/report.js';
 
@@ -18,7 +23,34 @@ const opt = (name: string, dflt: number) => {
 };
 const LIMIT = opt('limit', smoke() ? 8 : Infinity);
 const CONCURRENCY = opt('concurrency', 1);
-const CORPUS = path.resolve(import.meta.dirname, '../../shared/corpus');
+const FREE_PAGES = opt('free-pages', 3);
+const CORPUS = [path.resolve(import.meta.dirname, '../../shared/corpus'), '/work/shared/corpus'].find((p) => {
+  try {
+    readdirSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+})!;
+const OTHER_FORMATS = /\.(ppt|pptx|odp|xls|xlsx|ods|rtf|wps|odt|txt)$/iu;
+
+/** Everything the page preview does eagerly for one document (issue 12): PDF, free pages, thumbnail. */
+async function pagePreview(converter: PageConverter, filePath: string, format: OfficeFormat, dir: string, bytes: number[], word?: WordFormat): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  // Word files: the text view and the PDF from one LibreOffice load; other formats: the PDF alone.
+  const pdf = word ? (await converter.convert({ filePath, format: word, pdfOutDir: dir })).pdf : await converter.exportPdf({ filePath, format, outDir: dir });
+  if (!pdf) throw new Error('no PDF');
+  const pages = Array.from({ length: Math.min(FREE_PAGES, pdf.pageCount) }, (_, i) => i + 1);
+  const images = await renderPages(pdf.pdfPath, pages, { outDir: dir, watermark: 'wenku.example 文库' });
+  for (const img of images) bytes.push(img.bytes);
+  await extractTextLayer(pdf.pdfPath, 1, pages.length);
+  await renderThumbnail(pdf.pdfPath, path.join(dir, 'thumb.png'));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function walkAll(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walkAll(path.join(dir, e.name)) : [path.join(dir, e.name)])).sort();
+}
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -85,6 +117,45 @@ async function main() {
   );
   const oursWall = Date.now() - t;
   const oursMem = mem.stop();
+
+  // Today's text view plus the page preview, per document.
+  const pageBytes: number[] = [];
+  const pageLat: number[] = [];
+  await pagePreview(converter, files[0]!.filePath, files[0]!.format === 'DOC' ? 'doc' : 'docx', path.join(work, 'warm'), [], files[0]!.format);
+  mem = sampler();
+  t = Date.now();
+  next = 0;
+  let pageFailures = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, slot) => {
+      while (next < files.length) {
+        const i = next++;
+        const f = files[i]!;
+        const t0 = Date.now();
+        await pagePreview(converter, f.filePath, f.format === 'DOC' ? 'doc' : 'docx', path.join(work, `pages-${slot}-${i}`), pageBytes, f.format).catch(() => pageFailures++);
+        pageLat.push(Date.now() - t0);
+      }
+    }),
+  );
+  const pageWall = Date.now() - t;
+  const pageMem = mem.stop();
+
+  // The page preview alone on every other office format.
+  const others = walkAll(path.join(CORPUS, 'external/formats')).filter((f) => OTHER_FORMATS.test(f) && !/protected|Encrypted|notaZip/iu.test(f));
+  const otherLat: number[] = [];
+  const otherBytes: number[] = [];
+  const perFormat = new Map<string, number[]>();
+  mem = sampler();
+  t = Date.now();
+  for (const [i, f] of others.entries()) {
+    const ext = path.extname(f).slice(1).toLowerCase() as OfficeFormat;
+    const t0 = Date.now();
+    await pagePreview(converter, f, ext, path.join(work, `other-${i}`), otherBytes).catch(() => undefined);
+    otherLat.push(Date.now() - t0);
+    perFormat.set(ext, [...(perFormat.get(ext) ?? []), Date.now() - t0]);
+  }
+  const otherWall = Date.now() - t;
+  const otherMem = mem.stop();
   await converter.close();
 
   // One-shot soffice per file, as most document sites run it (same private profile reused, no sandbox).
@@ -111,6 +182,23 @@ async function main() {
   );
   const oneWall = Date.now() - t;
   mem.stop();
+
+  // One-shot soffice on the other formats too.
+  const otherOneLat: number[] = [];
+  const onePerFormat = new Map<string, number[]>();
+  t = Date.now();
+  for (const f of others) {
+    const t0 = Date.now();
+    await new Promise<void>((resolve) => {
+      const p = spawn(soffice, ['--headless', `-env:UserInstallation=${profile}-0`, '--convert-to', 'pdf', '--outdir', path.join(work, 'oneshot-other'), f], { stdio: 'ignore' });
+      const peak = setInterval(() => (onePeak = Math.max(onePeak, groupRss(p.pid ?? 0))), 100);
+      p.on('exit', () => (clearInterval(peak), resolve()));
+    });
+    otherOneLat.push(Date.now() - t0);
+    const ext = path.extname(f).slice(1).toLowerCase();
+    onePerFormat.set(ext, [...(onePerFormat.get(ext) ?? []), Date.now() - t0]);
+  }
+  const otherOneWall = Date.now() - t;
   rmSync(work, { recursive: true, force: true });
 
   const row = (name: string, lat: number[], wall: number, memo: string) =>
@@ -119,14 +207,28 @@ async function main() {
   console.log('| pipeline | p50 ms | p90 ms | max ms | mean ms | docs/s | peak RSS |');
   console.log('|---|---:|---:|---:|---:|---:|---|');
   console.log(row('ours: UNO + mammoth child (→ HTML pages)', oursLat, oursWall, `node ${mb(oursMem.self)}, LibreOffice + children ${mb(oursMem.children)}`));
+  console.log(row(`ours + page preview (PDF, ${FREE_PAGES} page images + text layers, thumbnail)`, pageLat, pageWall, `node ${mb(pageMem.self)}, LibreOffice + renderers ${mb(pageMem.children)}`));
   console.log(row('one-shot soffice --convert-to pdf', oneLat, oneWall, `soffice ${mb(onePeak)}`));
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const perMinute = (wall: number, n = files.length) => (n / wall) * 60_000;
+  console.log(`\ndocuments/minute: text view ${perMinute(oursWall).toFixed(1)}, text view + page preview ${perMinute(pageWall).toFixed(1)}, one-shot soffice ${perMinute(oneWall).toFixed(1)}`);
+  console.log(`ratio page preview / today: ${(perMinute(pageWall) / perMinute(oursWall)).toFixed(2)}×; page preview / one-shot: ${(perMinute(pageWall) / perMinute(oneWall)).toFixed(2)}×; today / one-shot: ${(perMinute(oursWall) / perMinute(oneWall)).toFixed(2)}×`);
+  console.log(`page images (1000 px, watermarked): ${pageBytes.length} pages, mean ${(mean(pageBytes) / 1024).toFixed(0)} KB, p90 ${(pct(pageBytes, 90) / 1024).toFixed(0)} KB, max ${(Math.max(...pageBytes) / 1024).toFixed(0)} KB; ${pageFailures} document(s) without a page preview`);
+  console.log(`\nother formats (${others.length} files): page preview ${perMinute(otherWall, others.length).toFixed(1)} docs/min vs one-shot ${perMinute(otherOneWall, others.length).toFixed(1)} docs/min (${(otherOneWall / otherWall).toFixed(2)}×); images mean ${(mean(otherBytes) / 1024).toFixed(0)} KB/page; peak node ${mb(otherMem.self)}, LibreOffice + renderers ${mb(otherMem.children)}`);
+  console.log('| format | files | page preview mean ms | one-shot mean ms | ratio |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const [ext, lat] of [...perFormat.entries()].sort()) {
+    const one = onePerFormat.get(ext) ?? [];
+    console.log(`| ${ext} | ${lat.length} | ${mean(lat).toFixed(0)} | ${mean(one).toFixed(0)} | ${(mean(one) / mean(lat)).toFixed(1)}× |`);
+  }
   console.log(`\nratio one-shot / ours: mean latency ${(mean(oneLat) / mean(oursLat)).toFixed(1)}×, throughput ${(oneWall / oursWall).toFixed(1)}×`);
-  const perMinute = (wall: number) => (files.length / wall) * 60_000;
   recordRows([
     ratioRow({ bench: 'conversion', case: `${files.length} corpus files, documents/min`, value: perMinute(oursWall), unit: 'docs/min', baselineName: 'one-shot soffice', baseline: perMinute(oneWall), goal: '≥ 3×', minRatio: 3 }),
     ratioRow({ bench: 'conversion', case: 'mean latency per document', value: mean(oursLat), unit: 'ms', baselineName: 'one-shot soffice', baseline: mean(oneLat), lowerIsBetter: true, note: `first document incl. LibreOffice start ${warmup} ms` }),
     { bench: 'conversion', case: 'peak memory (ours)', value: (oursMem.self + oursMem.children) / 2 ** 20, unit: 'MiB', note: `node ${mb(oursMem.self)} + LibreOffice ${mb(oursMem.children)}; one-shot soffice peak ${mb(onePeak)}` },
+    ratioRow({ bench: 'conversion', case: `text view + page preview, documents/min`, value: perMinute(pageWall), unit: 'docs/min', baselineName: 'one-shot soffice', baseline: perMinute(oneWall) }),
+    ratioRow({ bench: 'conversion', case: `page preview vs today's text view, documents/min`, value: perMinute(pageWall), unit: 'docs/min', baselineName: 'text view only', baseline: perMinute(oursWall) }),
+    { bench: 'conversion', case: 'bytes per page image (1000 px)', value: mean(pageBytes) / 1024, unit: 'KiB' },
   ]);
 }
 

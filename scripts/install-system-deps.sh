@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# System packages Wenku needs: LibreOffice (writer, headless, with the Python UNO bridge) for
-# .doc conversion, the fonts that make Chinese layout faithful, bubblewrap to sandbox the
+# System packages Wenku needs: LibreOffice (writer, calc, impress, headless, with the Python UNO
+# bridge) for office formats, poppler/qpdf/mupdf for PDF checks, page images and text layers, the fonts that make Chinese layout faithful, bubblewrap to sandbox the
 # converter, Chromium for the browser tests, nginx for the benchmarks' baseline.
 # Idempotent: does nothing when everything is already installed.
 # With --optional (used by `npm start`), a machine where they cannot be installed still starts:
@@ -8,8 +8,11 @@
 set -euo pipefail
 optional=0
 [ "${1:-}" = "--optional" ] && optional=1
-PACKAGES=(libreoffice-writer python3-uno fonts-noto-cjk fonts-wqy-zenhei fonts-liberation2
-  fonts-crosextra-carlito fonts-crosextra-caladea bubblewrap chromium nginx-light)
+PACKAGES=(libreoffice-writer libreoffice-calc libreoffice-impress python3-uno
+  poppler-utils qpdf mupdf-tools
+  fonts-noto-cjk fonts-noto-cjk-extra fonts-arphic-ukai fonts-arphic-uming fonts-lxgw-wenkai
+  fonts-wqy-zenhei fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea
+  bubblewrap chromium nginx-light)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

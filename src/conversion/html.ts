@@ -90,42 +90,84 @@ function tidy(page: string): string {
 }
 
 /**
- * Splits sanitised HTML into pages at the page markers. A cut inside an element closes the open
- * elements and reopens them (without ids) on the next page, so every page is well-formed.
+ * Splits sanitised HTML into pages at the page markers, only between top-level blocks: a page
+ * that starts inside a paragraph or a table is cut before or after that block, whichever is
+ * nearer (by text length), so the text view never tears one in two (a table that crosses a page
+ * end stays one table with its cells in their columns). When several page starts fall inside one
+ * block (a table over three pages), the pages after the block's own are empty, so that pages[i]
+ * still holds what begins on page i + 1.
  */
 export function splitPages(html: string): string[] {
   const pages: string[] = [];
-  const stack: Array<{ name: string; open: string }> = [];
+  let depth = 0;
   let current = '';
+  /** Where the open top-level block starts in `current`, its text so far, and at the first page start inside it. */
+  let blockStart = 0;
+  let blockText = 0;
+  let textAtMark = 0;
+  let pending = 0;
+  const flush = () => {
+    if (pending === 0) return;
+    // Text before the first page start is the smaller part: the block opens the next page.
+    if (textAtMark * 2 < blockText) {
+      pages.push(current.slice(0, blockStart));
+      current = current.slice(blockStart);
+      if (pending > 1) {
+        pages.push(current);
+        current = '';
+      }
+      for (let i = 2; i < pending; i++) pages.push('');
+    } else {
+      pages.push(current);
+      current = '';
+      for (let i = 1; i < pending; i++) pages.push('');
+    }
+    pending = 0;
+  };
+  const cut = () => {
+    if (depth === 0) {
+      pages.push(current);
+      current = '';
+    } else {
+      if (pending === 0) textAtMark = blockText;
+      pending++;
+    }
+  };
   for (const m of html.matchAll(TOKEN)) {
     const [token, slash, rawName] = m;
     if (rawName) {
       const name = rawName.toLowerCase();
-      if (VOID.has(name)) current += token;
-      else if (slash) {
-        const i = stack.map((s) => s.name).lastIndexOf(name);
-        if (i >= 0) stack.splice(i);
+      if (VOID.has(name)) {
         current += token;
+        if (name === 'img') blockText += 10;
+      } else if (slash) {
+        current += token;
+        depth = Math.max(0, depth - 1);
+        if (depth === 0) flush();
       } else {
-        stack.push({ name, open: token.replace(/\s(id)="[^"]*"/u, '') });
+        if (depth === 0) {
+          flush();
+          blockStart = current.length;
+          blockText = 0;
+        }
+        depth++;
         current += token;
       }
       continue;
     }
     let last = 0;
     for (const mark of token.matchAll(MARKER_RE)) {
-      current += token.slice(last, mark.index);
+      const before = token.slice(last, mark.index);
+      current += before;
+      blockText += before.trim().length;
       last = (mark.index ?? 0) + mark[0].length;
-      current += stack
-        .slice()
-        .reverse()
-        .map((s) => `</${s.name}>`)
-        .join('');
-      pages.push(current);
-      current = stack.map((s) => s.open).join('');
+      cut();
     }
-    current += token.slice(last);
+    const rest = token.slice(last);
+    current += rest;
+    blockText += rest.trim().length;
   }
+  flush();
   pages.push(current);
   const cleaned = pages.map((p) => tidy(p.replace(ANY_MARKER_CHAR_RE, '')));
   return cleaned.length > 0 ? cleaned : [''];

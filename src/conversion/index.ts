@@ -3,20 +3,23 @@
 //   DOC/DOCX → LibreOffice in a sandbox, over UNO (layout: page count, page-start markers,
 //   vector images → PNG) → DOCX → mammoth in a capped child process → sanitiser → pages.
 //   Without LibreOffice: DOCX → mammoth directly; DOC → word-extractor text-only preview.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import WordExtractor from 'word-extractor';
 import { countWords } from '../text/chinese.js';
 import { ChildFailure } from './children.js';
 import { estimatePageMarkers, htmlToText, PAGE_MARKER_PREFIX, paragraphsToHtml, sanitize, splitPages } from './html.js';
-import { findSoffice, LibreOfficePool, sandboxProblem, type BridgeReply, type BridgeRequest } from './libreoffice.js';
+import { findSoffice, LibreOfficePool, sandboxProblem, type BridgeRequest, type ReplyFor } from './libreoffice.js';
 import { DEFAULT_MAMMOTH_LIMITS, MammothRunner, type MammothLimits } from './mammoth-runner.js';
 import { docProperties, docxProperties, type StoredProperties } from './properties.js';
 import { checkEmbeddedPackages, embeddedBombInCompoundFile } from './embedded.js';
 import { checkZipBounds, DEFAULT_ZIP_LIMITS, inflateZip, listZip, ZipError, type ZipLimits } from './zip.js';
 
 export { sniffWordFile, type WordFormat } from './sniff.js';
+export { DEFAULT_MAX_EXPORT_PAGES, type FontSubstitution, type OfficeFormat, type PdfExport } from './pdf-export.js';
+export * from './render.js';
+import { DEFAULT_MAX_EXPORT_PAGES, exportPdf, pdfExportOf, PdfExportError, type OfficeFormat, type PdfExport } from './pdf-export.js';
 import type { WordFormat } from './sniff.js';
 
 export interface ConversionResult {
@@ -33,6 +36,8 @@ export interface ConversionResult {
   /** True when the preview is text-only (no LibreOffice available). */
   simplified: boolean;
   warnings: string[];
+  /** With `pdfOutDir`: the page preview's PDF from the same LibreOffice load (null if it failed). */
+  pdf?: PdfExport | null;
 }
 
 export class ConversionError extends Error {
@@ -52,6 +57,20 @@ export interface Converter {
   /** Throws ConversionError. Must not be called after close(). */
   convert(input: { filePath: string; format: WordFormat }): Promise<ConversionResult>;
   close(): Promise<void>;
+}
+
+/** What createConverter returns: the text view (convert) and the page preview's PDF. */
+export interface PageConverter extends Converter {
+  /**
+   * The text view as before; with `pdfOutDir` (Word files) also the page preview's PDF
+   * (`${pdfOutDir}/out.pdf`, `result.pdf`) from the same LibreOffice load: one load, not two.
+   */
+  convert(input: { filePath: string; format: WordFormat; pdfOutDir?: string; maxPdfPages?: number }): Promise<ConversionResult>;
+  /**
+   * The page-faithful preview's first step: LibreOffice's layout as `${outDir}/out.pdf`
+   * (pdf-export.ts). Throws ConversionError (also when LibreOffice is not available).
+   */
+  exportPdf(input: { filePath: string; format: OfficeFormat; outDir: string; maxPages?: number }): Promise<PdfExport>;
 }
 
 export interface ConverterLimits {
@@ -83,6 +102,7 @@ const fail = {
   bomb: (detail: string) => new ConversionError('文档解压后体积异常（疑似压缩炸弹），已拒绝处理', `zip bounds: ${detail}`, true),
   corrupt: (detail: string) => new ConversionError('文件已损坏或不完整，无法读取', `corrupt: ${detail}`, true),
   unreadable: (detail: string) => new ConversionError('无法读取该 Word 文档，文件可能已损坏或已加密', `LibreOffice: ${detail}`, true),
+  unreadableAny: (detail: string) => new ConversionError('无法读取该文档，文件可能已损坏或已加密', `LibreOffice: ${detail}`, true),
   timeout: (detail: string) => new ConversionError('文档过大或过于复杂，转换超时', `timeout: ${detail}`, true),
   memory: (detail: string) => new ConversionError('文档过大或过于复杂，转换时内存不足', `crashed: ${detail}`, true),
   parse: (detail: string) => new ConversionError('文档内容格式错误，无法解析', `mammoth: ${detail}`, true),
@@ -94,7 +114,7 @@ export function createConverter(options: {
   log: Logger;
   concurrency?: number;
   limits?: Partial<ConverterLimits>;
-}): Converter {
+}): PageConverter {
   const log = options.log.child({ module: 'conversion' });
   const limits: ConverterLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const concurrency = Math.max(1, options.concurrency ?? 1);
@@ -120,7 +140,7 @@ export function createConverter(options: {
   }
   let closed = false;
 
-  async function runLibreOffice(req: BridgeRequest): Promise<BridgeReply> {
+  async function runLibreOffice<R extends BridgeRequest>(req: R): Promise<ReplyFor<R>> {
     try {
       return await lo!.run(req);
     } catch (err) {
@@ -213,7 +233,7 @@ export function createConverter(options: {
     return result(html, stored.pageCount, stored, true, warnings);
   }
 
-  async function convert(input: { filePath: string; format: WordFormat }): Promise<ConversionResult> {
+  async function convert(input: { filePath: string; format: WordFormat; pdfOutDir?: string; maxPdfPages?: number }): Promise<ConversionResult> {
     if (closed) throw new Error('converter is closed');
     const { filePath, format } = input;
     const warnings: string[] = [];
@@ -235,6 +255,7 @@ export function createConverter(options: {
         inputExt: format === 'DOC' ? 'doc' : 'docx',
         outDir: jobDir,
         marker: PAGE_MARKER_PREFIX,
+        ...(input.pdfOutDir ? { pdf: { maxPages: input.maxPdfPages ?? DEFAULT_MAX_EXPORT_PAGES } } : {}),
       });
       if (!reply.ok) {
         if (format === 'DOC') throw fail.unreadable(`${reply.error}: ${reply.detail}`);
@@ -247,14 +268,39 @@ export function createConverter(options: {
       if (reply.graphicsFailed > 0) warnings.push(`${reply.graphicsFailed} image(s) could not be converted`);
       if (reply.markedPages < reply.pageCount - 1) warnings.push(`${reply.pageCount - 1 - reply.markedPages} page start(s) not marked`);
       const html = sanitize(await toHtml(path.join(jobDir, 'out.docx'), true));
-      return result(html, reply.pageCount, stored, false, warnings);
+      const out = result(html, reply.pageCount, stored, false, warnings);
+      if (input.pdfOutDir) {
+        out.pdf = null;
+        try {
+          if (!reply.pdf?.ok) throw new Error(reply.pdf ? reply.pdf.error : 'not written');
+          await rename(path.join(jobDir, 'out.pdf'), path.join(input.pdfOutDir, 'out.pdf'));
+          out.pdf = pdfExportOf(path.join(input.pdfOutDir, 'out.pdf'), reply.pdf);
+        } catch (err) {
+          warnings.push(`no page preview PDF (${(err as Error).message})`);
+        }
+      }
+      return out;
     } finally {
       await rm(jobDir, { recursive: true, force: true });
     }
   }
 
+  async function toPdf(input: { filePath: string; format: OfficeFormat; outDir: string; maxPages?: number }): Promise<PdfExport> {
+    if (closed) throw new Error('converter is closed');
+    if (!lo) throw new ConversionError('服务器未安装 LibreOffice，暂时无法生成页面预览', 'LibreOffice not available', false);
+    try {
+      return await exportPdf({ run: runLibreOffice }, input);
+    } catch (err) {
+      if (err instanceof PdfExportError) {
+        throw err.kind === 'load_failed' ? fail.unreadableAny(err.message) : new ConversionError('文档转换失败', err.message, true);
+      }
+      throw err;
+    }
+  }
+
   return {
     convert,
+    exportPdf: toPdf,
     async close() {
       closed = true;
       await Promise.all([mammoth.close(), lo?.close()]);

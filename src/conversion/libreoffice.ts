@@ -13,17 +13,60 @@ import { ChildFailure, Pool, type PoolChild } from './children.js';
 import { baseSandboxArgs } from './sandbox.js';
 
 /** Host paths: the instance copies the input into its sandbox and moves the results out. */
-export interface BridgeRequest {
+export interface DocxRequest {
+  op?: 'convert';
   inputPath: string;
   inputExt: 'doc' | 'docx';
   /** Where out.docx (and out.pdf when asked) are placed. */
   outDir: string;
   marker?: string;
-  pdf?: boolean;
+  /** Also store the page preview's PDF from the same load, before the text view changes it. */
+  pdf?: { maxPages?: number };
 }
-export type BridgeReply =
-  | { ok: true; pageCount: number; markedPages: number; graphicsConverted: number; graphicsFailed: number }
-  | { ok: false; error: string; detail: string };
+/** Extensions LibreOffice is given the file under (its type detection looks at them too). */
+export type OfficeExt = 'doc' | 'docx' | 'docm' | 'dotx' | 'rtf' | 'odt' | 'ppt' | 'pptx' | 'odp' | 'xls' | 'xlsx' | 'ods' | 'txt';
+export interface PdfRequest {
+  op: 'pdf';
+  inputPath: string;
+  inputExt: OfficeExt;
+  /** Where out.pdf is placed. */
+  outDir: string;
+  /** Export at most this many pages (spreadsheets); 0 or absent: all. */
+  maxPages?: number;
+}
+export type BridgeRequest = DocxRequest | PdfRequest;
+export interface BridgeError {
+  ok: false;
+  error: string;
+  detail: string;
+}
+/** What the bridge says about a PDF it stored. */
+export interface PdfFacts {
+  app: 'writer' | 'calc' | 'impress' | 'draw';
+  /** Pages as LibreOffice would print them, null when it could not tell. */
+  totalPages: number | null;
+  exportedPages: number | null;
+  /** Font families the document asks for, most used first. */
+  fonts: string[];
+}
+export type DocxReply =
+  | {
+      ok: true;
+      pageCount: number;
+      markedPages: number;
+      graphicsConverted: number;
+      graphicsFailed: number;
+      /** Automatic list labels written into the text. */
+      listLabels?: number;
+      /** Paragraphs whose first-line indent was written as ideographic spaces. */
+      indented?: number;
+      /** When asked for: the PDF (out.pdf), or the bridge's error about it. */
+      pdf?: (PdfFacts & { ok: true }) | BridgeError | null;
+    }
+  | BridgeError;
+export type PdfReply = (PdfFacts & { ok: true }) | BridgeError;
+export type BridgeReply = DocxReply | PdfReply;
+export type ReplyFor<R> = R extends PdfRequest ? PdfReply : DocxReply;
 
 export interface LibreOfficeOptions {
   sofficePath: string;
@@ -172,29 +215,32 @@ class Instance implements PoolChild<BridgeRequest, BridgeReply> {
     await mkdir(hostJob, { recursive: true });
     try {
       await copyFile(req.inputPath, path.join(hostJob, `in.${req.inputExt}`));
+      const out = req.op === 'pdf' ? 'out.pdf' : 'out.docx';
       const reply = await new Promise<BridgeReply>((resolve, reject) => {
         if (this.exited || !this.process?.stdin) {
           reject(new ChildFailure('crashed', 'LibreOffice is not running'));
           return;
         }
         this.pending = { id, resolve, reject };
-        const msg = {
-          id,
-          op: 'convert',
-          input: `${box}/in.${req.inputExt}`,
-          output: `${box}/out.docx`,
-          marker: req.marker,
-          pdf: req.pdf ? `${box}/out.pdf` : undefined,
-        };
+        const msg =
+          req.op === 'pdf'
+            ? { id, op: 'pdf', input: `${box}/in.${req.inputExt}`, output: `${box}/${out}`, kind: req.inputExt, maxPages: req.maxPages ?? 0 }
+            : {
+                id,
+                op: 'convert',
+                input: `${box}/in.${req.inputExt}`,
+                output: `${box}/${out}`,
+                marker: req.marker,
+                ...(req.pdf ? { pdf: `${box}/out.pdf`, kind: req.inputExt, maxPages: req.pdf.maxPages ?? 0 } : {}),
+              };
         this.process.stdin.write(`${JSON.stringify(msg)}\n`);
       });
       if (reply.ok) {
         // soffice can report success without writing anything: check the output exists.
-        const out = path.join(hostJob, 'out.docx');
-        const st = await stat(out).catch(() => null);
+        const st = await stat(path.join(hostJob, out)).catch(() => null);
         if (!st || st.size === 0) return { ok: false, error: 'no_output', detail: 'LibreOffice wrote no output' };
-        await rename(out, path.join(req.outDir, 'out.docx'));
-        if (req.pdf) await rename(path.join(hostJob, 'out.pdf'), path.join(req.outDir, 'out.pdf')).catch(() => undefined);
+        await rename(path.join(hostJob, out), path.join(req.outDir, out));
+        if (req.op !== 'pdf' && req.pdf) await rename(path.join(hostJob, 'out.pdf'), path.join(req.outDir, 'out.pdf')).catch(() => undefined);
       }
       return reply;
     } finally {
@@ -281,8 +327,8 @@ export class LibreOfficePool {
   }
 
   /** Runs one conversion; rejects with ChildFailure on timeout or crash (the instance is replaced). */
-  run(req: BridgeRequest): Promise<BridgeReply> {
-    return this.pool.run(req, this.opts.timeoutMs);
+  run<R extends BridgeRequest>(req: R): Promise<ReplyFor<R>> {
+    return this.pool.run(req, this.opts.timeoutMs) as Promise<ReplyFor<R>>;
   }
 
   rssBytes(): number {
