@@ -1,7 +1,7 @@
 // What both entry points (web server and worker) do at start and at stop.
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/pool.js';
+import { openDatabase, withDirectPool } from './db/pool.js';
 import { migrate } from './db/migrator.js';
 import { systemClock } from './deps.js';
 import { startConversions } from './documents/conversion.worker.js';
@@ -52,7 +52,7 @@ export function exitGracefully(log: Logger, timeoutMs: number, stop: () => Promi
  */
 export async function startBackground(config: Config, log: Logger, options: { conversions: boolean }) {
   const db = await openDatabase(config, log);
-  const applied = await migrate(db.pool);
+  const applied = await withDirectPool(db, (pool) => migrate(pool), log);
   log.info({ database: db.kind, applied }, 'database ready');
   const jobs = new JobQueue(db.pool, log, { supervise: options.conversions });
   const blobs = createBlobStore(config);

@@ -3,7 +3,7 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { exitGracefully, loadConfigOrExit } from './lifecycle.js';
-import { openDatabase } from './db/pool.js';
+import { openDatabase, withDirectPool } from './db/pool.js';
 import { migrate } from './db/migrator.js';
 import { createApp } from './app.js';
 import { createLogger } from './logger.js';
@@ -34,7 +34,7 @@ async function main() {
 async function serve(config: Config, log: Logger, role: { primary: boolean }) {
   const db = await openDatabase(config, log);
   if (role.primary) {
-    const applied = await migrate(db.pool);
+    const applied = await withDirectPool(db, (pool) => migrate(pool), log);
     log.info({ database: db.kind, applied }, 'database ready');
   }
 
