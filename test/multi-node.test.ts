@@ -148,6 +148,9 @@ describe.skipIf(!enabled)('multi-node deployment', () => {
     const statuses = await stream;
     expect(statuses[0]!.status).toBe('processing');
     expect(statuses.at(-1)!.status).toBe('ready');
+    // A worker (another process) committed it; B's stream carried it within a second (LISTEN/NOTIFY, not a poll).
+    const { rows: done } = await c.db.pool.query<{ ms: number }>('SELECT (extract(epoch FROM converted_at) * 1000)::float8 AS ms FROM documents WHERE id = $1', [id]);
+    expect(statuses.at(-1)!.at - done[0]!.ms).toBeLessThan(1_000);
 
     const preview = await json(`${c.b.url}/api/v1/documents/${id}/preview`, { headers: auth(token) });
     expect(preview.status).toBe(200);

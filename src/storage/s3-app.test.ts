@@ -2,7 +2,9 @@
 // checked by the app on every request and then redirected to a short-lived presigned GET,
 // and the orphan sweep pages through the bucket.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerUser, type TestContext } from '../../test/app.js';
 import { startS3Server, type TestS3Server } from '../../test/s3-server.js';
@@ -10,6 +12,8 @@ import { withTransaction } from '../db/transaction.js';
 import { refundPurchase } from '../payments/refunds.service.js';
 import { createPaymentsTestContext, insertDocument, SEED_DOC, topUp } from '../payments/test-fixtures.js';
 import { uploadTempDir } from '../documents/upload-storage.js';
+import { newBlobKey } from '../documents/upload.service.js';
+import { sweepDocuments } from '../documents/sweep.service.js';
 import { S3BlobStore } from './s3-blob-store.js';
 
 let s3: TestS3Server;
@@ -110,5 +114,26 @@ describe('BLOB_STORE=s3', () => {
     const { doc, url } = await boughtLink();
     const res = await ctx.http().get(url).set('range', `bytes=${doc.bytes.length + 10}-`).redirects(0);
     expect(res.status).toBe(416);
+  });
+
+  it('when the sweep runs, then old objects no row points to are removed from the bucket and every referenced one stays', async () => {
+    const kept = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 0 });
+    const scratch = mkdtempSync(path.join(tmpdir(), 'wenku-s3-sweep-'));
+    const twoHoursAgo = Date.now() - 2 * 3600_000;
+    const orphans = Array.from({ length: 4 }, () => newBlobKey(twoHoursAgo));
+    const young = newBlobKey();
+    for (const key of [...orphans, young]) {
+      const file = path.join(scratch, key);
+      writeFileSync(file, key);
+      await ctx.deps.blobs.putFile(key, file);
+    }
+    const report = await sweepDocuments(ctx.deps);
+    expect(report.orphanBlobsRemoved).toBe(orphans.length);
+    for (const key of orphans) expect(await ctx.deps.blobs.stat(key)).toBeNull();
+    // Too young to judge (its row may not have committed yet), and the documents' own files.
+    expect(await ctx.deps.blobs.stat(young)).not.toBeNull();
+    expect(await ctx.deps.blobs.stat(kept.blobKey)).not.toBeNull();
+    const { rows } = await ctx.deps.db.pool.query<{ blob_key: string }>('SELECT blob_key FROM documents');
+    for (const row of rows) expect(await ctx.deps.blobs.stat(row.blob_key)).not.toBeNull();
   });
 });
