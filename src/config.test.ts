@@ -85,6 +85,7 @@ describe('settings', () => {
     [{ BLOB_STORE: 's3', S3_BUCKET: 'Bad_Bucket' }, /S3_BUCKET/],
     [{ BLOB_STORE: 's3', S3_BUCKET: 'wenku', S3_ACCESS_KEY_ID: 'only-the-id' }, /S3_SECRET_ACCESS_KEY/],
     [{ DATABASE_POOLER: 'session' }, /DATABASE_POOLER/],
+    [{ DATABASE_POOLER: 'transaction', DATABASE_URL: 'postgres://u@pgbouncer:6432/w' }, /DATABASE_DIRECT_URL/],
   ])('when storage or pooler settings are %j, then start-up stops naming the setting', (env, message) => {
     expect(() => parseConfig(env)).toThrow(message);
   });

@@ -123,6 +123,11 @@ const envSchema = z
     message: 'AUTHOR_SHARE + REFERRAL_SHARE must not exceed 1',
     path: ['AUTHOR_SHARE'],
   })
+  .refine((env) => env.DATABASE_POOLER !== 'transaction' || (env.DATABASE_URL && env.DATABASE_DIRECT_URL), {
+    // LISTEN and the migrator's session lock would land on whichever server session is free.
+    message: 'DATABASE_POOLER=transaction needs DATABASE_URL (the pooler) and DATABASE_DIRECT_URL (the server itself)',
+    path: ['DATABASE_DIRECT_URL'],
+  })
   .refine((env) => env.BLOB_STORE !== 's3' || env.S3_BUCKET, {
     message: 'BLOB_STORE=s3 needs S3_BUCKET',
     path: ['S3_BUCKET'],
