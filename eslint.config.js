@@ -14,6 +14,6 @@ export default tseslint.config(
     },
   },
   { files: ['bench/**', 'test/**', 'scripts/**'], rules: { 'no-console': 'off' } },
-  // Browser scripts served from /static: plain ES2022 in the page, no bundler.
-  { files: ['public/js/**'], languageOptions: { globals: globals.browser, sourceType: 'script' }, rules: { 'no-console': 'off' } },
+  // Browser scripts served from /static: plain ES2022 modules in the page (format.js is shared with the server), no bundler.
+  { files: ['public/js/**'], languageOptions: { globals: globals.browser, sourceType: 'module' }, rules: { 'no-console': 'off' } },
 );

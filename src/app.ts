@@ -41,7 +41,7 @@ export function createApp(deps: AppDeps): Express {
 
   // Anonymous readers of public pages are served from memory for up to RESPONSE_CACHE_TTL, before
   // anything else runs (hits replay the stored security headers; they are not logged one by one).
-  app.use(new ResponseCache(deps.config.responseCacheTtlMs).middleware());
+  app.use(new ResponseCache(deps.config.responseCacheTtlMs, deps.clock).middleware());
 
   app.use(
     pinoHttp({

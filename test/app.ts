@@ -84,16 +84,5 @@ export async function createTestContext(
   };
 }
 
-let userCounter = 0;
-/** Registers a user through the API and returns the token and user. */
-export async function registerUser(ctx: TestContext, overrides: Partial<{ email: string; displayName: string; password: string }> = {}) {
-  userCounter += 1;
-  const body = {
-    email: overrides.email ?? `user${userCounter}-${Date.now()}@example.com`,
-    password: overrides.password ?? 'correct horse battery',
-    displayName: overrides.displayName ?? `用户${userCounter}`,
-  };
-  const res = await ctx.http().post('/api/v1/auth/register').send(body);
-  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { token: res.body.token as string, user: res.body.user as { id: number; email: string; referralCode: string; role: string }, password: body.password };
-}
+// Users (and every other test object) are made by test/factories.ts; re-exported for the many tests that import it here.
+export { registerUser } from './factories.js';

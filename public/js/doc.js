@@ -1,5 +1,7 @@
 // The document page: preview frame sizing and 展开/收起, favorite, share link, the download
 // confirmation dialog (buy if needed, then download), and live conversion status.
+import { formatYuan } from './format.js';
+
 (function () {
   const root = document.getElementById('doc-page');
   if (!root) return;
@@ -8,7 +10,6 @@
   const loggedIn = root.dataset.loggedIn === '1';
   const loginUrl = root.dataset.loginUrl;
   const api = (method, url, body, headers) => window.wenku.api(method, url, body, headers);
-  const yuan = (cents) => '¥' + (cents / 100).toFixed(2);
 
   /* ---- Preview frame: sized to its content; collapsed to about a page until expanded. ---- */
   const frame = document.getElementById('preview-frame');
@@ -130,7 +131,7 @@
         const me = await api('GET', '/api/v1/me');
         if (me.ok && me.data && me.data.wallet) {
           const balance = me.data.wallet.balanceCents;
-          balanceEl.textContent = yuan(balance);
+          balanceEl.textContent = formatYuan(balance);
           balanceEl.dataset.cents = String(balance);
         } else if (me.status === 401) {
           location.href = loginUrl + encodeURIComponent('#download');
@@ -146,8 +147,8 @@
       const err = (res.data && res.data.error) || {};
       if (res.status === 401) { location.href = loginUrl + encodeURIComponent('#download'); return; }
       if (res.status === 402) {
-        const have = balanceEl && balanceEl.dataset.cents ? '，你的余额为 ' + yuan(Number(balanceEl.dataset.cents)) : '';
-        showError('余额不足：此文档售价 ' + yuan(priceCents) + have + '，请先充值后再下载。', { href: '/wallet', text: '去充值 ›' });
+        const have = balanceEl && balanceEl.dataset.cents ? '，你的余额为 ' + formatYuan(Number(balanceEl.dataset.cents)) : '';
+        showError('余额不足：此文档售价 ' + formatYuan(priceCents) + have + '，请先充值后再下载。', { href: '/wallet', text: '去充值 ›' });
         return;
       }
       if (res.status === 404) return showError('这篇文档已不能下载（可能已被删除或下架）。如已付款，请联系客服。');
@@ -169,7 +170,7 @@
             const bought = await api('POST', '/api/v1/documents/' + docId + '/purchase', { confirm: true }, { 'Idempotency-Key': idempotencyKey });
             if (!bought.ok) return explain(bought);
             if (balanceEl && bought.data && bought.data.wallet) {
-              balanceEl.textContent = yuan(bought.data.wallet.balanceCents);
+              balanceEl.textContent = formatYuan(bought.data.wallet.balanceCents);
               balanceEl.dataset.cents = String(bought.data.wallet.balanceCents);
             }
             res = await api('POST', '/api/v1/documents/' + docId + '/download-link', { confirm: true });

@@ -1,5 +1,7 @@
 // Wallet page: create the top-up order through the API, then go to the payment page.
 // Without JavaScript the form posts to /wallet/topups and the server does the same.
+import { YUAN_LIMITS, yuanToCents } from './format.js';
+
 (function () {
   const form = document.getElementById('topup-form');
   const message = document.getElementById('topup-message');
@@ -11,17 +13,9 @@
     message.hidden = false;
   }
 
-  // Yuan → cents by string arithmetic, never by float multiplication.
-  function toCents(value) {
-    const m = String(value).trim().match(/^(\d{1,6})(?:\.(\d{1,2}))?$/);
-    if (!m) return null;
-    const cents = Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0'));
-    return cents >= 1 && cents <= 10000000 ? cents : null;
-  }
-
   form.addEventListener('submit', async function (event) {
     event.preventDefault();
-    const cents = toCents(form.elements.amountYuan.value);
+    const cents = yuanToCents(String(form.elements.amountYuan.value), YUAN_LIMITS.topup);
     if (cents === null) return show('请输入 0.01 到 100000 之间的金额，最多两位小数', false);
     const button = form.querySelector('button[type="submit"]');
     button.disabled = true;

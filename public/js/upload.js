@@ -1,5 +1,7 @@
 // The upload page: drag and drop, a real progress bar from XHR upload events, then the live
 // conversion status over Server-Sent Events until the document is ready.
+import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
+
 (function () {
   const form = document.getElementById('upload-form');
   if (!form) return;
@@ -15,7 +17,6 @@
   const result = document.getElementById('upload-result');
   const maxBytes = Number(form.dataset.maxBytes);
 
-  const size = (n) => (n < 1024 * 1024 ? Math.max(1, Math.round(n / 1024)) + 'KB' : (n / 1024 / 1024).toFixed(1) + 'MB');
   const step = (name, state) => {
     const li = document.querySelector('[data-step="' + name + '"]');
     li.classList.remove('is-active', 'is-done', 'is-failed');
@@ -33,9 +34,9 @@
 
   function showChosen() {
     const f = input.files && input.files[0];
-    chosen.textContent = f ? '已选择：' + f.name + '（' + size(f.size) + '）' : '';
+    chosen.textContent = f ? '已选择：' + f.name + '（' + humanSize(f.size) + '）' : '';
     errorBox.hidden = true;
-    if (f && f.size > maxBytes) showError('文件太大：' + size(f.size) + '，上限为 ' + size(maxBytes) + '。');
+    if (f && f.size > maxBytes) showError('文件太大：' + humanSize(f.size) + '，上限为 ' + humanSize(maxBytes) + '。');
     const title = form.elements.title;
     if (f && !title.value) title.placeholder = f.name.replace(/\.(docx?|dotx?|wps|rtf|odt|pdf|pptx?|ppsx?|dps|odp|xlsx?|et|ods|txt)$/i, '');
   }
@@ -51,13 +52,6 @@
       showChosen();
     }
   });
-
-  /** "12.5" → 1250 without floating point; null when not a price. */
-  function priceToCents(text) {
-    const m = /^\s*(\d{1,7})(?:\.(\d{1,2}))?\s*$/.exec(text || '0');
-    if (!m) return null;
-    return Number(m[1]) * 100 + Number((m[2] || '0').padEnd(2, '0'));
-  }
 
   // The server decides the type from the bytes; this only stops a file that is obviously not a
   // document (by the magic bytes of its first 4 KB) before it is sent. Anything unsure is sent.
@@ -96,7 +90,7 @@
   function explain(status, body) {
     const err = (body && body.error) || {};
     if (status === 401) return showError('登录已失效，请重新登录后再上传。', { href: '/login?next=/upload', text: '去登录 ›' });
-    if (status === 413) return showError('文件超过大小上限（' + size(maxBytes) + '），请压缩图片或拆分文档后再上传。');
+    if (status === 413) return showError('文件超过大小上限（' + humanSize(maxBytes) + '），请压缩图片或拆分文档后再上传。');
     if (err.code === 'unsupported_file') return showError('不支持这个文件' + (err.message ? '：' + err.message : '') + '。支持 Word、PDF、PPT、Excel、WPS、OpenDocument 和纯文本文档，文件不能损坏、加密或包含宏。');
     if (status === 409) {
       const d = err.details || {};
@@ -144,10 +138,10 @@
     errorBox.hidden = true;
     const f = input.files && input.files[0];
     if (!f) return showError('请先选择要上传的文档。');
-    if (f.size > maxBytes) return showError('文件太大：' + size(f.size) + '，上限为 ' + size(maxBytes) + '。');
+    if (f.size > maxBytes) return showError('文件太大：' + humanSize(f.size) + '，上限为 ' + humanSize(maxBytes) + '。');
     const wrong = await checkHead(f);
     if (wrong) return showError('不支持这个文件：' + wrong + '。支持 Word、PDF、PPT、Excel、WPS、OpenDocument 和纯文本文档。');
-    const cents = priceToCents(form.elements.price.value);
+    const cents = yuanToCents(form.elements.price.value.trim() || '0', YUAN_LIMITS.price);
     if (cents === null) return showError('价格请填写数字，最多两位小数，例如 2 或 2.50。');
 
     const data = new FormData();
@@ -175,7 +169,7 @@
       if (!ev.lengthComputable) return;
       const pct = (ev.loaded / ev.total) * 100;
       setProgress(pct, '正在上传 ' + Math.floor(pct) + '%');
-      bytesLabel.textContent = size(ev.loaded) + ' / ' + size(ev.total);
+      bytesLabel.textContent = humanSize(ev.loaded) + ' / ' + humanSize(ev.total);
     });
     xhr.addEventListener('load', () => {
       let body = null;

@@ -24,6 +24,18 @@ export const presentUser = (u: UserRow): User => ({
 
 const roleFor = (deps: Deps, email: string): 'user' | 'admin' => (deps.config.adminEmails.has(email) ? 'admin' : 'user');
 
+/**
+ * users.role is the role everything reads; ADMIN_EMAILS decides what it must be. Applied at
+ * login and on every session lookup (a write only when the setting changed), so taking an address
+ * off ADMIN_EMAILS demotes its sessions at their next request.
+ */
+async function withCurrentRole<T extends UserRow>(deps: Deps, user: T): Promise<T> {
+  const role = roleFor(deps, user.email);
+  if (role === user.role) return user;
+  await updateUserRole(deps.db.pool, user.id, role);
+  return { ...user, role };
+}
+
 // 10 characters of an unambiguous alphabet: short enough to share, ~50 bits of entropy.
 function newReferralCode(): string {
   const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
@@ -62,20 +74,19 @@ export async function loginUser(deps: Deps, input: LoginBody): Promise<{ user: U
   const found = await findUserWithPasswordByEmail(deps.db.pool, input.email);
   const ok = await verifyPassword(input.password, found?.passwordHash ?? (await dummyPasswordHash()));
   if (!found || !ok) throw new AppError('unauthenticated', BAD_CREDENTIALS);
-  const role = roleFor(deps, found.email);
-  if (role !== found.role) await updateUserRole(deps.db.pool, found.id, role);
-  return { user: presentUser({ ...found, role }), token: issueToken(deps, found.id) };
+  return { user: presentUser(await withCurrentRole(deps, found)), token: issueToken(deps, found.id) };
 }
 
 /** The actor behind a session token, or null when the token is bad or the user is gone. */
 export async function resolveActor(deps: Deps, token: string): Promise<Actor | null> {
   const claims = verifySessionToken(deps.config.jwtSecret, token, deps.clock.now().getTime());
   if (!claims) return null;
-  const user = await findUserById(deps.db.pool, claims.userId);
-  if (!user) return null;
+  const found = await findUserById(deps.db.pool, claims.userId);
+  if (!found) return null;
+  const user = await withCurrentRole(deps, found);
   return {
     userId: user.id,
-    role: roleFor(deps, user.email),
+    role: user.role,
     displayName: user.displayName,
     email: user.email,
     referralCode: user.referralCode,
@@ -86,5 +97,5 @@ export async function getMe(deps: Deps, actor: Actor): Promise<{ user: User; wal
   const user = await findUserById(deps.db.pool, actor.userId);
   if (!user) throw new AppError('unauthenticated', '账号不存在 (account not found)');
   const balanceCents = await getUserBalanceCents(deps.db.pool, actor.userId);
-  return { user: presentUser({ ...user, role: actor.role }), wallet: { balanceCents } };
+  return { user: presentUser(user), wallet: { balanceCents } };
 }

@@ -55,6 +55,23 @@ describe('registration', () => {
     expect(user.role).toBe('admin');
   });
 
+  it('when ADMIN_EMAILS gains or loses an address, then users.role follows at the next request and is the role the API reports', async () => {
+    const chief = await registerUser(ctx, { email: 'chief@example.com' });
+    const admins = ctx.deps.config.adminEmails as Set<string>;
+    const me = async () => (await ctx.http().get('/api/v1/me').set('authorization', `Bearer ${chief.token}`)).body.user.role;
+    const stored = async () => (await ctx.deps.db.pool.query('SELECT role FROM users WHERE id = $1', [chief.user.id])).rows[0].role;
+    expect(await me()).toBe('user');
+    admins.add('chief@example.com');
+    try {
+      expect(await me()).toBe('admin');
+      expect(await stored()).toBe('admin');
+    } finally {
+      admins.delete('chief@example.com');
+    }
+    expect(await me()).toBe('user');
+    expect(await stored()).toBe('user');
+  });
+
   it('when the body is not JSON, then it answers 400 in the contract format', async () => {
     const res = await ctx.http().post('/api/v1/auth/register').set('content-type', 'application/json').send('{"email":');
     expect(res.status).toBe(400);

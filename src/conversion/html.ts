@@ -173,10 +173,6 @@ export function splitPages(html: string): string[] {
   return cleaned.length > 0 ? cleaned : [''];
 }
 
-export function stripMarkers(s: string): string {
-  return s.replace(MARKER_RE, '').replace(ANY_MARKER_CHAR_RE, '');
-}
-
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
 
 /** Plain text of sanitised HTML: blocks become lines, cells are separated by tabs. */

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
-import { insertPageDocument } from './pages/test-fixtures.js';
+import { createDocument, type DocumentOptions } from '../../test/factories.js';
+
+// The page tests' documents: created on a known day (the pages print it), referred to by id.
+const insertPageDocument = async (c: TestContext, o: DocumentOptions) => (await createDocument(c, { createdAt: '2023-05-05T02:00:00Z', ...o })).id;
 
 let ctx: TestContext;
 let author: Awaited<ReturnType<typeof registerUser>>;

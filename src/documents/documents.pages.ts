@@ -9,7 +9,7 @@ import { CATEGORIES, DEFAULT_CATEGORY, DEFAULT_FREE_PREVIEW_PAGES } from './docu
 import { getDocumentPreview } from './documents.service.js';
 import { SHARED_TTL, setPageCache, setPrivateCache } from './pages/cache.js';
 import { buildDocPage } from './pages/doc-page.js';
-import { humanSize } from './pages/format.js';
+import { humanSize } from '../../public/js/format.js';
 import { buildHomePage, buildSearchPage } from './pages/listing-pages.js';
 import { buildMePage } from './pages/me-page.js';
 import { getMyTicketSummaries } from '../support/desk.service.js';

@@ -2,6 +2,7 @@
 // schemas that both validate requests and generate the OpenAPI document.
 import { z } from 'zod';
 import { DOCUMENT_FORMATS } from '../conversion/formats.js';
+import { MAX_PRICE_CENTS } from '../../public/js/format.js';
 import { registry } from '../http/openapi.js';
 
 /** Categories a document can be filed under (shown as the breadcrumb and the home page's list). */
@@ -21,7 +22,6 @@ export const CATEGORIES = [
 ] as const;
 export const DEFAULT_CATEGORY = '其他';
 export const DEFAULT_FREE_PREVIEW_PAGES = 3;
-export const MAX_PRICE_CENTS = 100_000_000; // ¥1,000,000: far above any real document, below any overflow
 export const MAX_FREE_PREVIEW_PAGES = 10_000;
 export const MAX_KEYWORDS = 20;
 export const MAX_KEYWORD_LENGTH = 30;

@@ -138,8 +138,3 @@ export async function listMyDocuments(deps: Deps, actor: Actor, query: PageQuery
   };
 }
 
-/** True when the actor may edit, delete and retry the document (for showing those buttons). */
-export function canManageDocument(actor: Actor | null, doc: Document): boolean {
-  return !!actor && (actor.role === 'admin' || actor.userId === doc.uploader.id);
-}
-

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
+import { buy, topUp } from '../../test/factories.js';
 import type { Converter } from '../conversion/index.js';
 import { buildDocx, para } from '../conversion/test-fixtures.js';
 import type { ConversionWorker } from './conversion.worker.js';
@@ -147,12 +148,8 @@ describe('preview', () => {
       const res = await get(`/api/v1/documents/${ids.report}/preview`, who);
       expect(res.body).toMatchObject({ pagesShown: pages.length, truncated: false });
     }
-    const tx = (await ctx.deps.db.pool.query(`INSERT INTO ledger_transactions (kind, reference) VALUES ('purchase', 'test') RETURNING id`)).rows[0].id;
-    const purchase = (await ctx.deps.db.pool.query(
-      `INSERT INTO purchases (buyer_id, document_id, price_cents, author_id, author_cents, platform_cents, ledger_transaction_id)
-       VALUES ($1, $2, 500, $3, 350, 150, $4) RETURNING id`,
-      [bob.user.id, ids.report, alice.user.id, tx],
-    )).rows[0].id;
+    await topUp(ctx, bob.token, 500);
+    const purchase = await buy(ctx, bob.token, ids.report);
     const bought = await get(`/api/v1/documents/${ids.report}/preview`, bob);
     expect(bought.body).toMatchObject({ pagesShown: pages.length, truncated: false, html: pages.join('\n') });
     await ctx.deps.db.pool.query(`UPDATE purchases SET status = 'refunded', refunded_at = now() WHERE id = $1`, [purchase]);

@@ -1,6 +1,6 @@
 // Start-up (and periodic) clean-up after crashes: temporary files nobody finished, stored files
-// no row points to, conversions held by dead worker processes, and processing documents whose
-// conversion job was lost.
+// no row points to, conversions held by dead worker processes, processing documents whose
+// conversion job was lost, and expired Idempotency-Keys.
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppDeps } from '../deps.js';
@@ -10,6 +10,7 @@ import { findReferencedBlobKeys, findUnclaimedProcessingDocuments, markConversio
 import { blobKeyTime } from './upload.service.js';
 import { uploadTempDir } from './upload-storage.js';
 import { maxAttempts, reclaimDeadWorkersConversions, RETRIES_EXHAUSTED_REASON } from './conversion.service.js';
+import { sweepExpiredIdempotencyKeys } from '../payments/purchases.service.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'blobs' | 'log' | 'jobs' | 'clock'>;
 
@@ -28,11 +29,12 @@ export interface SweepReport {
   orphanBlobsRemoved: number;
   conversionsRequeued: number;
   conversionsFailed: number;
+  idempotencyKeysRemoved: number;
 }
 
 /** Runs every clean-up step; each logs and survives its own errors. */
 export async function sweepDocuments(deps: Deps): Promise<SweepReport> {
-  const report: SweepReport = { tempFilesRemoved: 0, orphanBlobsRemoved: 0, conversionsRequeued: 0, conversionsFailed: 0 };
+  const report: SweepReport = { tempFilesRemoved: 0, orphanBlobsRemoved: 0, conversionsRequeued: 0, conversionsFailed: 0, idempotencyKeysRemoved: 0 };
   let view: LivenessView | null = null;
   const steps: Array<[string, () => Promise<void>]> = [
     ['worker liveness', async () => void (view = await readLiveness(deps.db.pool, deps.clock.now(), deps.jobs.identity))],
@@ -56,6 +58,7 @@ export async function sweepDocuments(deps: Deps): Promise<SweepReport> {
     ],
     // Their claims and files are dealt with: forget the dead processes.
     ['dead workers', async () => void (view && (await deleteWorkerProcesses(deps.db.pool, [...view.dead])))],
+    ['expired idempotency keys', async () => void (report.idempotencyKeysRemoved = await sweepExpiredIdempotencyKeys(deps))],
   ];
   for (const [name, step] of steps) {
     try {
@@ -64,7 +67,7 @@ export async function sweepDocuments(deps: Deps): Promise<SweepReport> {
       deps.log.error({ err }, `sweep of ${name} failed`);
     }
   }
-  if (Object.values(report).some((n) => n > 0)) deps.log.info(report, 'sweep cleaned up after an earlier crash');
+  if (Object.values(report).some((n) => n > 0)) deps.log.info(report, 'sweep removed leftovers (crashed work, expired keys)');
   return report;
 }
 

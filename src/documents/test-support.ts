@@ -2,16 +2,14 @@
 // through the API, a real conversion worker, and looks at the state on disk and in the database.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TestContext } from '../../test/app.js';
 import { createConverter, type Converter } from '../conversion/index.js';
 import { startConversionWorker, type ConversionWorker } from './conversion.worker.js';
 import { uploadTempDir } from './upload-storage.js';
+import { CORPUS } from '../../test/factories.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-// WENKU_CORPUS: for a checkout elsewhere than beside the shared folder (a git worktree).
-export const CORPUS = process.env.WENKU_CORPUS ?? path.resolve(ROOT, '../shared/corpus');
-export const SEED_DOC = path.join(CORPUS, 'seed', '在全县政法稳定工作推进会议上的讲话.doc');
+// The corpus, the seed file and count() are the shared factories'.
+export { CORPUS, SEED_DOC, count } from '../../test/factories.js';
 export const SEED_TITLE = '党办:在全县政法稳定工作推进会议上的讲话';
 export const GOV_REPORT_DOC = path.join(CORPUS, 'generated', 'zh-gov-report-8p.doc');
 export const NOTICE_DOC = path.join(CORPUS, 'generated', 'zh-notice-table.doc');
@@ -81,8 +79,4 @@ export async function blobKeys(ctx: TestContext): Promise<string[]> {
   const keys: string[] = [];
   for await (const key of ctx.deps.blobs.listKeys()) keys.push(key);
   return keys.sort();
-}
-
-export async function count(ctx: TestContext, sql: string, params: unknown[] = []): Promise<number> {
-  return (await ctx.deps.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0]!.n;
 }

@@ -10,7 +10,7 @@ export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export interface PageOptions {
   title: string;
   description?: string;
-  /** Extra scripts from /static/js, loaded with `defer`. */
+  /** Extra scripts from /static/js, loaded as ES modules (deferred, may import format.js). */
   scripts?: string[];
   canonical?: string;
   noindex?: boolean;
@@ -41,6 +41,3 @@ export function createRenderer(config: Pick<Config, 'site' | 'env'>, csrfToken: 
 }
 
 export type RenderPage = ReturnType<typeof createRenderer>;
-
-/** Formats cents as yuan for display (never used for arithmetic). */
-export const formatYuan = (cents: number) => `¥${(cents / 100).toFixed(2)}`;

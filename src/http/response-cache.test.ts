@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
-import { insertReadyDocument } from '../support/support.fixtures.js';
+import { createDocument } from '../../test/factories.js';
 
 let ctx: TestContext;
 let docId: number;
@@ -9,7 +9,7 @@ beforeAll(async () => {
   ctx = await createTestContext({ RESPONSE_CACHE_TTL: '30s' });
   const author = await registerUser(ctx, { displayName: '作者甲' });
   readerToken = (await registerUser(ctx, { displayName: '读者乙' })).token;
-  docId = (await insertReadyDocument(ctx, { uploaderId: author.user.id, priceCents: 300, title: '缓存测试文档' })).id;
+  docId = (await createDocument(ctx, { uploaderId: author.user.id, priceCents: 300, title: '缓存测试文档' })).id;
 });
 afterAll(async () => ctx.close());
 
@@ -68,11 +68,11 @@ describe('the anonymous response cache', () => {
     const short = await createTestContext({ RESPONSE_CACHE_TTL: '1s' });
     try {
       const author = await registerUser(short);
-      const id = (await insertReadyDocument(short, { uploaderId: author.user.id, priceCents: 100, title: '将被下架' })).id;
+      const id = (await createDocument(short, { uploaderId: author.user.id, priceCents: 100, title: '将被下架' })).id;
       await short.http().get(`/doc/${id}`);
       expect((await short.http().get(`/doc/${id}`)).headers['x-cache']).toBe('HIT');
       await short.deps.db.pool.query(`UPDATE documents SET status = 'taken_down', taken_down_at = now() WHERE id = $1`, [id]);
-      await new Promise((r) => setTimeout(r, 1_100));
+      short.clock.advance(1_100);
       expect((await short.http().get(`/doc/${id}`)).status).toBe(404); // the request that refreshes
       const next = await short.http().get(`/doc/${id}`);
       expect(next.status).toBe(404);

@@ -8,6 +8,7 @@
 // others keep getting the old copy (stale-while-revalidate), so expiry causes no stampede.
 import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
 import type { Request, RequestHandler, Response } from 'express';
+import type { Clock } from '../deps.js';
 import { SESSION_COOKIE } from './actor.js';
 
 interface Entry {
@@ -63,6 +64,8 @@ export class ResponseCache {
   private entries = new Map<string, Entry>();
   constructor(
     private readonly ttlMs: number,
+    /** deps.clock: tests move time forward instead of sleeping past an expiry. */
+    private readonly clock: Clock,
     private readonly maxEntries = 2000,
   ) {}
 
@@ -93,7 +96,7 @@ export class ResponseCache {
     return (req, res, next) => {
       if (!this.enabled || (req.method !== 'GET' && req.method !== 'HEAD') || !isAnonymous(req)) return next();
       const key = req.originalUrl;
-      const now = Date.now();
+      const now = this.clock.now().getTime();
       const hit = this.lookup(key, now);
       if (hit) return this.replay(req, res, hit);
       this.capture(key, res);
@@ -157,7 +160,7 @@ export class ResponseCache {
             onReplay: res.locals.onCacheReplay,
           },
           maxAgeMs,
-          Date.now(),
+          this.clock.now().getTime(),
         );
       } else {
         // No longer shareable (taken down, made private, an error): other readers must not keep

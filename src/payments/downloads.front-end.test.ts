@@ -5,10 +5,10 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startNginx, type Running } from '../../bench/lib/processes.js';
-import { registerUser, type TestContext } from '../../test/app.js';
+import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { withTransaction } from '../db/transaction.js';
 import { refundPurchase } from './refunds.service.js';
-import { createPaymentsTestContext, insertDocument, topUp, type DocFixture } from './test-fixtures.js';
+import { createDocument, topUp, type DocFixture } from '../../test/factories.js';
 
 let ctx: TestContext;
 let server: Server;
@@ -18,14 +18,14 @@ let doc: DocFixture;
 let purchaseId: number;
 
 beforeAll(async () => {
-  ctx = await createPaymentsTestContext({ DOWNLOAD_ACCEL_PREFIX: '/_files/' });
+  ctx = await createTestContext({ DOWNLOAD_ACCEL_PREFIX: '/_files/' });
   server = ctx.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as { port: number };
   nginx = await startNginx({ upstream: `127.0.0.1:${port}`, blobRoot: path.join(ctx.deps.config.dataDir, 'blobs') });
   const author = await registerUser(ctx);
   buyer = await registerUser(ctx);
-  doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 500 });
+  doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 500 });
   await topUp(ctx, buyer.token, 5000);
   purchaseId = (await ctx.http().post(`/api/v1/documents/${doc.id}/purchase`).set('authorization', `Bearer ${buyer.token}`).send({ confirm: true }))
     .body.purchase.id;

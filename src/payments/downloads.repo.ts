@@ -1,24 +1,6 @@
 // SQL for download events (one row per download link).
 import type { Queryable } from '../db/pool.js';
 
-export interface DownloadEventRow {
-  id: number;
-  linkId: string;
-  purchaseId: number | null;
-  userId: number;
-  documentId: number;
-  bytesSent: number;
-  requests: number;
-  completed: boolean;
-  /** Sent by the front end (X-Accel-Redirect): completion is a hand-over, not a confirmed receipt. */
-  handedOff: boolean;
-  createdAt: Date;
-  completedAt: Date | null;
-}
-
-const COLUMNS = `id, link_id AS "linkId", purchase_id AS "purchaseId", user_id AS "userId", document_id AS "documentId",
-  bytes_sent AS "bytesSent", requests, completed, handed_off AS "handedOff", created_at AS "createdAt", completed_at AS "completedAt"`;
-
 /** Adds one response's bytes to the link's row; `completed` is sticky once true. */
 export async function upsertDownloadEvent(
   db: Queryable,
@@ -35,18 +17,4 @@ export async function upsertDownloadEvent(
        handed_off = d.handed_off OR EXCLUDED.handed_off`,
     [e.linkId, e.purchaseId, e.userId, e.documentId, e.bytesSent, e.completed, e.handedOff],
   );
-}
-
-/** Download history, newest first, filtered by purchase, user and/or document (support). */
-export async function listDownloadEvents(
-  db: Queryable,
-  filter: { purchaseId?: number; userId?: number; documentId?: number },
-): Promise<DownloadEventRow[]> {
-  const { rows } = await db.query<DownloadEventRow>(
-    `SELECT ${COLUMNS} FROM download_events
-      WHERE ($1::bigint IS NULL OR purchase_id = $1) AND ($2::bigint IS NULL OR user_id = $2) AND ($3::bigint IS NULL OR document_id = $3)
-      ORDER BY id DESC LIMIT 200`,
-    [filter.purchaseId ?? null, filter.userId ?? null, filter.documentId ?? null],
-  );
-  return rows;
 }

@@ -5,7 +5,7 @@ import { withTransaction } from '../db/transaction.js';
 import { AppError, forbidden, notFound } from '../errors.js';
 import { findUserById } from '../auth/users.repo.js';
 import { signDownloadToken, verifyDownloadToken, type DownloadClaims } from './download-tokens.js';
-import { listDownloadEvents, upsertDownloadEvent, type DownloadEventRow } from './downloads.repo.js';
+import { upsertDownloadEvent } from './downloads.repo.js';
 import { confirmationRequired } from './purchases.service.js';
 import { findPaidPurchase, findPurchaseById, type PurchaseRow } from './purchases.repo.js';
 import { countDocumentDownloader, findSaleDocument, type SaleDocumentRow } from './sale-documents.repo.js';
@@ -100,12 +100,4 @@ export async function recordDownload(
     });
     if (sent.completed) await countDocumentDownloader(tx, claims.documentId, claims.userId);
   });
-}
-
-/** Download history for support: filter by purchase, user and/or document; newest first. */
-export async function getDownloadHistory(
-  deps: Pick<AppDeps, 'db'>,
-  filter: { purchaseId?: number; userId?: number; documentId?: number },
-): Promise<DownloadEventRow[]> {
-  return listDownloadEvents(deps.db.pool, filter);
 }

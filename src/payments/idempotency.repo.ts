@@ -44,3 +44,14 @@ export async function saveIdempotentResponse(db: Queryable, userId: number, key:
 export async function deleteExpiredIdempotencyKey(db: Queryable, userId: number, key: string, olderThan: Date): Promise<void> {
   await db.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND created_at < $3`, [userId, key, olderThan]);
 }
+
+/** Deletes up to `limit` keys created before `olderThan`; returns how many went. */
+export async function deleteIdempotencyKeysCreatedBefore(db: Queryable, olderThan: Date, limit: number): Promise<number> {
+  // In batches (idempotency_keys_created_idx), so a long backlog never holds one huge delete.
+  const { rowCount } = await db.query(
+    `DELETE FROM idempotency_keys WHERE (user_id, key) IN (
+       SELECT user_id, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2)`,
+    [olderThan, limit],
+  );
+  return rowCount ?? 0;
+}

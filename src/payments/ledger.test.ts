@@ -1,11 +1,11 @@
 // The database's own guards on the ledger, exercised with raw SQL as a buggy caller would write it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type TestContext } from '../../test/app.js';
-import { createPaymentsTestContext, CLEAN_LEDGER, ledgerInvariants } from './test-fixtures.js';
+import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
+import { CLEAN_LEDGER, ledgerInvariants } from '../../test/factories.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createPaymentsTestContext();
+  ctx = await createTestContext();
 });
 afterAll(async () => ctx.close());
 
@@ -57,5 +57,33 @@ describe('ledger guards in the database', () => {
   it('when an entry is updated or deleted, then it is refused (the ledger is append-only)', async () => {
     await expect(q(`UPDATE ledger_entries SET amount_cents = amount_cents + 1`)).rejects.toMatchObject({ code: '23514' });
     await expect(q(`DELETE FROM ledger_entries`)).rejects.toMatchObject({ code: '23514' });
+  });
+
+  it('when an entry names a document that does not exist, then it is refused and nothing is written', async () => {
+    const platform = await systemAccount('platform_revenue');
+    const adjustments = await systemAccount('adjustments');
+    const before = await count('ledger_entries');
+    const missing = (await q(`SELECT coalesce(max(id), 0) + 1000 AS id FROM documents`)).rows[0].id as number;
+    await expect(
+      q(
+        `WITH t AS (INSERT INTO ledger_transactions (kind) VALUES ('test') RETURNING id)
+         INSERT INTO ledger_entries (transaction_id, account_id, amount_cents, kind, document_id)
+         SELECT t.id, a, v, 'test', $3 FROM t, unnest($1::bigint[], $2::bigint[]) AS x(a, v)`,
+        [[platform, adjustments], [100, -100], missing],
+      ),
+    ).rejects.toMatchObject({ code: '23503', constraint: 'ledger_entries_document_id_fkey' });
+    expect(await count('ledger_entries')).toBe(before);
+    expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
+  });
+
+  it('when the schema is inspected, then no index repeats a primary key', async () => {
+    const { rows } = await q(
+      `SELECT i.indexrelid::regclass::text AS name
+         FROM pg_index i
+         JOIN pg_index pk ON pk.indrelid = i.indrelid AND pk.indisprimary AND pk.indexrelid <> i.indexrelid
+        WHERE i.indkey::text = pk.indkey::text AND i.indpred IS NULL
+          AND i.indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)`,
+    );
+    expect(rows).toEqual([]);
   });
 });

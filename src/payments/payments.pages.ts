@@ -2,21 +2,14 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { AppError, notFound } from '../errors.js';
-import { formatYuan, type RenderPage } from '../http/render.js';
+import { YUAN_LIMITS, formatYuan, yuanToCents } from '../../public/js/format.js';
+import type { RenderPage } from '../http/render.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { downloadRouter } from './downloads.routes.js';
-import { MAX_TOPUP_CENTS, WalletQuery } from './payments.schemas.js';
+import { WalletQuery } from './payments.schemas.js';
 import { findTopupOrderOfUser } from './topups.repo.js';
 import { createTopupOrder, handlePaymentWebhook, presentOrder, signWebhookBody } from './topups.service.js';
 import { ENTRY_KIND_LABELS, getWallet } from './wallet.service.js';
-
-/** "12.5" → 1250 cents, by string arithmetic (never floats); null when not a valid amount. */
-export function yuanToCents(value: unknown): number | null {
-  const m = typeof value === 'string' ? value.trim().match(/^(\d{1,6})(?:\.(\d{1,2}))?$/) : null;
-  if (!m) return null;
-  const cents = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
-  return cents >= 1 && cents <= MAX_TOPUP_CENTS ? cents : null;
-}
 
 function loginRedirect(req: Request, res: Response): boolean {
   if (req.actor) return false;
@@ -46,7 +39,7 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
   // The form works without JavaScript too; payments.js does the same through the API.
   router.post('/wallet/topups', async (req, res) => {
     if (loginRedirect(req, res)) return;
-    const cents = yuanToCents((req.body as Record<string, unknown> | undefined)?.amountYuan);
+    const cents = yuanToCents((req.body as Record<string, unknown> | undefined)?.amountYuan, YUAN_LIMITS.topup);
     if (cents === null) {
       res.status(400);
       return renderWallet(req, res, { error: '请输入 0.01 到 100000 之间的金额，最多两位小数' });

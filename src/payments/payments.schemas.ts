@@ -1,12 +1,11 @@
 // Request and response schemas of the payments API, registered for the OpenAPI document.
 import { z } from 'zod';
+import { MAX_TOPUP_CENTS } from '../../public/js/format.js';
 import { ErrorBody, registry } from '../http/openapi.js';
 
 const cents = z.number().int();
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 const err = (description: string) => ({ description, ...json(ErrorBody) });
-
-export const MAX_TOPUP_CENTS = 10_000_000;
 
 export const TopupBody = z.object({
   amountCents: z.number().int('金额必须是整数分 (integer cents)').min(1, '金额至少 1 分').max(MAX_TOPUP_CENTS, '单笔充值不超过 10 万元'),

@@ -127,12 +127,6 @@ export async function markPurchaseRefunded(
   return rows[0]!;
 }
 
-/** Every purchase of a document, newest first (support: who bought it, what was refunded). */
-export async function listPurchasesOfDocument(db: Queryable, documentId: number): Promise<PurchaseRow[]> {
-  const { rows } = await db.query<PurchaseRow>(`SELECT ${COLUMNS} FROM purchases WHERE document_id = $1 ORDER BY id DESC`, [documentId]);
-  return rows;
-}
-
 export interface BuyerPurchaseRow {
   purchase: PurchaseRow;
   document: { id: number; title: string; format: string; priceCents: number; status: string; originalFilename: string; sizeBytes: number };

@@ -16,7 +16,13 @@ import { isUniqueViolation } from '../db/pg-errors.js';
 import { AppError, conflict, notFound, validationFailed } from '../errors.js';
 import { checkPosting, creditUser, insufficientFunds, lockUserAccounts, mapOverdraft } from './ledger.service.js';
 import { splitPrice } from './money.js';
-import { claimIdempotencyKey, deleteExpiredIdempotencyKey, findIdempotencyKey, saveIdempotentResponse } from './idempotency.repo.js';
+import {
+  claimIdempotencyKey,
+  deleteExpiredIdempotencyKey,
+  deleteIdempotencyKeysCreatedBefore,
+  findIdempotencyKey,
+  saveIdempotentResponse,
+} from './idempotency.repo.js';
 import { findPaidPurchase, findPurchaseById, insertPurchaseWithPosting, lockDocumentForPurchase, type PurchaseRow } from './purchases.repo.js';
 import { REFERRAL_TTL_MS } from './referrals.js';
 import type { SaleDocumentRow } from './sale-documents.repo.js';
@@ -25,6 +31,21 @@ import { getUserBalanceCents } from './wallet-accounts.repo.js';
 type Deps = Pick<AppDeps, 'config' | 'db' | 'clock'>;
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+const idempotencyCutoff = (deps: Pick<AppDeps, 'clock'>) => new Date(deps.clock.now().getTime() - IDEMPOTENCY_TTL_MS);
+
+/**
+ * Forgets every Idempotency-Key older than its retention window (a key past it would be claimed
+ * afresh anyway, see claimKey); run by the start-up and periodic sweep. Returns how many went.
+ */
+export async function sweepExpiredIdempotencyKeys(deps: Pick<AppDeps, 'db' | 'clock'>, batch = 5_000): Promise<number> {
+  const cutoff = idempotencyCutoff(deps);
+  let removed = 0;
+  for (;;) {
+    const n = await deleteIdempotencyKeysCreatedBefore(deps.db.pool, cutoff, batch);
+    removed += n;
+    if (n < batch) return removed;
+  }
+}
 
 export interface PurchaseView {
   id: number;
@@ -94,7 +115,7 @@ export async function purchaseDocument(deps: Deps, actor: Actor, input: Purchase
 }
 
 async function claimKey(deps: Deps, tx: PoolClient, userId: number, key: string, requestHash: string) {
-  await deleteExpiredIdempotencyKey(tx, userId, key, new Date(deps.clock.now().getTime() - IDEMPOTENCY_TTL_MS));
+  await deleteExpiredIdempotencyKey(tx, userId, key, idempotencyCutoff(deps));
   if (await claimIdempotencyKey(tx, userId, key, requestHash)) return null;
   const stored = await findIdempotencyKey(tx, userId, key);
   if (!stored || stored.requestHash !== requestHash || stored.responseStatus === null) {

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type TestContext } from '../../test/app.js';
+import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
+import { sweepDocuments } from '../documents/sweep.service.js';
 import { splitPrice } from './money.js';
-import { createPaymentsTestContext, balanceOf, CLEAN_LEDGER, insertDocument, ledgerInvariants, topUp } from './test-fixtures.js';
+import { sweepExpiredIdempotencyKeys } from './purchases.service.js';
+import { balanceOf, CLEAN_LEDGER, createDocument, ledgerInvariants, topUp } from '../../test/factories.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createPaymentsTestContext();
+  ctx = await createTestContext();
 });
 afterAll(async () => ctx.close());
 
@@ -34,7 +36,7 @@ describe('buying a document', () => {
   it('when the buyer can afford it, then 201, the wallet is charged and the author and platform are paid in one transaction', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 999 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 999 });
     await topUp(ctx, buyer.token, 2000);
     const res = await buy(buyer.token, doc.id);
     expect(res.status).toBe(201);
@@ -61,7 +63,7 @@ describe('buying a document', () => {
   it('when the same document is bought again, then 200 with the same purchase and no second charge', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 500 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 500 });
     await topUp(ctx, buyer.token, 1000);
     const first = await buy(buyer.token, doc.id);
     const second = await buy(buyer.token, doc.id);
@@ -74,7 +76,7 @@ describe('buying a document', () => {
   it.each([[{}], [{ confirm: false }], [{ confirm: 'true' }]])('when the body is %j, then 428 confirmation_required and nothing is charged', async (body) => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
     await topUp(ctx, buyer.token, 100);
     const res = await buy(buyer.token, doc.id, body);
     expect(res.status).toBe(428);
@@ -85,7 +87,7 @@ describe('buying a document', () => {
   it('when the balance is too low, then 402 and nothing is charged or recorded', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
     await topUp(ctx, buyer.token, 999);
     const res = await buy(buyer.token, doc.id);
     expect(res.status).toBe(402);
@@ -107,7 +109,7 @@ describe('buying a document', () => {
   ] as const)('when the document is %s, then %s… answers %i and charges nothing', async (_label, status, code) => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const docId = status ? (await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 100, status })).id : 999999;
+    const docId = status ? (await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100, status })).id : 999999;
     await topUp(ctx, buyer.token, 100);
     const res = await buy(buyer.token, docId);
     expect(res.status).toBe(code);
@@ -118,7 +120,7 @@ describe('buying a document', () => {
     const author = await registerUser(ctx);
     const earlier = await registerUser(ctx);
     const later = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
     await topUp(ctx, earlier.token, 100);
     await topUp(ctx, later.token, 100);
     const bought = await buy(earlier.token, doc.id);
@@ -132,12 +134,12 @@ describe('buying a document', () => {
   it('when the buyer is the uploader or the document is free, then 409 with the reason and nothing charged', async () => {
     const author = await registerUser(ctx);
     await topUp(ctx, author.token, 500);
-    const own = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    const own = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
     const ownRes = await buy(author.token, own.id);
     expect(ownRes.status).toBe(409);
     expect(ownRes.body.error.details).toEqual({ reason: 'own_document' });
     const other = await registerUser(ctx);
-    const free = await insertDocument(ctx, { uploaderId: other.user.id, priceCents: 0 });
+    const free = await createDocument(ctx, { uploaderId: other.user.id, priceCents: 0 });
     const freeRes = await buy(author.token, free.id);
     expect(freeRes.status).toBe(409);
     expect(freeRes.body.error.details).toEqual({ reason: 'free_document' });
@@ -149,7 +151,7 @@ describe('concurrent purchases', () => {
   it('when one buyer sends 20 purchases of one document at once, then exactly one charge', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 300 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 300 });
     await topUp(ctx, buyer.token, 10_000);
     const results = await Promise.all(Array.from({ length: 20 }, () => buy(buyer.token, doc.id)));
     const statuses = results.map((r) => r.status).sort();
@@ -163,7 +165,7 @@ describe('concurrent purchases', () => {
   it('when a wallet holding exactly the price sends 10 purchases of one document at once, then one charge and nine "already bought", no 402', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 300 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 300 });
     await topUp(ctx, buyer.token, 300);
     const results = await Promise.all(Array.from({ length: 10 }, () => buy(buyer.token, doc.id)));
     expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
@@ -177,7 +179,7 @@ describe('concurrent purchases', () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
     const docs: Array<{ id: number }> = [];
-    for (let i = 0; i < 20; i++) docs.push(await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 250 }));
+    for (let i = 0; i < 20; i++) docs.push(await createDocument(ctx, { uploaderId: author.user.id, priceCents: 250 }));
     await topUp(ctx, buyer.token, 800);
     const results = await Promise.all(docs.map((d) => buy(buyer.token, d.id)));
     expect(results.filter((r) => r.status === 201)).toHaveLength(3);
@@ -195,8 +197,8 @@ describe('concurrent purchases', () => {
     const aDocs: Array<{ id: number }> = [];
     const bDocs: Array<{ id: number }> = [];
     for (let i = 0; i < 8; i++) {
-      aDocs.push(await insertDocument(ctx, { uploaderId: a.user.id, priceCents: 100 }));
-      bDocs.push(await insertDocument(ctx, { uploaderId: b.user.id, priceCents: 100 }));
+      aDocs.push(await createDocument(ctx, { uploaderId: a.user.id, priceCents: 100 }));
+      bDocs.push(await createDocument(ctx, { uploaderId: b.user.id, priceCents: 100 }));
     }
     const results = await Promise.all(aDocs.flatMap((d, i) => [buy(b.token, d.id), buy(a.token, bDocs[i]!.id)]));
     expect(results.map((r) => r.status)).toEqual(Array(16).fill(201));
@@ -210,7 +212,7 @@ describe('Idempotency-Key', () => {
   it('when the same key and body are sent again, then the stored response is replayed and nothing more is charged', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 400 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 400 });
     await topUp(ctx, buyer.token, 1000);
     const first = await buy(buyer.token, doc.id, { confirm: true }, 'key-123');
     const replay = await buy(buyer.token, doc.id, { confirm: true }, 'key-123');
@@ -223,8 +225,8 @@ describe('Idempotency-Key', () => {
   it('when the same key comes with a different body, then 409 and nothing is charged', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 400 });
-    const other = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 400 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 400 });
+    const other = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 400 });
     await topUp(ctx, buyer.token, 1000);
     expect((await buy(buyer.token, doc.id, { confirm: true }, 'key-abc')).status).toBe(201);
     const res = await buy(buyer.token, other.id, { confirm: true }, 'key-abc');
@@ -237,7 +239,7 @@ describe('Idempotency-Key', () => {
   it('when 10 requests with one key arrive at once, then one executes and the others replay its response', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
     await topUp(ctx, buyer.token, 1000);
     const results = await Promise.all(Array.from({ length: 10 }, () => buy(buyer.token, doc.id, { confirm: true }, 'same-key')));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(201));
@@ -248,10 +250,42 @@ describe('Idempotency-Key', () => {
   it('when a keyed request failed with 402, then the same key may be retried after a top-up', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
     expect((await buy(buyer.token, doc.id, { confirm: true }, 'retry-key')).status).toBe(402);
     await topUp(ctx, buyer.token, 100);
     expect((await buy(buyer.token, doc.id, { confirm: true }, 'retry-key')).status).toBe(201);
+  });
+
+  it('when the sweep runs, then keys older than a day are deleted and younger ones still replay', async () => {
+    const author = await registerUser(ctx);
+    const buyer = await registerUser(ctx);
+    const old = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    const fresh = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    await topUp(ctx, buyer.token, 1000);
+    expect((await buy(buyer.token, old.id, { confirm: true }, 'sweep-old')).status).toBe(201);
+    const kept = await buy(buyer.token, fresh.id, { confirm: true }, 'sweep-fresh');
+    const keys = async () =>
+      (await ctx.deps.db.pool.query<{ key: string }>('SELECT key FROM idempotency_keys WHERE user_id = $1 ORDER BY key', [buyer.user.id])).rows.map((r) => r.key);
+    await ctx.deps.db.pool.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE user_id = $1 AND key = 'sweep-old'`, [buyer.user.id]);
+    expect(await keys()).toEqual(['sweep-fresh', 'sweep-old']);
+    expect(await sweepExpiredIdempotencyKeys(ctx.deps, 1)).toBeGreaterThanOrEqual(1);
+    expect(await keys()).toEqual(['sweep-fresh']);
+    const replay = await buy(buyer.token, fresh.id, { confirm: true }, 'sweep-fresh');
+    expect(replay.body).toEqual(kept.body);
+    expect((await balanceOf(ctx, buyer.user.id)).wallet).toBe(800);
+    expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
+  });
+
+  it('when the documents sweep runs at start-up, then it sweeps expired keys too', async () => {
+    const author = await registerUser(ctx);
+    const buyer = await registerUser(ctx);
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    await topUp(ctx, buyer.token, 1000);
+    expect((await buy(buyer.token, doc.id, { confirm: true }, 'sweep-at-start')).status).toBe(201);
+    await ctx.deps.db.pool.query(`UPDATE idempotency_keys SET created_at = now() - interval '2 days' WHERE user_id = $1`, [buyer.user.id]);
+    const report = await sweepDocuments(ctx.deps);
+    expect(report.idempotencyKeysRemoved).toBeGreaterThanOrEqual(1);
+    expect((await ctx.deps.db.pool.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [buyer.user.id])).rowCount).toBe(0);
   });
 });
 
@@ -263,7 +297,7 @@ describe('referrals', () => {
     const author = await registerUser(ctx);
     const referrer = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
     await topUp(ctx, buyer.token, 1000);
     const visit = await ctx.http().get(`/doc/${doc.id}?ref=${referrer.user.referralCode}`);
     const cookie = (visit.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(`wenku_ref_${doc.id}=`))!;
@@ -280,8 +314,8 @@ describe('referrals', () => {
     const author = await registerUser(ctx);
     const referrer = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
-    const other = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
+    const other = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
     await topUp(ctx, buyer.token, 2000);
     const visit = await ctx.http().get(`/doc/${other.id}?ref=${referrer.user.referralCode}`);
     const value = (visit.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!.split('=')[1]!;
@@ -298,7 +332,7 @@ describe('referrals', () => {
     const author = await registerUser(ctx);
     const referrer = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 500 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 500 });
     await topUp(ctx, buyer.token, 500);
     await ctx.http().get(`/doc/${doc.id}?ref=${referrer.user.referralCode}`).set('cookie', `wenku_session=${buyer.token}`);
     const res = await buy(buyer.token, doc.id);
@@ -309,7 +343,7 @@ describe('referrals', () => {
     const author = await registerUser(ctx);
     const referrer = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 333 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 333 });
     await topUp(ctx, buyer.token, 333);
     const res = await buy(buyer.token, doc.id, { confirm: true, referralCode: referrer.user.referralCode });
     expect(await referralRows(res.body.purchase.id)).toEqual({ referrerId: referrer.user.id, referrerCents: 33, authorCents: 233, platformCents: 67 });
@@ -318,8 +352,8 @@ describe('referrals', () => {
   it('when the buyer uses their own code, or the author is the referrer, then no referral share is paid', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
-    const doc2 = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
+    const doc2 = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
     await topUp(ctx, buyer.token, 2000);
     const self = await buy(buyer.token, doc.id, { confirm: true, referralCode: buyer.user.referralCode });
     expect(await referralRows(self.body.purchase.id)).toEqual({ referrerId: null, referrerCents: 0, authorCents: 700, platformCents: 300 });
@@ -336,7 +370,7 @@ describe('my purchases and earnings', () => {
     const author = await registerUser(ctx);
     const b1 = await registerUser(ctx);
     const b2 = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 1000, title: '会议讲话' });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000, title: '会议讲话' });
     await topUp(ctx, b1.token, 1000);
     await topUp(ctx, b2.token, 1000);
     const p1 = await buy(b1.token, doc.id);

@@ -1,17 +1,17 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type TestContext } from '../../test/app.js';
+import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import type { Actor } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
 import { purchaseDocument } from './purchases.service.js';
 import { refundPurchase } from './refunds.service.js';
 import { getUserBalanceCents } from './wallet-accounts.repo.js';
-import { balanceOf, CLEAN_LEDGER, createPaymentsTestContext, insertDocument, ledgerInvariants, topUp } from './test-fixtures.js';
+import { balanceOf, CLEAN_LEDGER, createDocument, ledgerInvariants, topUp } from '../../test/factories.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createPaymentsTestContext();
+  ctx = await createTestContext();
 });
 afterAll(async () => ctx.close());
 
@@ -23,7 +23,7 @@ async function sale(price: number, opts: { withReferrer?: boolean } = {}) {
   const author = await registerUser(ctx);
   const buyer = await registerUser(ctx);
   const referrer = opts.withReferrer ? await registerUser(ctx) : null;
-  const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: price });
+  const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: price });
   await topUp(ctx, buyer.token, price);
   const res = await ctx.http().post(`/api/v1/documents/${doc.id}/purchase`).set(auth(buyer.token))
     .send({ confirm: true, ...(referrer ? { referralCode: referrer.user.referralCode } : {}) });
@@ -59,7 +59,7 @@ describe('refundPurchase', () => {
     const { author, purchaseId } = await sale(1000);
     // The author spends 500 of their 700 on someone else's document.
     const seller = await registerUser(ctx);
-    const other = await insertDocument(ctx, { uploaderId: seller.user.id, priceCents: 500 });
+    const other = await createDocument(ctx, { uploaderId: seller.user.id, priceCents: 500 });
     expect((await ctx.http().post(`/api/v1/documents/${other.id}/purchase`).set(auth(author.token)).send({ confirm: true })).status).toBe(201);
     expect(await balanceOf(ctx, author.user.id)).toEqual({ wallet: 200, debt: 0 });
     await refund(purchaseId);
@@ -68,7 +68,7 @@ describe('refundPurchase', () => {
     const wallet = await ctx.http().get('/api/v1/wallet').set(auth(author.token));
     expect(wallet.body.balanceCents).toBe(-500);
     // A new sale of 1000 pays 700: 500 settles the debt, 200 reaches the wallet.
-    const doc2 = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
+    const doc2 = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
     const buyer2 = await registerUser(ctx);
     await topUp(ctx, buyer2.token, 1000);
     await ctx.http().post(`/api/v1/documents/${doc2.id}/purchase`).set(auth(buyer2.token)).send({ confirm: true });
@@ -130,7 +130,7 @@ describe('ledger properties', () => {
     const docs: Array<{ id: number; author: number; price: number }> = [];
     for (let i = 0; i < prices.length; i++) {
       const author = i % people.length;
-      docs.push({ id: (await insertDocument(ctx, { uploaderId: people[author]!.user.id, priceCents: prices[i]! })).id, author, price: prices[i]! });
+      docs.push({ id: (await createDocument(ctx, { uploaderId: people[author]!.user.id, priceCents: prices[i]! })).id, author, price: prices[i]! });
     }
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant('topup' as const), user: fc.nat(3), cents: fc.integer({ min: 1, max: 3000 }) }),

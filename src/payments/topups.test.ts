@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type TestContext } from '../../test/app.js';
-import { createPaymentsTestContext, balanceOf, CLEAN_LEDGER, ledgerInvariants, postWebhook, signed, topUp } from './test-fixtures.js';
+import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
+import { balanceOf, CLEAN_LEDGER, ledgerInvariants, postWebhook, signed, topUp } from '../../test/factories.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createPaymentsTestContext({ DEV_PAYMENTS: 'true', ADMIN_EMAILS: 'wallet-admin@example.com' });
+  ctx = await createTestContext({ DEV_PAYMENTS: 'true', ADMIN_EMAILS: 'wallet-admin@example.com' });
 });
 afterAll(async () => ctx.close());
 

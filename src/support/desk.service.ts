@@ -9,7 +9,7 @@ import {
   listDownloadEvents,
   listPurchasesOfDocumentByBuyer,
   type DownloadEventRow,
-  type PurchaseRow,
+  type SupportPurchaseRow,
   type TicketDocumentRow,
 } from './lookups.repo.js';
 import type { AuditEntry, Ticket, TicketCategory } from './support.schemas.js';
@@ -34,7 +34,7 @@ export interface TicketDetail {
   messages: MessageRow[];
   events: EventRow[];
   document: TicketDocumentRow | null;
-  purchase: PurchaseRow | null;
+  purchase: SupportPurchaseRow | null;
   delivery: Delivery | null;
   takedowns: TakedownActionRow[];
   /** The uploader may file a counter-notice here now. */
@@ -85,11 +85,11 @@ export async function getMyTickets(deps: Deps, actor: Actor): Promise<Array<{ ro
 
 /** What the ticket form knows from ?documentId=: the document and the reporter's purchases of it. */
 export async function getTicketFormContext(deps: Deps, actor: Actor | null, documentId: number | null) {
-  if (documentId === null) return { document: null, purchases: [] as PurchaseRow[] };
+  if (documentId === null) return { document: null, purchases: [] as SupportPurchaseRow[] };
   const document = await findReportableDocument(deps.db.pool, {
     documentId, reporterId: actor?.userId ?? null, isAdmin: actor?.role === 'admin', category: 'copyright',
   });
-  if (!document) return { document: null, purchases: [] as PurchaseRow[] };
+  if (!document) return { document: null, purchases: [] as SupportPurchaseRow[] };
   const purchases = actor ? await listPurchasesOfDocumentByBuyer(deps.db.pool, actor.userId, document.id) : [];
   return { document, purchases };
 }

@@ -17,7 +17,7 @@ export interface TicketDocumentRow {
   takenDownAt: Date | null;
 }
 
-export interface PurchaseRow {
+export interface SupportPurchaseRow {
   id: number;
   buyerId: number;
   buyerName: string;
@@ -42,7 +42,7 @@ export interface DownloadEventRow {
   completedAt: Date | null;
 }
 
-const DOCUMENT_COLUMNS = `d.id, d.title, d.status, d.uploader_id AS "uploaderId", u.display_name AS "uploaderName",
+const SUPPORT_DOCUMENT_COLUMNS = `d.id, d.title, d.status, d.uploader_id AS "uploaderId", u.display_name AS "uploaderName",
   d.price_cents AS "priceCents", d.format, d.size_bytes AS "sizeBytes", d.sha256,
   d.original_filename AS "originalFilename", d.deleted_at AS "deletedAt", d.taken_down_at AS "takenDownAt"`;
 
@@ -60,7 +60,7 @@ export async function findReportableDocument(
   q: { documentId: number; reporterId: number | null; isAdmin: boolean; category: string },
 ): Promise<TicketDocumentRow | null> {
   const { rows } = await db.query<TicketDocumentRow>(
-    `SELECT ${DOCUMENT_COLUMNS} FROM documents d JOIN users u ON u.id = d.uploader_id
+    `SELECT ${SUPPORT_DOCUMENT_COLUMNS} FROM documents d JOIN users u ON u.id = d.uploader_id
       WHERE d.id = $1
         AND ((d.status <> 'taken_down' AND d.deleted_at IS NULL)
              OR $3::boolean
@@ -75,7 +75,7 @@ export async function findReportableDocument(
 /** A document as support sees it (any status). */
 export async function findDocumentForSupport(db: Queryable, id: number): Promise<TicketDocumentRow | null> {
   const { rows } = await db.query<TicketDocumentRow>(
-    `SELECT ${DOCUMENT_COLUMNS} FROM documents d JOIN users u ON u.id = d.uploader_id WHERE d.id = $1`,
+    `SELECT ${SUPPORT_DOCUMENT_COLUMNS} FROM documents d JOIN users u ON u.id = d.uploader_id WHERE d.id = $1`,
     [id],
   );
   return rows[0] ?? null;
@@ -84,23 +84,23 @@ export async function findDocumentForSupport(db: Queryable, id: number): Promise
 /** The document row locked for the caller's transaction (takedown and restore). */
 export async function lockDocumentForSupport(db: Queryable, id: number): Promise<TicketDocumentRow | null> {
   const { rows } = await db.query<TicketDocumentRow>(
-    `SELECT ${DOCUMENT_COLUMNS} FROM documents d JOIN users u ON u.id = d.uploader_id WHERE d.id = $1 FOR UPDATE OF d`,
+    `SELECT ${SUPPORT_DOCUMENT_COLUMNS} FROM documents d JOIN users u ON u.id = d.uploader_id WHERE d.id = $1 FOR UPDATE OF d`,
     [id],
   );
   return rows[0] ?? null;
 }
 
 /** A purchase, only when `buyerId` bought it (else null, so someone else's is "not found"). */
-export async function findPurchaseOfBuyer(db: Queryable, purchaseId: number, buyerId: number): Promise<PurchaseRow | null> {
-  const { rows } = await db.query<PurchaseRow>(
+export async function findPurchaseOfBuyer(db: Queryable, purchaseId: number, buyerId: number): Promise<SupportPurchaseRow | null> {
+  const { rows } = await db.query<SupportPurchaseRow>(
     `SELECT ${PURCHASE_COLUMNS} FROM purchases p JOIN users u ON u.id = p.buyer_id WHERE p.id = $1 AND p.buyer_id = $2`,
     [purchaseId, buyerId],
   );
   return rows[0] ?? null;
 }
 
-export async function findPurchaseForSupport(db: Queryable, purchaseId: number): Promise<PurchaseRow | null> {
-  const { rows } = await db.query<PurchaseRow>(
+export async function findPurchaseForSupport(db: Queryable, purchaseId: number): Promise<SupportPurchaseRow | null> {
+  const { rows } = await db.query<SupportPurchaseRow>(
     `SELECT ${PURCHASE_COLUMNS} FROM purchases p JOIN users u ON u.id = p.buyer_id WHERE p.id = $1`,
     [purchaseId],
   );
@@ -108,8 +108,8 @@ export async function findPurchaseForSupport(db: Queryable, purchaseId: number):
 }
 
 /** The buyer's purchases of one document, newest first (the ticket form offers them). */
-export async function listPurchasesOfDocumentByBuyer(db: Queryable, buyerId: number, documentId: number): Promise<PurchaseRow[]> {
-  const { rows } = await db.query<PurchaseRow>(
+export async function listPurchasesOfDocumentByBuyer(db: Queryable, buyerId: number, documentId: number): Promise<SupportPurchaseRow[]> {
+  const { rows } = await db.query<SupportPurchaseRow>(
     `SELECT ${PURCHASE_COLUMNS} FROM purchases p JOIN users u ON u.id = p.buyer_id
       WHERE p.buyer_id = $1 AND p.document_id = $2 ORDER BY p.id DESC`,
     [buyerId, documentId],
@@ -135,13 +135,4 @@ export async function listDownloadEvents(
     [q.purchaseId, q.userId, q.documentId],
   );
   return rows;
-}
-
-/** The user's documents that are currently taken down (the uploader's side of the desk). */
-export async function countTakenDownDocumentsOf(db: Queryable, uploaderId: number): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM documents WHERE uploader_id = $1 AND status = 'taken_down'`,
-    [uploaderId],
-  );
-  return rows[0]!.n;
 }

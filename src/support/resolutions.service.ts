@@ -6,7 +6,7 @@ import type { PoolClient } from 'pg';
 import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
 import { conflict, notFound } from '../errors.js';
-import { formatYuan } from '../http/render.js';
+import { formatYuan } from '../../public/js/format.js';
 import { refundPurchase } from '../payments/refunds.service.js';
 import { insertAuditEntry } from './audit.repo.js';
 import { lockDocumentForSupport, type TicketDocumentRow } from './lookups.repo.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
-import { balanceCents, bearer, buy, count, insertReadyDocument, ledgerCheck, topUp, type TestUser } from './support.fixtures.js';
+import { balanceCents, bearer, buy, count, createDocument, createTicket, ledgerCheck, topUp, type TestUser } from '../../test/factories.js';
 
 let ctx: TestContext;
 let admin: TestUser;
@@ -18,17 +18,12 @@ afterAll(async () => ctx.close());
 const resolve = (id: number, body: object, token = admin.token) =>
   ctx.http().post(`/api/v1/admin/tickets/${id}/resolve`).set(bearer(token)).send(body);
 
-async function openTicket(token: string | null, body: object): Promise<number> {
-  const req = ctx.http().post('/api/v1/tickets');
-  const res = await (token ? req.set(bearer(token)) : req).send(body);
-  if (res.status !== 201) throw new Error(`ticket: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.ticket.id;
-}
+const openTicket = (token: string | null, body: object) => createTicket(ctx, token, body);
 
 describe('refund', () => {
   it('when 20 admins resolve the same ticket with a refund at once, then exactly one refund happens and the rest get 409', async () => {
     const buyer = await registerUser(ctx);
-    const doc = await insertReadyDocument(ctx, { uploaderId: author.user.id, priceCents: 800 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 800 });
     await topUp(ctx, buyer.token, 1000);
     const purchaseId = await buy(ctx, buyer.token, doc.id, referrer.user.referralCode);
     const ticketId = await openTicket(buyer.token, { category: 'download_failed', subject: '下载失败', body: '一直下载不了', purchaseId });
@@ -63,8 +58,8 @@ describe('refund', () => {
   it('when the author already spent the earnings, then the refund still goes through, leaving them in debt, and the ledger sums to zero', async () => {
     const buyer = await registerUser(ctx);
     const spender = await registerUser(ctx);
-    const other = await insertReadyDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
-    const spenderDoc = await insertReadyDocument(ctx, { uploaderId: spender.user.id, priceCents: 1000 });
+    const other = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
+    const spenderDoc = await createDocument(ctx, { uploaderId: spender.user.id, priceCents: 1000 });
     await topUp(ctx, buyer.token, 1000);
     const purchaseId = await buy(ctx, buyer.token, spenderDoc.id);
     // The uploader spends the 7.00 share on someone else's document.
@@ -83,7 +78,7 @@ describe('refund', () => {
 
   it('when a refunded buyer uses a download link issued before the refund, then it is refused', async () => {
     const buyer = await registerUser(ctx);
-    const doc = await insertReadyDocument(ctx, { uploaderId: author.user.id, priceCents: 200 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 200 });
     await topUp(ctx, buyer.token, 200);
     const purchaseId = await buy(ctx, buyer.token, doc.id);
     const link = await ctx.http().post(`/api/v1/documents/${doc.id}/download-link`).set(bearer(buyer.token)).send({ confirm: true });
@@ -98,7 +93,7 @@ describe('refund', () => {
 describe('notice and takedown', () => {
   it('when support takes a document down on a notice, then it is gone from delivery at once, its hash is blocked, the uploader is told and it is all recorded', async () => {
     const buyer = await registerUser(ctx);
-    const doc = await insertReadyDocument(ctx, { uploaderId: author.user.id, priceCents: 300, title: '政法会议讲话稿' });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 300, title: '政法会议讲话稿' });
     await topUp(ctx, buyer.token, 300);
     await buy(ctx, buyer.token, doc.id);
     const issued = await ctx.http().post(`/api/v1/documents/${doc.id}/download-link`).set(bearer(buyer.token)).send({ confirm: true });
@@ -137,7 +132,7 @@ describe('notice and takedown', () => {
   });
 
   it('when the uploader files a counter-notice and support restores, then the document is back as it was, unblocked, and every step is recorded', async () => {
-    const doc = await insertReadyDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '我的原创文章' });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '我的原创文章' });
     const complainant = await registerUser(ctx);
     const ticketId = await openTicket(complainant.token, { category: 'copyright', subject: '侵权', body: '这是我的文章', documentId: doc.id, workTitle: '原创文章', rightHolder: '投诉人', proof: '博客链接' });
     expect((await resolve(ticketId, { action: 'takedown', note: '' })).status).toBe(200);

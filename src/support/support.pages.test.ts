@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
-import { balanceCents, buy, count, insertReadyDocument, topUp, type TestUser } from './support.fixtures.js';
+import { balanceCents, buy, count, createDocument, topUp, type TestUser } from '../../test/factories.js';
 
 let ctx: TestContext;
 let admin: TestUser;
@@ -32,7 +32,7 @@ beforeAll(async () => {
   admin = await registerUser(ctx, { email: 'desk@example.com', displayName: '客服小李' });
   author = await registerUser(ctx, { displayName: '上传者' });
   buyer = await registerUser(ctx, { displayName: '买家' });
-  docId = (await insertReadyDocument(ctx, { uploaderId: author.user.id, priceCents: 600, title: '县政法会议讲话' })).id;
+  docId = (await createDocument(ctx, { uploaderId: author.user.id, priceCents: 600, title: '县政法会议讲话' })).id;
   await topUp(ctx, buyer.token, 600);
   purchaseId = await buy(ctx, buyer.token, docId);
 });
@@ -144,7 +144,7 @@ describe('/admin', () => {
   });
 
   it('when an admin takes a document down from the desk, the uploader answers with a counter-notice, and the admin restores it, then each page shows the step', async () => {
-    const doc = await insertReadyDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '争议文档' });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '争议文档' });
     const complaint = (await request(ctx.app).post('/api/v1/tickets').send({ category: 'copyright', subject: '侵权', body: '侵权', documentId: doc.id, contact: 'x@example.org' })).body.ticket.id;
     const { agent, csrf } = await loginAgent(admin);
     const down = await agent.post(`/admin/tickets/${complaint}/resolve`).type('form').send({ _csrf: csrf, action: 'takedown', note: '证据充分' });

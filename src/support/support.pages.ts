@@ -3,13 +3,14 @@
 import { Router, type Request, type Response } from 'express';
 import type { Actor, AppDeps } from '../deps.js';
 import { AppError, forbidden } from '../errors.js';
-import { formatYuan, type RenderPage } from '../http/render.js';
+import { formatYuan, humanSize } from '../../public/js/format.js';
+import type { RenderPage } from '../http/render.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { getAuditLog, getMyTickets, getQueue, getTakedowns, getTicketDetail, getTicketFormContext } from './desk.service.js';
 import { ticketRateLimiter } from './limits.js';
 import { fileCounterNotice, resolveTicket, restoreDocument } from './resolutions.service.js';
 import { CounterNoticeBody, CreateTicketBody, MessageBody, ResolveBody, RestoreBody, StatusBody, TICKET_CATEGORIES, TICKET_STATUSES } from './support.schemas.js';
-import { ACTION_WORDS, CATEGORY_WORDS, EVENT_WORDS, STATUS_BADGE, STATUS_WORDS, formatBytes, formatTime } from './tickets.present.js';
+import { ACTION_WORDS, CATEGORY_WORDS, EVENT_WORDS, STATUS_BADGE, STATUS_WORDS, formatTime } from './tickets.present.js';
 import { openTicket, postMessage, setTicketStatus } from './tickets.service.js';
 
 type Body = Record<string, unknown> | undefined;
@@ -24,7 +25,7 @@ const DONE_WORDS: Record<string, string> = {
   status: '状态已更新。',
 };
 
-const words = { STATUS_BADGE, STATUS_WORDS, CATEGORY_WORDS, ACTION_WORDS, EVENT_WORDS, formatTime, formatYuan, formatBytes };
+const words = { STATUS_BADGE, STATUS_WORDS, CATEGORY_WORDS, ACTION_WORDS, EVENT_WORDS, formatTime, formatYuan, humanSize };
 
 /** Form fields are strings: empty ones are left out, ids become numbers for the API schema. */
 function formInput(body: Body): Record<string, unknown> {

@@ -5,7 +5,7 @@ import { createTestContext, registerUser, type TestContext } from '../../test/ap
 import type { Converter } from '../conversion/index.js';
 import type { ConversionWorker } from '../documents/conversion.worker.js';
 import { CORE_PROPS_DOCX, TABLES_DOCX, startTestWorker, testConverter, upload, waitForConversion } from '../documents/test-support.js';
-import { bearer, buy, count, topUp, type TestUser } from './support.fixtures.js';
+import { bearer, buy, count, topUp, type TestUser } from '../../test/factories.js';
 
 let ctx: TestContext;
 let converter: Converter;

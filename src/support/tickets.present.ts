@@ -59,13 +59,6 @@ const TIME = new Intl.DateTimeFormat('zh-CN', {
 /** Beijing time for pages, e.g. 2026/11/27 22:30. */
 export const formatTime = (d: Date | string | null) => (d ? TIME.format(new Date(d)) : '');
 
-/** Bytes for people: 1.2 MB. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
 /** The site's badge colours reused for ticket statuses. */
 export const STATUS_BADGE: Record<TicketStatus, string> = {
   open: 'status-failed',

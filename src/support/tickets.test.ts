@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
-import { bearer, buy, count, insertReadyDocument, topUp, type TestUser } from './support.fixtures.js';
+import { bearer, buy, count, createDocument, topUp, type TestUser } from '../../test/factories.js';
 
 let ctx: TestContext;
 let admin: TestUser;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   alice = await registerUser(ctx, { displayName: '爱丽丝' });
   bob = await registerUser(ctx, { displayName: '鲍勃' });
   author = await registerUser(ctx, { displayName: '作者' });
-  docId = (await insertReadyDocument(ctx, { uploaderId: author.user.id, priceCents: 500 })).id;
+  docId = (await createDocument(ctx, { uploaderId: author.user.id, priceCents: 500 })).id;
   await topUp(ctx, alice.token, 1000);
   alicePurchase = await buy(ctx, alice.token, docId);
 });
@@ -56,7 +56,7 @@ describe('opening a ticket', () => {
   });
 
   it('when the purchase is of another document, then it answers 400 validation_failed', async () => {
-    const other = await insertReadyDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '另一篇' });
+    const other = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '另一篇' });
     const res = await post(alice.token, { category: 'refund', subject: '退款', body: '退款', documentId: other.id, purchaseId: alicePurchase });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
@@ -68,7 +68,7 @@ describe('opening a ticket', () => {
   });
 
   it('when a document is taken down, then others cannot report a mismatch about it (404) but a copyright notice is accepted', async () => {
-    const down = await insertReadyDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '已下架' });
+    const down = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '已下架' });
     await ctx.deps.db.pool.query(`UPDATE documents SET status = 'taken_down', taken_down_at = now() WHERE id = $1`, [down.id]);
     expect((await post(bob.token, { category: 'mismatch', subject: '不符', body: '不符', documentId: down.id })).status).toBe(404);
     expect((await post(bob.token, { category: 'copyright', subject: '侵权', body: '侵权', documentId: down.id })).status).toBe(201);

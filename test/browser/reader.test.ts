@@ -6,10 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { registerInBrowser, screenshots, startLiveServer, type LiveServer, DESKTOP, SCREENSHOT_DIR } from './harness.js';
-import { insertPageDocument } from '../../src/documents/pages/test-fixtures.js';
-import { topUp } from '../../src/payments/test-fixtures.js';
+import { createDocument, SEED_DOC, topUp } from '../factories.js';
 
-const SEED = '/work/shared/corpus/seed/在全县政法稳定工作推进会议上的讲话.doc';
 let live: LiveServer;
 let docId = 0;
 let authorPage: Page;
@@ -38,7 +36,7 @@ describe('the reader pages in Chromium', () => {
       const bar = document.getElementById('progress-bar')!;
       new MutationObserver(() => seen.push(Number(bar.getAttribute('aria-valuenow')))).observe(bar, { attributes: true });
     });
-    await authorPage.setInputFiles('#file-input', SEED);
+    await authorPage.setInputFiles('#file-input', SEED_DOC);
     await expect.poll(() => authorPage.textContent('#chosen-file')).toContain('在全县政法稳定工作推进会议上的讲话.doc');
     await authorPage.fill('input[name=price]', '2.5');
     await authorPage.selectOption('select[name=category]', '讲话致辞');
@@ -70,7 +68,7 @@ describe('the reader pages in Chromium', () => {
       { title: '乡镇平安建设工作推进会讲话稿', category: '讲话致辞', keywords: ['乡镇', '平安', '建设', '工作', '推进', '讲话'], priceCents: 0 },
     ];
     for (const n of neighbours) {
-      await insertPageDocument(live.ctx, { uploaderId: other.rows[0]!.id, ...n, pages: [`<p>${n.title}。会议强调，要把政法稳定工作放在突出位置。</p>`] });
+      await createDocument(live.ctx, { uploaderId: other.rows[0]!.id, ...n, pages: [`<p>${n.title}。会议强调，要把政法稳定工作放在突出位置。</p>`] });
     }
     await Promise.all([authorPage.waitForURL(`${live.baseUrl}/doc/${docId}`), authorPage.click('#upload-result a')]);
     expect(await authorPage.title()).toContain('在全县政法稳定工作推进会议上的讲话');
@@ -128,7 +126,7 @@ describe('the reader pages in Chromium', () => {
     await expect.poll(() => authorPage.textContent('#upload-error')).toContain('不支持这个文件');
     expect(await authorPage.isVisible('[data-step="upload"].is-failed')).toBe(true);
 
-    await authorPage.setInputFiles('#file-input', SEED);
+    await authorPage.setInputFiles('#file-input', SEED_DOC);
     await authorPage.click('#upload-submit');
     await expect.poll(() => authorPage.textContent('#upload-error')).toContain('你已经上传过同一个文件');
     expect(await authorPage.getAttribute('#upload-error a', 'href')).toBe(`/doc/${docId}`);
@@ -210,7 +208,7 @@ describe('the reader pages in Chromium', () => {
 
   it('when a document is still converting, then its page shows a live status and turns into the preview when ready', async () => {
     const uploader = (await live.ctx.deps.db.pool.query<{ id: number }>("SELECT id FROM users WHERE display_name = '上传作者'")).rows[0]!;
-    const id = await insertPageDocument(live.ctx, { uploaderId: uploader.id, title: '正在转换的讲话稿', status: 'processing' });
+    const id = (await createDocument(live.ctx, { uploaderId: uploader.id, title: '正在转换的讲话稿', status: 'processing' })).id;
     await authorPage.goto(`${live.baseUrl}/doc/${id}`);
     expect(await authorPage.textContent('#live-status')).toContain('文档正在转换');
     expect(await authorPage.locator('#preview-frame').count()).toBe(0);

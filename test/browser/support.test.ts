@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { createTestContext, registerUser, type TestContext } from '../app.js';
 import { startConversions, type ConversionWorker } from '../../src/documents/conversion.worker.js';
 import { CORE_PROPS_DOCX, upload, waitForConversion } from '../../src/documents/test-support.js';
-import { bearer, buy, topUp, type TestUser } from '../../src/support/support.fixtures.js';
+import { bearer, buy, topUp, type TestUser } from '../factories.js';
 
 const SCREENSHOTS = path.resolve('test-artifacts/screenshots');
 let ctx: TestContext;

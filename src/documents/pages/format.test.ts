@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { highlight, humanSize, metaDescription, priceLabel, snippet, ymd } from './format.js';
+import { humanSize } from '../../../public/js/format.js';
+import { highlight, metaDescription, priceLabel, snippet, ymd } from './format.js';
 
 describe('display helpers of the reader pages', () => {
   it('when sizes are shown, then they read like 文库 sites (23KB, 1.5MB)', () => {

@@ -1,13 +1,7 @@
-// Display helpers for the reader-facing pages: sizes, dates, prices, highlighted matches.
-// Nothing here returns HTML: templates escape every piece they print.
-
-/** 23552 → "23KB", 1.5 MiB → "1.5MB" (as 文库 sites show sizes). */
-export function humanSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes}B`;
-  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))}KB`;
-  const mb = bytes / (1024 * 1024);
-  return `${mb >= 100 ? Math.round(mb) : mb.toFixed(1).replace(/\.0$/u, '')}MB`;
-}
+// Display helpers for the reader-facing pages: dates, prices, counts, highlighted matches.
+// Nothing here returns HTML: templates escape every piece they print. Money and sizes are
+// formatted by public/js/format.js, shared with the page scripts.
+import { formatYuan } from '../../../public/js/format.js';
 
 // The site is zh-CN: a date is the calendar day in China, whatever the server's zone.
 const DAY = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' });
@@ -19,10 +13,8 @@ export function ymd(iso: string | Date): string {
 
 /** Cents → "¥2.00"; 0 → "免费". Display only, never arithmetic. */
 export function priceLabel(cents: number): string {
-  return cents === 0 ? '免费' : `¥${(cents / 100).toFixed(2)}`;
+  return cents === 0 ? '免费' : formatYuan(cents);
 }
-
-export const yuan = (cents: number) => `¥${(cents / 100).toFixed(2)}`;
 
 /** 12345 → "1.2万" for counts shown in small print. */
 export function countLabel(n: number): string {

@@ -5,7 +5,8 @@ import { listMyDocuments } from '../documents.service.js';
 import { listFavorites } from '../favorites.service.js';
 import { getEarnings, listMyPurchases } from '../../payments/earnings.service.js';
 import { getWallet } from '../../payments/wallet.service.js';
-import { yuan, ymd } from './format.js';
+import { formatYuan } from '../../../public/js/format.js';
+import { ymd } from './format.js';
 import { docCard } from './view-models.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config' | 'clock'>;
@@ -22,14 +23,14 @@ export async function buildMePage(deps: Deps, actor: Actor) {
     documentId: e.documentId,
     title: e.title,
     sales: String(e.sales),
-    amount: yuan(e.earnedCents - e.refundedCents),
+    amount: formatYuan(e.earnedCents - e.refundedCents),
   }));
   if (earnings.referralCents !== 0) {
-    earningRows.push({ documentId: 0, title: '分享推荐收益（全部文档）', sales: '—', amount: yuan(earnings.referralCents) });
+    earningRows.push({ documentId: 0, title: '分享推荐收益（全部文档）', sales: '—', amount: formatYuan(earnings.referralCents) });
   }
   return {
-    balance: yuan(wallet.balanceCents),
-    earningsTotal: yuan(earnings.totalCents),
+    balance: formatYuan(wallet.balanceCents),
+    earningsTotal: formatYuan(earnings.totalCents),
     uploads: uploads.items.map((d) => docCard(d)),
     purchases: purchases.items.map(({ purchase, document }) => {
       const refunded = purchase.status === 'refunded';
@@ -37,7 +38,7 @@ export async function buildMePage(deps: Deps, actor: Actor) {
       return {
         documentId: document.id,
         title: document.title,
-        price: yuan(purchase.priceCents),
+        price: formatYuan(purchase.priceCents),
         date: ymd(purchase.createdAt),
         refunded,
         canDownload: !refunded && !gone,

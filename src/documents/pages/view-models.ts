@@ -2,7 +2,8 @@
 // them escaped by the template. Built from the contract's Document.
 import { FORMATS } from '../../conversion/formats.js';
 import type { Document } from '../documents.schemas.js';
-import { countLabel, highlight, humanSize, priceLabel, type Segment, ymd } from './format.js';
+import { humanSize } from '../../../public/js/format.js';
+import { countLabel, highlight, priceLabel, type Segment, ymd } from './format.js';
 
 export const STATUS_LABELS: Record<Document['status'], string> = {
   processing: '转换中',

@@ -1,0 +1,51 @@
+// @ts-check
+// Money and size for people, and yuan typed by people back to cents: the one implementation,
+// used by the server's templates (imported from src/) and by the page scripts (served from
+// /static/js as an ES module). Display only: amounts are integer cents everywhere else.
+
+/** The largest single top-up (¥100,000). */
+export const MAX_TOPUP_CENTS = 10_000_000;
+/** The largest document price (¥1,000,000): far above any real document, below any overflow. */
+export const MAX_PRICE_CENTS = 100_000_000;
+
+/** What a typed amount may be, per form: a top-up is at least one cent, a price may be free. */
+export const YUAN_LIMITS = {
+  topup: { min: 1, max: MAX_TOPUP_CENTS },
+  price: { min: 0, max: MAX_PRICE_CENTS },
+};
+
+/**
+ * Cents → "¥2.50". Never used for arithmetic.
+ * @param {number} cents
+ * @returns {string}
+ */
+export function formatYuan(cents) {
+  return '¥' + (cents / 100).toFixed(2);
+}
+
+/**
+ * 23552 → "23KB", 1.5 MiB → "1.5MB", 512 → "512B" (as 文库 sites show sizes).
+ * @param {number} bytes
+ * @returns {string}
+ */
+export function humanSize(bytes) {
+  if (bytes < 1024) return bytes + 'B';
+  if (bytes < 1024 * 1024) return Math.max(1, Math.round(bytes / 1024)) + 'KB';
+  const mb = bytes / (1024 * 1024);
+  return (mb >= 100 ? String(Math.round(mb)) : mb.toFixed(1).replace(/\.0$/u, '')) + 'MB';
+}
+
+/**
+ * "12.5" → 1250, by string arithmetic (a float product could be off by a cent); null when the
+ * text is not a yuan amount with at most two decimals, or falls outside `limits`.
+ * @param {unknown} text
+ * @param {{ min: number, max: number }} limits one of YUAN_LIMITS
+ * @returns {number | null}
+ */
+export function yuanToCents(text, limits) {
+  // Nine integer digits are more than any limit allows and still far from overflow.
+  const m = typeof text === 'string' ? /^(\d{1,9})(?:\.(\d{1,2}))?$/u.exec(text.trim()) : null;
+  if (!m) return null;
+  const cents = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+  return cents >= limits.min && cents <= limits.max ? cents : null;
+}
