@@ -9,11 +9,11 @@ import { startNginx, startWenku, type Running } from '../bench/lib/processes.js'
 import type { Database } from '../src/db/pool.js';
 import { S3BlobStore } from '../src/storage/s3-blob-store.js';
 import { createTestDatabase } from './db.js';
+import { SEED_DOC } from './factories.js';
 import { startWorker, type WorkerProcess } from './multi-node.js';
 import { pgbouncerAvailable, startPgbouncer, type TestPgbouncer } from './pgbouncer.js';
 import { startS3Server, type TestS3Server } from './s3-server.js';
 
-const SEED_DOC = '/work/shared/corpus/seed/在全县政法稳定工作推进会议上的讲话.doc';
 const enabled = Boolean(process.env.DATABASE_URL) && pgbouncerAvailable();
 // Each node may serve an anonymous response from its own cache this long after a change; the
 // cross-node invalidation (REDIS_URL, another change) is what brings B's refusal under a second.

@@ -8,7 +8,7 @@ import { createApp } from '../app.js';
 import type { AppDeps } from '../deps.js';
 import { JobQueue } from '../jobs/queue.js';
 import { ViewCounter } from '../documents/view-counter.js';
-import { balanceOf, insertDocument, ledgerInvariants, SEED_DOC, topUp } from '../payments/test-fixtures.js';
+import { balanceOf, createDocument, ledgerInvariants, SEED_DOC, topUp } from '../../test/factories.js';
 import { createTestContext, type TestContext } from '../../test/app.js';
 import { pgbouncerAvailable, startPgbouncer, type TestPgbouncer } from '../../test/pgbouncer.js';
 import { createPool, withDirectPool, type Database } from './pool.js';
@@ -83,7 +83,7 @@ describe.skipIf(!onServer)('through pgbouncer (transaction pooling)', () => {
     // Money: the top-up webhook and a purchase (named statements, row locks) through the pooler.
     const through = { ...ctx, deps, http } as TestContext;
     await topUp(through, token, 1000);
-    const doc = await insertDocument(through, { uploaderId: many[0]!.body.user.id as number, priceCents: 300 });
+    const doc = await createDocument(through, { uploaderId: many[0]!.body.user.id as number, priceCents: 300 });
     const bought = await http().post(`/api/v1/documents/${doc.id}/purchase`).set('authorization', `Bearer ${token}`).send({ confirm: true });
     expect(bought.status).toBe(201);
     expect(await balanceOf(ctx, reg.body.user.id as number)).toMatchObject({ wallet: 700 });

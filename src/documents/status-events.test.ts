@@ -7,8 +7,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.js';
 import { createPool, type Database } from '../db/pool.js';
-import { registerUser, type TestContext } from '../../test/app.js';
-import { createPaymentsTestContext, insertDocument } from '../payments/test-fixtures.js';
+import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
+import { createDocument } from '../../test/factories.js';
 import { ViewCounter } from './view-counter.js';
 import { DocumentStatusWatcher } from './status-events.js';
 import type { StatusEvent } from './documents.schemas.js';
@@ -19,12 +19,12 @@ const log = pino({ level: 'silent' });
 const onServer = () => ctx.deps.db.kind === 'postgres';
 
 beforeAll(async () => {
-  ctx = await createPaymentsTestContext();
+  ctx = await createTestContext();
   author = await registerUser(ctx);
 });
 afterAll(async () => ctx.close());
 
-const processing = () => insertDocument(ctx, { uploaderId: author.user.id, priceCents: 0, status: 'processing' });
+const processing = () => createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, status: 'processing' });
 const markReady = (id: number) => ctx.deps.db.pool.query(`UPDATE documents SET status = 'ready', pages = 7 WHERE id = $1`, [id]);
 
 /** Resolves with the first event the watcher reports for `id`, and the milliseconds it took from `since`. */

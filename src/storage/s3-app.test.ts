@@ -6,11 +6,11 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerUser, type TestContext } from '../../test/app.js';
+import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { startS3Server, type TestS3Server } from '../../test/s3-server.js';
 import { withTransaction } from '../db/transaction.js';
 import { refundPurchase } from '../payments/refunds.service.js';
-import { createPaymentsTestContext, insertDocument, SEED_DOC, topUp } from '../payments/test-fixtures.js';
+import { createDocument, SEED_DOC, topUp } from '../../test/factories.js';
 import { uploadTempDir } from '../documents/upload-storage.js';
 import { newBlobKey } from '../documents/upload.service.js';
 import { sweepDocuments } from '../documents/sweep.service.js';
@@ -23,7 +23,7 @@ let buyer: Awaited<ReturnType<typeof registerUser>>;
 
 beforeAll(async () => {
   s3 = await startS3Server();
-  ctx = await createPaymentsTestContext(s3.env(s3.newBucket()));
+  ctx = await createTestContext(s3.env(s3.newBucket()));
   author = await registerUser(ctx);
   buyer = await registerUser(ctx);
   await topUp(ctx, buyer.token, 5000);
@@ -36,7 +36,7 @@ afterAll(async () => {
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 async function boughtLink(priceCents = 100) {
-  const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents });
+  const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents });
   const bought = await ctx.http().post(`/api/v1/documents/${doc.id}/purchase`).set(auth(buyer.token)).send({ confirm: true });
   expect(bought.status).toBe(201);
   const link = await ctx.http().post(`/api/v1/documents/${doc.id}/download-link`).set(auth(buyer.token)).send({ confirm: true });
@@ -117,7 +117,7 @@ describe('BLOB_STORE=s3', () => {
   });
 
   it('when the sweep runs, then old objects no row points to are removed from the bucket and every referenced one stays', async () => {
-    const kept = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 0 });
+    const kept = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0 });
     const scratch = mkdtempSync(path.join(tmpdir(), 'wenku-s3-sweep-'));
     const twoHoursAgo = Date.now() - 2 * 3600_000;
     const orphans = Array.from({ length: 4 }, () => newBlobKey(twoHoursAgo));
