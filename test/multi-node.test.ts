@@ -169,6 +169,11 @@ describe.skipIf(!enabled)('multi-node deployment', () => {
     expect(location.startsWith(c.s3.endpoint)).toBe(true);
     const bytes = Buffer.from(await (await fetch(location)).arrayBuffer());
     expect(sha(bytes)).toBe(sha(readFileSync(SEED_DOC)));
+    // Through the load balancer too: the app's checks, then the store's URL (nginx passes the redirect on).
+    const viaNginx = await fetch(`${c.nginx.url}${link.body.url}`, { redirect: 'manual' });
+    expect(viaNginx.status).toBe(302);
+    expect(viaNginx.headers.get('location')!.startsWith(c.s3.endpoint)).toBe(true);
+    expect((await json(`${c.nginx.url}/api/v1/documents/${id}`)).status).toBe(200);
     // Node B's own DATA_DIR holds no blobs: the original lives in the bucket only.
     expect(() => readFileSync(`${c.b.dataDir}/blobs/${row.blob_key.slice(0, 2)}/${row.blob_key}`)).toThrow();
 
