@@ -8,10 +8,13 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from './deps.js';
 import { notFound, type AppError } from './errors.js';
-import { actorMiddleware } from './http/actor.js';
+import { actorMiddleware } from './auth/actor.js';
+import { FORM_BODY_LIMIT_BYTES, JSON_BODY_LIMIT_BYTES, rejectOversizedBodies } from './http/body-limits.js';
 import { createCsrf } from './http/csrf.js';
 import { apiNotFound, errorHandler } from './http/error-handler.js';
 import { createRenderer } from './http/render.js';
+import { publicHostCheck } from './http/host-check.js';
+import { jsonBodiesOnly } from './http/json-only.js';
 import { ResponseCache } from './http/response-cache.js';
 import { authApiRouter } from './auth/auth.routes.js';
 import { authPagesRouter } from './auth/auth.pages.js';
@@ -19,10 +22,12 @@ import { healthRouter, siteApiRouter } from './site/site.routes.js';
 import { documentsApiRouter } from './documents/documents.routes.js';
 import { documentsPagesRouter } from './documents/documents.pages.js';
 import { paymentsApiRouter } from './payments/payments.routes.js';
+import { downloadLinkHandler } from './payments/downloads.routes.js';
 import { paymentsPagesRouter } from './payments/payments.pages.js';
 import { rememberReferral } from './payments/referrals.js';
 import { supportApiRouter } from './support/support.routes.js';
 import { supportPagesRouter } from './support/support.pages.js';
+import { mePagesRouter } from './me/me.pages.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -41,6 +46,7 @@ export function createApp(deps: AppDeps): Express {
 
   // Anonymous readers of public pages are served from memory for up to RESPONSE_CACHE_TTL, before
   // anything else runs (hits replay the stored security headers; they are not logged one by one).
+  app.use(publicHostCheck(deps.config.publicUrl)); // first: nothing is rendered or cached for a foreign Host
   app.use(new ResponseCache(deps.config.responseCacheTtlMs, deps.clock).middleware());
 
   app.use(
@@ -87,16 +93,18 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(deps));
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: deps.config.env === 'production' ? '7d' : 0, index: false }));
 
+  // An announced body over the route's limit gets 413 before any of it is read.
+  app.use(rejectOversizedBodies(deps.config));
   app.use(cookieParser());
   app.use(
     express.json({
-      limit: '1mb',
+      limit: JSON_BODY_LIMIT_BYTES,
       verify: (req, _res, buf) => {
         req.rawBody = buf;
       },
     }),
   );
-  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(express.urlencoded({ extended: false, limit: FORM_BODY_LIMIT_BYTES }));
   app.use(actorMiddleware(deps));
 
   const csrf = createCsrf(deps.config);
@@ -106,6 +114,7 @@ export function createApp(deps: AppDeps): Express {
     render(req, res, 'error', { status: err.status, heading: headingFor(err.status), message: err.message }, { title: headingFor(err.status), noindex: true });
 
   const api = express.Router();
+  api.use(jsonBodiesOnly);
   api.use(siteApiRouter(deps));
   api.use(authApiRouter(deps));
   api.use(documentsApiRouter(deps));
@@ -121,6 +130,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(documentsPagesRouter(deps, render));
   app.use(paymentsPagesRouter(deps, render));
   app.use(supportPagesRouter(deps, render));
+  app.use(mePagesRouter(deps, render)); // GET /me, 我的文库
+
+  // The download link itself (GET and HEAD): a bearer credential for its short life, no session.
+  app.get('/dl/:token', downloadLinkHandler(deps));
 
   app.use((_req, _res, next) => next(notFound('页面')));
   app.use(errorHandler);

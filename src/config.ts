@@ -114,6 +114,19 @@ const envSchema = z
       .string()
       .regex(/^\/[A-Za-z0-9_\-/]*\/$/, 'must be a path that starts and ends with /, such as /_files/')
       .optional(),
+    /**
+     * Slow clients (src/http/http-server.ts): a connection with no bytes either way for
+     * HTTP_IDLE_TIMEOUT while a request is under way is closed (an upload's body too: no total
+     * time for uploads, only this); headers must arrive within HTTP_HEADERS_TIMEOUT; a whole
+     * request (body included) within HTTP_REQUEST_TIMEOUT, a last bound far above any real upload;
+     * any other body (JSON, forms: at most 1 MiB) within HTTP_BODY_TIMEOUT; an idle keep-alive
+     * connection is closed after HTTP_KEEP_ALIVE_TIMEOUT.
+     */
+    HTTP_IDLE_TIMEOUT: duration.prefault('30s'),
+    HTTP_HEADERS_TIMEOUT: duration.prefault('20s'),
+    HTTP_REQUEST_TIMEOUT: duration.prefault('1h'),
+    HTTP_BODY_TIMEOUT: duration.prefault('30s'),
+    HTTP_KEEP_ALIVE_TIMEOUT: duration.prefault('65s'),
     /** Express "trust proxy": which hops may set X-Forwarded-For (rate limits key on the client IP). */
     TRUST_PROXY: z.string().default('loopback'),
     /** Where `soffice` is looked for when SOFFICE_PATH is unset. */
@@ -172,6 +185,7 @@ export interface Config {
   publicUrl: string | undefined;
   downloadAccelPrefix: string | null;
   trustProxy: string;
+  http: { idleTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number; bodyTimeoutMs: number; keepAliveTimeoutMs: number };
 }
 
 export type BlobStoreConfig =
@@ -252,6 +266,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
     publicUrl: e.PUBLIC_URL,
     downloadAccelPrefix: e.DOWNLOAD_ACCEL_PREFIX ?? null,
     trustProxy: e.TRUST_PROXY,
+    http: {
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
+      bodyTimeoutMs: e.HTTP_BODY_TIMEOUT,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,
+    },
   };
 }
 

@@ -1,10 +1,12 @@
-// What createApp and the worker are built from. Entry points wire real ones; tests their own.
+// What createApp and the worker are built from; buildDeps (src/build-deps.ts) makes them for
+// every entry point and for the tests.
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Database } from './db/pool.js';
 import type { BlobStore } from './storage/blob-store.js';
 import type { JobQueue } from './jobs/queue.js';
 import type { ViewCounter } from './documents/view-counter.js';
+import type { RateLimits } from './http/rate-limit.js';
 
 export interface Clock {
   now(): Date;
@@ -21,6 +23,8 @@ export interface AppDeps {
   jobs: JobQueue;
   /** Document views, counted in memory and written in batches. */
   views: ViewCounter;
+  /** The app's one limiter per named limit, shared by every route that performs the action. */
+  rateLimits: RateLimits;
 }
 
 /** Who is making a request: a logged-in user, or nobody. */

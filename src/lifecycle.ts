@@ -1,12 +1,8 @@
 // What both entry points (web server and worker) do at start and at stop.
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase, withDirectPool } from './db/pool.js';
-import { migrate } from './db/migrator.js';
-import { systemClock } from './deps.js';
+import { buildDeps } from './build-deps.js';
 import { startConversions } from './documents/conversion.worker.js';
-import { JobQueue } from './jobs/queue.js';
-import { createBlobStore, prepareBlobStore } from './storage/index.js';
 
 /** Settings, or exit 78 (EX_CONFIG) with the message naming each bad setting. */
 export function loadConfigOrExit(): Config {
@@ -51,19 +47,12 @@ export function exitGracefully(log: Logger, timeoutMs: number, stop: () => Promi
  * Used by `npm run worker` and by a WEB_CONCURRENCY cluster's primary.
  */
 export async function startBackground(config: Config, log: Logger, options: { conversions: boolean }) {
-  const db = await openDatabase(config, log);
-  const applied = await withDirectPool(db, (pool) => migrate(pool), log);
-  log.info({ database: db.kind, applied }, 'database ready');
-  const jobs = new JobQueue(db.pool, log, { supervise: options.conversions });
-  const blobs = createBlobStore(config);
-  await prepareBlobStore(blobs, { create: config.env !== 'production' });
-  const conversions = options.conversions ? await startConversions({ config, db, log, clock: systemClock, blobs, jobs }) : null;
+  const deps = await buildDeps(config, log, { migrate: true, jobs: { supervise: options.conversions } });
+  const conversions = options.conversions ? await startConversions(deps) : null;
   return {
     async stop(timeoutMs = 20_000) {
       await conversions?.stop(timeoutMs); // running conversions finish or go back to the queue
-      await jobs.stop();
-      await db.close();
-      blobs.close?.();
+      await deps.close();
     },
   };
 }

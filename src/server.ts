@@ -1,16 +1,11 @@
 // Entry point: settings → database (migrated) → app → listen; SIGTERM drains and exits.
 // With WEB_CONCURRENCY > 1 this file is also each web process of the cluster (src/cluster.ts).
 import cluster from 'node:cluster';
-import { createServer } from 'node:http';
 import { exitGracefully, loadConfigOrExit } from './lifecycle.js';
-import { openDatabase, withDirectPool } from './db/pool.js';
-import { migrate } from './db/migrator.js';
 import { createApp } from './app.js';
+import { buildDeps } from './build-deps.js';
+import { createHttpServer } from './http/http-server.js';
 import { createLogger } from './logger.js';
-import { systemClock } from './deps.js';
-import { createBlobStore, prepareBlobStore } from './storage/index.js';
-import { JobQueue } from './jobs/queue.js';
-import { ViewCounter } from './documents/view-counter.js';
 import { startConversions, type ConversionWorker } from './documents/conversion.worker.js';
 import { runPrimary } from './cluster.js';
 import type { Config } from './config.js';
@@ -32,23 +27,11 @@ async function main() {
  * converts; a cluster's web process leaves both to the cluster's primary (src/cluster.ts).
  */
 async function serve(config: Config, log: Logger, role: { primary: boolean }) {
-  const db = await openDatabase(config, log);
-  if (role.primary) {
-    const applied = await withDirectPool(db, (pool) => migrate(pool), log);
-    log.info({ database: db.kind, applied }, 'database ready');
-  }
-
-  const blobs = createBlobStore(config);
-  await prepareBlobStore(blobs, { create: config.env !== 'production' });
   // With RUN_WORKER this process also converts documents and runs the queue's maintenance.
   const runConversions = role.primary && config.runWorker;
-  const jobs = new JobQueue(db.pool, log, { supervise: runConversions });
-  const views = new ViewCounter(db.pool, log);
-  const deps = { config, db, log, clock: systemClock, blobs, jobs, views };
+  const deps = await buildDeps(config, log, { migrate: role.primary, jobs: { supervise: runConversions } });
   const app = createApp(deps);
-  const server = createServer(app);
-  server.keepAliveTimeout = 65_000;
-  server.requestTimeout = 0; // large uploads and downloads are bounded by their own limits
+  const server = createHttpServer(app, config);
 
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const address = server.address();
@@ -57,16 +40,13 @@ async function serve(config: Config, log: Logger, role: { primary: boolean }) {
   let worker: ConversionWorker | null = null;
   if (runConversions) worker = await startConversions(deps);
   // The queue is needed to enqueue conversions; starting it now spares the first upload the wait.
-  else await jobs.start();
+  else await deps.jobs.start();
 
   exitGracefully(log, 20_000, async () => {
     server.close();
     server.closeIdleConnections();
     await worker?.stop(10_000); // running conversions finish or go back to the queue
-    await views.stop();
-    await jobs.stop();
-    await db.close();
-    blobs.close?.();
+    await deps.close();
   });
 }
 

@@ -6,10 +6,9 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { createApp } from '../src/app.js';
 import { parseConfig, type Config } from '../src/config.js';
+import { buildDeps } from '../src/build-deps.js';
 import type { AppDeps, Clock } from '../src/deps.js';
-import { createBlobStore, prepareBlobStore } from '../src/storage/index.js';
-import { JobQueue, type JobQueueOptions } from '../src/jobs/queue.js';
-import { ViewCounter } from '../src/documents/view-counter.js';
+import type { JobQueueOptions } from '../src/jobs/queue.js';
 import { createTestDatabase } from './db.js';
 
 export interface TestContext {
@@ -55,19 +54,8 @@ export async function createTestContext(
   const db = await createTestDatabase();
   const clock = new MutableClock();
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  // Local files in the temporary DATA_DIR, or the S3 bucket the env names (test/s3-server.ts).
-  const blobs = createBlobStore(config);
-  await prepareBlobStore(blobs, { create: true });
-  const deps: AppDeps = {
-    config,
-    db,
-    log,
-    clock,
-    blobs,
-    // Started lazily on the first enqueue, so files that upload nothing pay nothing.
-    jobs: new JobQueue(db.pool, log, { pollingIntervalSeconds: 0.5, clock, ...options.jobs }),
-    views: new ViewCounter(db.pool, log),
-  };
+  // Jobs start lazily on the first enqueue, so files that upload nothing pay nothing.
+  const deps = await buildDeps(config, log, { db, clock, jobs: { pollingIntervalSeconds: 0.5, ...options.jobs } });
   const app = createApp(deps);
   return {
     deps,
@@ -75,10 +63,7 @@ export async function createTestContext(
     clock,
     http: () => request(app),
     close: async () => {
-      await deps.views.stop();
-      await deps.jobs.stop(1_000);
-      await db.close();
-      blobs.close?.();
+      await deps.close(1_000);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

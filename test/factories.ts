@@ -58,7 +58,7 @@ export interface DocumentOptions {
   uploaderId: number;
   title?: string;
   priceCents?: number;
-  /** `taken_down` as support's takedown leaves it (status and taken_down_at). */
+  /** `taken_down`: taken_down_at set over status ready (taken down is its own column, migration 0009), no pages. */
   status?: 'processing' | 'ready' | 'failed' | 'taken_down';
   failureReason?: string;
   /** Taken down after it was ready (taken_down_at set, status kept). */
@@ -112,7 +112,7 @@ export async function createDocument(ctx: TestContext, o: DocumentOptions): Prom
        sha256, blob_key, original_filename, status, failure_reason, pages, word_count, created_at,
        taken_down_at, deleted_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, coalesce($16::timestamptz, now()),
-       CASE WHEN $12 = 'taken_down' OR $17::boolean THEN now() END, CASE WHEN $18::boolean THEN now() END)
+       CASE WHEN $19::boolean OR $17::boolean THEN now() END, CASE WHEN $18::boolean THEN now() END)
      RETURNING id`,
     [
       o.uploaderId,
@@ -126,13 +126,14 @@ export async function createDocument(ctx: TestContext, o: DocumentOptions): Prom
       sha256,
       blobKey,
       o.originalFilename ?? path.basename(source),
-      status,
+      status === 'taken_down' ? 'ready' : status,
       o.failureReason ?? null,
       pages.length > 0 ? pages.length : null,
       pages.length > 0 ? 100 : null,
       o.createdAt ?? null,
       !!o.takenDown,
       !!o.deleted,
+      status === 'taken_down',
     ],
   );
   const id = rows[0]!.id;
@@ -197,6 +198,8 @@ export async function topUp(ctx: TestContext, token: string, amountCents: number
 
 /** Buys a document through the API; returns the purchase id. */
 export async function buy(ctx: TestContext, token: string, documentId: number, referralCode?: string): Promise<number> {
+  // A referral code counts only with the buyer's recorded share visit of the document.
+  if (referralCode) await ctx.http().get(`/doc/${documentId}?ref=${referralCode}`).set('cookie', `wenku_session=${token}`);
   const res = await ctx
     .http()
     .post(`/api/v1/documents/${documentId}/purchase`)

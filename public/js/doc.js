@@ -94,6 +94,10 @@ import { formatYuan } from './format.js';
       if (open) document.getElementById('share-url').select();
     });
   }
+  // Without PUBLIC_URL the server writes the share link relative (never from the Host header);
+  // the browser knows the real origin.
+  const shareInput = document.getElementById('share-url');
+  if (shareInput && shareInput.value.startsWith('/')) shareInput.value = new URL(shareInput.value, location.href).href;
   for (const btn of document.querySelectorAll('.js-copy')) {
     btn.addEventListener('click', async () => {
       const input = document.getElementById(btn.dataset.copyTarget);
@@ -151,6 +155,9 @@ import { formatYuan } from './format.js';
         showError('余额不足：此文档售价 ' + formatYuan(priceCents) + have + '，请先充值后再下载。', { href: '/wallet', text: '去充值 ›' });
         return;
       }
+      if (res.status === 409 && err.details && err.details.reason === 'price_changed') {
+        return showError('文档价格已变更为 ' + formatYuan(Number(err.details.priceCents)) + '，未扣费。请刷新页面确认新价格后再购买。', { href: location.pathname, text: '刷新页面 ›' });
+      }
       if (res.status === 404) return showError('这篇文档已不能下载（可能已被删除或下架）。如已付款，请联系客服。');
       if (res.status === 429) return showError('操作太频繁了，请稍等一会儿再试。');
       if (res.status === 403) return showError(err.message || '你没有下载此文档的权限。');
@@ -167,7 +174,8 @@ import { formatYuan } from './format.js';
           // Free, already bought, or the uploader: the link comes straight away. Otherwise 402 → buy once.
           let res = await api('POST', '/api/v1/documents/' + docId + '/download-link', { confirm: true });
           if (res.status === 402 && priceCents > 0) {
-            const bought = await api('POST', '/api/v1/documents/' + docId + '/purchase', { confirm: true }, { 'Idempotency-Key': idempotencyKey });
+            // The price the reader was shown: if the author changed it meanwhile, nothing is charged (409).
+            const bought = await api('POST', '/api/v1/documents/' + docId + '/purchase', { confirm: true, expectedPriceCents: priceCents }, { 'Idempotency-Key': idempotencyKey });
             if (!bought.ok) return explain(bought);
             if (balanceEl && bought.data && bought.data.wallet) {
               balanceEl.textContent = formatYuan(bought.data.wallet.balanceCents);

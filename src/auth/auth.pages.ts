@@ -1,9 +1,8 @@
 // Login, registration and logout pages. The session token lives in an HttpOnly cookie.
 import { Router, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
-import { AppError } from '../errors.js';
-import { SESSION_COOKIE } from '../http/actor.js';
-import { createRateLimiter } from '../http/rate-limit.js';
+import { formError } from '../http/forms.js';
+import { SESSION_COOKIE } from './actor.js';
 import type { RenderPage } from '../http/render.js';
 import { parseInput } from '../http/validate.js';
 import { LoginBody, RegisterBody } from './auth.schemas.js';
@@ -26,7 +25,6 @@ export function setSessionCookie(deps: AppDeps, res: Response, token: string): v
 
 export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
   const router = Router();
-  const scale = deps.config.rateLimitScale;
 
   router.get('/login', (req, res) => {
     render(req, res, 'auth/login', { next: safeNext(req.query.next) }, { title: '登录', noindex: true });
@@ -36,29 +34,26 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
     render(req, res, 'auth/register', { next: safeNext(req.query.next) }, { title: '注册', noindex: true });
   });
 
-  router.post('/login', createRateLimiter('login', scale), async (req, res) => {
+  router.post('/login', deps.rateLimits.login, async (req, res) => {
     const next = safeNext(req.body?.next);
     try {
       const { token } = await loginUser(deps, parseInput(LoginBody, req.body));
       setSessionCookie(deps, res, token);
       res.redirect(303, next);
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
-      res.status(err.status);
-      render(req, res, 'auth/login', { next, email: req.body?.email, error: err.message }, { title: '登录', noindex: true });
+      const error = formError(err, res).message;
+      render(req, res, 'auth/login', { next, email: req.body?.email, error }, { title: '登录', noindex: true });
     }
   });
 
-  router.post('/register', createRateLimiter('register', scale), async (req, res) => {
+  router.post('/register', deps.rateLimits.register, async (req, res) => {
     const next = safeNext(req.body?.next);
     try {
       const { token } = await registerUser(deps, parseInput(RegisterBody, req.body));
       setSessionCookie(deps, res, token);
       res.redirect(303, next);
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
-      res.status(err.status);
-      const data = { next, email: req.body?.email, displayName: req.body?.displayName, error: err.message };
+      const data = { next, email: req.body?.email, displayName: req.body?.displayName, error: formError(err, res).message };
       render(req, res, 'auth/register', data, { title: '注册', noindex: true });
     }
   });

@@ -2,8 +2,10 @@
 // failing it, sweeping and reclaiming dead workers' claims.
 import type { Queryable } from '../db/pool.js';
 import { searchVectorSql, type SearchTokens } from './documents.repo.js';
+import { liveSql } from './visibility.js';
 
-const LIVE_PROCESSING = `status = 'processing' AND deleted_at IS NULL AND taken_down_at IS NULL`;
+// A deleted or taken-down document is not converted (its result would be discarded anyway).
+const LIVE_PROCESSING = `status = 'processing' AND ${liveSql('documents')}`;
 
 /**
  * Claims a processing document for one conversion attempt of process `bootId` until the lease

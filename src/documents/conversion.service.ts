@@ -27,6 +27,8 @@ import {
 } from './conversion.repo.js';
 import { documentSearchTokens, mergeKeywords, titleFromProperties } from './document-text.js';
 import { uploadTempDir } from './upload-storage.js';
+import { saveTextSimhash } from './near-copies.repo.js';
+import { textSimhash } from '../text/simhash.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'blobs' | 'log' | 'jobs' | 'clock'>;
 
@@ -135,6 +137,7 @@ export async function convertDocument(deps: Deps, converter: Converter, job: Con
       search: documentSearchTokens({ title, keywords, description: target.description, body: result.text }),
     });
     await replaceDocumentPages(tx, documentId, result.pages);
+    await saveTextSimhash(tx, documentId, textSimhash(result.text)); // near copies (issue 14 item 13)
     return true;
   });
   if (!saved) {

@@ -50,7 +50,7 @@ async function newDocument(fields: Record<string, string> = {}): Promise<number>
 
 const row = async (id: number) =>
   (await ctx.deps.db.pool.query(
-    `SELECT status, title, pages, failure_reason AS "failureReason", conversion_attempts AS attempts, conversion_claim AS claim,
+    `SELECT CASE WHEN taken_down_at IS NOT NULL THEN 'taken_down' ELSE status END AS status, title, pages, failure_reason AS "failureReason", conversion_attempts AS attempts, conversion_claim AS claim,
        taken_down_at IS NOT NULL AS "takenDown", (SELECT count(*)::int FROM document_pages WHERE document_id = d.id) AS "storedPages"
      FROM documents d WHERE id = $1`, [id])).rows[0];
 
@@ -374,7 +374,7 @@ describe('fairness between uploaders', () => {
 describe('documents that change while waiting', () => {
   it('when a document is taken down or deleted before its turn, then the job leaves it alone', async () => {
     const takenDown = await newDocument();
-    await ctx.deps.db.pool.query(`UPDATE documents SET status = 'taken_down', taken_down_at = now() WHERE id = $1`, [takenDown]);
+    await ctx.deps.db.pool.query(`UPDATE documents SET taken_down_at = now() WHERE id = $1`, [takenDown]);
     expect(await convertDocument(ctx.deps, converter, jobFor(takenDown))).toBe('skipped');
     expect(await row(takenDown)).toMatchObject({ status: 'taken_down', attempts: 0, storedPages: 0, pages: null });
 
@@ -389,7 +389,7 @@ describe('documents that change while waiting', () => {
     const gate = gatedConverter();
     const running = convertDocument(ctx.deps, gate.converter, jobFor(id));
     await gate.started;
-    await ctx.deps.db.pool.query(`UPDATE documents SET status = 'taken_down', taken_down_at = now() WHERE id = $1`, [id]);
+    await ctx.deps.db.pool.query(`UPDATE documents SET taken_down_at = now() WHERE id = $1`, [id]);
     gate.release(fakeResult('不该出现'));
     expect(await running).toBe('skipped');
     expect(await row(id)).toMatchObject({ status: 'taken_down', pages: null, storedPages: 0 });

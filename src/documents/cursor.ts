@@ -5,10 +5,27 @@ import { validationFailed } from '../errors.js';
 import type { Keyset } from './search.repo.js';
 
 const id = z.number().int().positive();
+// What Postgres can take back: a real calendar time (no 2023-02-30, no year 0), a rank inside
+// float4's range (ts_rank values are small; a huge or tiny one would overflow `::real`).
+const timestamp = z
+  .string()
+  .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
+  .refine((s) => {
+    const d = new Date(`${s.slice(0, 23)}Z`);
+    return !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1 && d.toISOString().slice(0, 19) === s.slice(0, 19);
+  });
+const rank = z
+  .string()
+  .max(40)
+  .regex(/^\d+(\.\d+)?(e[-+]?\d+)?$/)
+  .refine((s) => {
+    const n = Number(s);
+    return n === 0 || (n >= 1e-30 && n <= 1e30);
+  });
 const CursorTuple = z.union([
-  z.tuple([z.literal('n'), z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/), id]),
+  z.tuple([z.literal('n'), timestamp, id]),
   z.tuple([z.literal('p'), z.number().int().min(0), id]),
-  z.tuple([z.literal('r'), z.string().regex(/^\d+(\.\d+)?(e[-+]?\d+)?$/), z.number().int().min(0), id]),
+  z.tuple([z.literal('r'), rank, z.number().int().min(0), id]),
   z.tuple([z.literal('i'), id]),
 ]);
 

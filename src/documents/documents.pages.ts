@@ -1,9 +1,10 @@
-// Reader-facing pages (issue 4): home, search, the document page and its preview frame,
-// upload, and 我的文库. Data comes from the documents and payments services (see ./pages).
-import { Router, type Request, type Response } from 'express';
+// Reader-facing pages (issue 4): home, search, the document page and its preview frame, and
+// upload. Data comes from the documents services (see ./pages); 我的文库 is src/me/.
+import { Router } from 'express';
 import { Eta } from 'eta';
 import type { AppDeps } from '../deps.js';
 import { VIEWS_DIR, type RenderPage } from '../http/render.js';
+import { loginRedirect } from '../http/forms.js';
 import { parseId } from '../http/validate.js';
 import { CATEGORIES, DEFAULT_CATEGORY, DEFAULT_FREE_PREVIEW_PAGES } from './documents.schemas.js';
 import { getDocumentPreview } from './documents.service.js';
@@ -11,8 +12,7 @@ import { SHARED_TTL, setPageCache, setPrivateCache } from './pages/cache.js';
 import { buildDocPage } from './pages/doc-page.js';
 import { humanSize } from '../../public/js/format.js';
 import { buildHomePage, buildSearchPage } from './pages/listing-pages.js';
-import { buildMePage } from './pages/me-page.js';
-import { getMyTicketSummaries } from '../support/desk.service.js';
+import { viewerOfRequest } from './view-counter.js';
 
 /**
  * The preview frame's own policy: no script of any kind, no network but our stylesheet,
@@ -31,11 +31,6 @@ export const PREVIEW_FRAME_CSP = [
 ].join('; ');
 
 
-function loginRedirect(req: Request, res: Response): boolean {
-  if (req.actor) return false;
-  res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-  return true;
-}
 
 export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
   const router = Router();
@@ -68,7 +63,7 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
     const id = parseId(req.params.id);
     const { data, page } = await buildDocPage(deps, req, id);
     setPageCache(req, res, SHARED_TTL.doc);
-    res.locals.onCacheReplay = () => deps.views.count(id); // a cached copy is still a view
+    res.locals.onCacheReplay = (hit) => deps.views.count(id, viewerOfRequest(hit)); // a cached copy is still a view
     render(req, res, 'documents/doc', data, page);
   });
 
@@ -102,13 +97,6 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
       },
       { title: '上传文档', description: '上传 Word 文档（.doc / .docx），设置价格与免费预览页数。', scripts: ['upload.js'], noindex: true },
     );
-  });
-
-  router.get('/me', async (req, res) => {
-    if (loginRedirect(req, res)) return;
-    const [data, tickets] = await Promise.all([buildMePage(deps, req.actor!), getMyTicketSummaries(deps, req.actor!)]);
-    setPrivateCache(res);
-    render(req, res, 'me/index', { ...data, tickets }, { title: '我的文库', scripts: ['me.js'], noindex: true });
   });
 
   return router;

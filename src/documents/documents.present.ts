@@ -1,6 +1,7 @@
 // A document row as the contract's Document. The only place that shapes it.
 import type { Document } from './documents.schemas.js';
 import type { DocumentRow } from './documents.repo.js';
+import { contractStatus } from './visibility.js';
 
 export function presentDocument(row: DocumentRow, extraViews = 0): Document {
   return {
@@ -16,7 +17,7 @@ export function presentDocument(row: DocumentRow, extraViews = 0): Document {
     category: row.category,
     priceCents: row.priceCents,
     freePreviewPages: row.freePreviewPages,
-    status: row.takenDownAt ? 'taken_down' : row.status,
+    status: contractStatus(row),
     failureReason: row.failureReason ?? null,
     uploader: { id: row.uploaderId, displayName: row.uploaderName },
     stats: { views: row.views + extraViews, downloads: row.downloads, favorites: row.favoritesCount },

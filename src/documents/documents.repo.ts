@@ -1,7 +1,9 @@
-// SQL for documents: rows, visibility, edits, deletion, views, preview pages.
+// SQL for documents: rows, visibility, edits, deletion, preview pages (views: view-marks.repo.ts).
 // One exported function per query; first argument a pool or transaction client.
 import type { DocumentFormat } from '../conversion/formats.js';
 import type { Queryable } from '../db/pool.js';
+import type { PurchaseState } from './entitlement.js';
+import { contractStatusSql, liveSql, visibleToSql, type ContractStatus, type ConversionStatus, type Viewer } from './visibility.js';
 
 export interface DocumentRow {
   id: number;
@@ -20,7 +22,8 @@ export interface DocumentRow {
   sha256: string;
   blobKey: string;
   originalFilename: string;
-  status: 'processing' | 'ready' | 'failed' | 'taken_down';
+  /** The conversion's state; taken down is takenDownAt (the contract's status: visibility.ts contractStatus). */
+  status: ConversionStatus;
   failureReason: string | null;
   pages: number | null;
   wordCount: number | null;
@@ -42,25 +45,11 @@ export const DOCUMENT_COLUMNS = `d.id, d.uploader_id AS "uploaderId", u.display_
   d.preview_simplified AS "previewSimplified", d.views, d.downloads, d.favorites_count AS "favoritesCount",
   d.created_at AS "createdAt", d.deleted_at AS "deletedAt", d.taken_down_at AS "takenDownAt"`;
 
-/** Who is looking: anonymous (userId null), a user, or an admin. */
-export interface Viewer {
-  userId: number | null;
-  isAdmin: boolean;
-}
-
-/**
- * The visibility rule in SQL: admins see everything; others see live documents that are ready,
- * and their own live documents in any state. `$viewer` and `$admin` are parameter placeholders.
- */
-export const visibleTo = (viewer: string, admin: string) =>
-  `(${admin}::boolean OR (d.deleted_at IS NULL AND d.taken_down_at IS NULL AND d.status <> 'taken_down'
-     AND (d.status = 'ready' OR d.uploader_id = ${viewer}::bigint)))`;
-
 /** The document if `viewer` may see it, else null. */
 export async function findDocumentVisibleTo(db: Queryable, viewer: Viewer, id: number): Promise<DocumentRow | null> {
   const { rows } = await db.query<DocumentRow>(
     `SELECT ${DOCUMENT_COLUMNS} FROM documents d JOIN users u ON u.id = d.uploader_id
-     WHERE d.id = $1 AND ${visibleTo('$2', '$3')}`,
+     WHERE d.id = $1 AND ${visibleToSql('$2', '$3')}`,
     [id, viewer.userId, viewer.isAdmin],
   );
   return rows[0] ?? null;
@@ -168,22 +157,13 @@ export async function markDocumentDeleted(db: Queryable, id: number): Promise<vo
   await db.query('UPDATE documents SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL', [id]);
 }
 
-/** Adds batched view counts: one statement for many documents. */
-export async function addDocumentViews(db: Queryable, ids: number[], counts: number[]): Promise<void> {
-  await db.query(
-    `UPDATE documents d SET views = d.views + v.n
-     FROM unnest($1::bigint[], $2::bigint[]) AS v(id, n) WHERE d.id = v.id`,
-    [ids, counts],
-  );
-}
-
-/** True when the user holds a paid (not refunded) purchase of the document. */
-export async function hasPaidPurchase(db: Queryable, userId: number, documentId: number): Promise<boolean> {
-  const { rows } = await db.query(
-    `SELECT 1 FROM purchases WHERE buyer_id = $1 AND document_id = $2 AND status = 'paid' LIMIT 1`,
+/** The user's purchase state for the document: 'paid' when one is live, 'refunded' when all were refunded. */
+export async function findPurchaseState(db: Queryable, userId: number, documentId: number): Promise<PurchaseState> {
+  const { rows } = await db.query<{ status: 'paid' | 'refunded' }>(
+    `SELECT status FROM purchases WHERE buyer_id = $1 AND document_id = $2 ORDER BY status = 'paid' DESC LIMIT 1`,
     [userId, documentId],
   );
-  return rows.length > 0;
+  return rows[0]?.status ?? null;
 }
 
 /** Pages 1..limit (all when limit is null) of the rendered preview, in order. */
@@ -209,7 +189,7 @@ export async function resetFailedDocument(db: Queryable, id: number): Promise<bo
   const { rowCount } = await db.query(
     `UPDATE documents SET status = 'processing', failure_reason = NULL, conversion_attempts = 0,
        conversion_claim = NULL, conversion_claimed_until = NULL, updated_at = now()
-     WHERE id = $1 AND status = 'failed' AND deleted_at IS NULL AND taken_down_at IS NULL`,
+     WHERE id = $1 AND status = 'failed' AND ${liveSql('documents')}`,
     [id],
   );
   return (rowCount ?? 0) > 0;
@@ -235,11 +215,11 @@ export async function listDocumentsOfUploader(
 export async function selectDocumentStatuses(
   db: Queryable,
   ids: number[],
-): Promise<Array<{ id: number; status: DocumentRow['status']; failureReason: string | null; pages: number | null; hidden: boolean }>> {
+): Promise<Array<{ id: number; status: ContractStatus; failureReason: string | null; pages: number | null; hidden: boolean }>> {
   const { rows } = await db.query(
-    `SELECT id, CASE WHEN taken_down_at IS NOT NULL THEN 'taken_down' ELSE status END AS status,
-       failure_reason AS "failureReason", pages, deleted_at IS NOT NULL AS hidden
-     FROM documents WHERE id = ANY($1::bigint[])`,
+    `SELECT d.id, ${contractStatusSql('d')} AS status,
+       d.failure_reason AS "failureReason", d.pages, d.deleted_at IS NOT NULL AS hidden
+     FROM documents d WHERE d.id = ANY($1::bigint[])`,
     [ids],
   );
   return rows;

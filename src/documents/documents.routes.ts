@@ -4,8 +4,7 @@ import { rm } from 'node:fs/promises';
 import { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../deps.js';
 import { validationFailed } from '../errors.js';
-import { requireActor } from '../http/actor.js';
-import { createRateLimiter } from '../http/rate-limit.js';
+import { requireActor } from '../auth/actor.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { ListDocumentsQuery, PageQuery, UpdateDocumentBody, UploadFields } from './documents.schemas.js';
 import {
@@ -22,7 +21,8 @@ import { listDocuments, listRelatedDocuments } from './search.service.js';
 import { uploadDocument } from './upload.service.js';
 import { uploadMiddleware } from './upload-storage.js';
 import { DocumentStatusWatcher } from './status-events.js';
-import { streamDocumentStatus } from './status-stream.js';
+import { StreamSlots, streamDocumentStatus } from './status-stream.js';
+import { viewerOfRequest } from './view-counter.js';
 import { SHARED_TTL, setPageCache } from './pages/cache.js';
 
 // Refuses anonymous uploads before a byte of the file is read.
@@ -34,11 +34,12 @@ const loggedIn: RequestHandler = (req, _res, next) => {
 export function documentsApiRouter(deps: AppDeps): Router {
   const router = Router();
   const watcher = new DocumentStatusWatcher(deps.db.pool, deps.log, { listenUrl: deps.db.directConnectionString });
+  const streamSlots = new StreamSlots();
 
   router.post(
     '/documents',
     loggedIn,
-    createRateLimiter('upload', deps.config.rateLimitScale),
+    deps.rateLimits.upload,
     uploadMiddleware(deps.config),
     async (req, res) => {
       const file = req.file;
@@ -59,10 +60,10 @@ export function documentsApiRouter(deps: AppDeps): Router {
 
   router.get('/documents/:id', async (req, res) => {
     const id = parseId(req.params.id);
-    const document = await getDocument(deps, req.actor, id);
+    const document = await getDocument(deps, req.actor, id, { viewer: viewerOfRequest(req) });
     // Anonymous reads may be shared for a few seconds (stats lag that much); a cached copy still counts a view.
     setPageCache(req, res, SHARED_TTL.doc);
-    res.locals.onCacheReplay = () => deps.views.count(id);
+    res.locals.onCacheReplay = (hit) => deps.views.count(id, viewerOfRequest(hit));
     res.json({ document });
   });
 
@@ -72,6 +73,7 @@ export function documentsApiRouter(deps: AppDeps): Router {
 
   router.get('/documents/:id/events', async (req, res) => {
     const id = parseId(req.params.id);
+    streamSlots.acquire(req, res);
     streamDocumentStatus(req, res, watcher, id, await getDocumentStatus(deps, req.actor, id));
   });
 

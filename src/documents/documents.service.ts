@@ -8,7 +8,7 @@ import {
   countPreviewPages,
   findDocumentById,
   findDocumentVisibleTo,
-  hasPaidPurchase,
+  findPurchaseState,
   listDocumentsOfUploader,
   lockDocumentForEdit,
   markDocumentDeleted,
@@ -16,8 +16,9 @@ import {
   selectPreviewPages,
   updateDocumentMetadata,
   type DocumentRow,
-  type Viewer,
 } from './documents.repo.js';
+import { entitlementOf, maySeePage, type Entitlement } from './entitlement.js';
+import type { Viewer } from './visibility.js';
 import { presentDocument } from './documents.present.js';
 import { documentSearchTokens, mergeKeywords } from './document-text.js';
 import { decodeIdCursor, encodeIdCursor } from './cursor.js';
@@ -35,11 +36,19 @@ async function visibleDocument(deps: Deps, actor: Actor | null, id: number): Pro
   return doc;
 }
 
-/** The document for its page or API; counts a view (written in a batch) unless `countView` is false. */
-export async function getDocument(deps: Deps, actor: Actor | null, id: number, options: { countView?: boolean } = {}): Promise<Document> {
+/**
+ * The document for its page or API; counts a view by `viewer` (see viewerKey; written in a batch,
+ * once a day per viewer), never the uploader's own.
+ */
+export async function getDocument(deps: Deps, actor: Actor | null, id: number, options: { viewer?: string } = {}): Promise<Document> {
   const doc = await visibleDocument(deps, actor, id);
-  if (options.countView !== false) deps.views.count(id);
+  countView(deps, actor, doc, options.viewer);
   return presentDocument(doc, deps.views.unsaved(id));
+}
+
+/** A view by `viewer` (see viewerKey; written in a batch, once a day per viewer), never the uploader's own. */
+function countView(deps: Deps, actor: Actor | null, doc: DocumentRow, viewer: string | undefined): void {
+  if (viewer && doc.uploaderId !== actor?.userId) deps.views.count(doc.id, viewer);
 }
 
 /** Current conversion status (for the live events). 404 when not visible. */
@@ -49,21 +58,58 @@ export async function getDocumentStatus(deps: Deps, actor: Actor | null, id: num
 }
 
 /**
- * The preview allowed to `actor`: everything for the uploader, admins, buyers (not refunded) and
- * for free documents; otherwise the first freePreviewPages pages, the rest never read.
- * 409 while processing or after a failed conversion.
+ * How much of a document `actor` may read (entitlement.ts), with the facts read for it: the
+ * purchase is looked up only when the rule needs it (not for the uploader, admins, free documents).
+ */
+async function entitlementFor(deps: Deps, actor: Actor | null, doc: DocumentRow): Promise<Entitlement> {
+  const viewer = viewerOf(actor);
+  const withoutPurchase = entitlementOf({ actor: viewer, document: doc, purchase: null });
+  if (!actor || withoutPurchase.level === 'everything') return withoutPurchase;
+  return entitlementOf({ actor: viewer, document: doc, purchase: await findPurchaseState(deps.db.pool, actor.userId, doc.id) });
+}
+
+/**
+ * The document as `actor` may see it (404 otherwise) with what they may read of it; counts a view
+ * by `viewer` (as getDocument). For pages that show both, e.g. the document page's "no charge" note.
+ */
+export async function getDocumentWithEntitlement(
+  deps: Deps,
+  actor: Actor | null,
+  id: number,
+  options: { viewer?: string } = {},
+): Promise<{ document: Document; entitlement: Entitlement }> {
+  const doc = await visibleDocument(deps, actor, id);
+  countView(deps, actor, doc, options.viewer);
+  return { document: presentDocument(doc, deps.views.unsaved(id)), entitlement: await entitlementFor(deps, actor, doc) };
+}
+
+/**
+ * For one page of the page-faithful preview (its image or text): 404 unless the document is
+ * visible to `actor`, 409 while it has no pages, 403 for a page beyond what entitlementOf allows
+ * them, whatever the URL. Counts no view. Returns the entitlement (e.g. for cache headers).
+ */
+export async function assertPageReadable(deps: Deps, actor: Actor | null, id: number, pageNo: number): Promise<Entitlement> {
+  const doc = await visibleDocument(deps, actor, id);
+  if (doc.status !== 'ready') throw conflict('文档正在转换或转换失败，没有预览页 (the document has no pages yet)');
+  const entitlement = await entitlementFor(deps, actor, doc);
+  if (!maySeePage(entitlement, pageNo)) throw forbidden('购买后才能查看此页 (this page is not in the free preview)');
+  return entitlement;
+}
+
+/**
+ * The preview allowed to `actor` by entitlementOf: everything, or the first free preview pages
+ * (the rest never read). 409 while processing or after a failed conversion.
  */
 export async function getDocumentPreview(deps: Deps, actor: Actor | null, id: number): Promise<Preview> {
   const doc = await visibleDocument(deps, actor, id);
   if (doc.status === 'processing') throw conflict('文档正在转换，请稍后再看预览 (the document is still being converted)');
   if (doc.status === 'failed') throw conflict('文档转换失败，没有预览 (conversion failed; no preview)');
-  const whole =
-    doc.priceCents === 0 ||
-    canManage(actor, doc) ||
-    (!!actor && (await hasPaidPurchase(deps.db.pool, actor.userId, id)));
-  const limit = whole ? null : doc.freePreviewPages;
+  const entitlement = await entitlementFor(deps, actor, doc);
+  // Visible and converted: at least the free pages; 'none' would be a rule change, so never shown.
+  if (entitlement.level === 'none') throw notFound('文档');
+  const limit = entitlement.pagesVisible;
   const pages = await selectPreviewPages(deps.db.pool, id, limit);
-  const stored = whole ? pages.length : await countPreviewPages(deps.db.pool, id);
+  const stored = limit === null ? pages.length : await countPreviewPages(deps.db.pool, id);
   return {
     html: pages.join('\n'),
     pagesShown: pages.length,

@@ -328,7 +328,7 @@ describe('editing and deleting', () => {
   });
 
   it('when a document is taken down, then it leaves listings, search, related and preview for everyone but admins', async () => {
-    await ctx.deps.db.pool.query(`UPDATE documents SET status = 'taken_down', taken_down_at = now() WHERE id = $1`, [ids.similar]);
+    await ctx.deps.db.pool.query(`UPDATE documents SET taken_down_at = now() WHERE id = $1`, [ids.similar]);
     expect(await listIds('')).not.toContain(ids.similar);
     expect(await listIds(`q=${encodeURIComponent('政法')}`)).not.toContain(ids.similar);
     expect((await get(`/api/v1/documents/${ids.seed}/related`)).body.items.map((d: { id: number }) => d.id)).not.toContain(ids.similar);

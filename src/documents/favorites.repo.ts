@@ -1,7 +1,8 @@
 // SQL for favorites (收藏). favorites_count on the document changes in the same transaction as
 // the favorites row, so the count is always the number of rows.
 import type { Queryable } from '../db/pool.js';
-import { DOCUMENT_COLUMNS, visibleTo, type DocumentRow } from './documents.repo.js';
+import { DOCUMENT_COLUMNS, type DocumentRow } from './documents.repo.js';
+import { visibleToSql } from './visibility.js';
 
 /** Adds the favorite; false when it was already there. */
 export async function insertFavorite(db: Queryable, userId: number, documentId: number): Promise<boolean> {
@@ -32,7 +33,7 @@ export async function selectFavoriteDocuments(db: Queryable, userId: number, isA
   const { rows } = await db.query<DocumentRow>(
     `SELECT ${DOCUMENT_COLUMNS}
      FROM favorites f JOIN documents d ON d.id = f.document_id JOIN users u ON u.id = d.uploader_id
-     WHERE f.user_id = $1 AND ${visibleTo('$1', '$2')}
+     WHERE f.user_id = $1 AND ${visibleToSql('$1', '$2')}
      ORDER BY f.created_at DESC, d.id DESC LIMIT $3`,
     [userId, isAdmin, limit],
   );

@@ -2,8 +2,9 @@
 // not deleted, not taken down. Keyset pagination on (sort key, id); ORDER BY from an allowlist.
 import type { Queryable } from '../db/pool.js';
 import { DOCUMENT_COLUMNS, type DocumentRow } from './documents.repo.js';
+import { listedSql } from './visibility.js';
 
-const LISTED = `d.status = 'ready' AND d.deleted_at IS NULL AND d.taken_down_at IS NULL`;
+const LISTED = listedSql('d');
 
 export type ListSort = 'newest' | 'popular' | 'relevance';
 

@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import type { Config } from '../config.js';
+import { multipartParseError } from '../http/error-handler.js';
 import { ownedName, thisProcess, type ProcessIdentity } from '../jobs/liveness.js';
 
 declare global {
@@ -74,7 +75,7 @@ class HashingTempStorage implements multer.StorageEngine {
  * Over MAX_UPLOAD_BYTES → 413 file_too_large (the error handler maps multer's limit errors).
  */
 export function uploadMiddleware(config: Pick<Config, 'dataDir' | 'maxUploadBytes'>, owner: ProcessIdentity = thisProcess): RequestHandler {
-  return multer({
+  const parse = multer({
     storage: new HashingTempStorage(uploadTempDir(config), owner),
     defParamCharset: 'utf8', // browsers send UTF-8 file names without saying so; Chinese names survive
     limits: {
@@ -87,4 +88,5 @@ export function uploadMiddleware(config: Pick<Config, 'dataDir' | 'maxUploadByte
       headerPairs: 50,
     },
   }).single('file');
+  return (req, res, next) => parse(req, res, (err?: unknown) => next(err === undefined ? undefined : multipartParseError(err)));
 }

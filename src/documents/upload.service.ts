@@ -10,6 +10,7 @@ import { DEFAULT_CATEGORY, DEFAULT_FREE_PREVIEW_PAGES, type Document, type Uploa
 import { findBlockedHash, findDocumentById, findLiveDocumentIdByHash, insertDocument } from './documents.repo.js';
 import { presentDocument } from './documents.present.js';
 import { cleanFileName, mergeKeywords, titleFromFileName } from './document-text.js';
+import { findPublicDocumentIdByHash } from './near-copies.repo.js';
 
 type Deps = Pick<AppDeps, 'db' | 'blobs' | 'jobs' | 'log'>;
 
@@ -40,21 +41,27 @@ const duplicateOf = (documentId: number) =>
 
 /**
  * Stores an upload as a new document in status processing and enqueues its conversion.
- * Throws unsupported_file (400), forbidden (403, a blocked file), conflict (409, own duplicate).
+ * Throws unsupported_file (400), forbidden (403, a blocked file), conflict (409: own duplicate, or
+ * details {reason: 'duplicate', documentId} when another user's public document has the same bytes).
  * One transaction for the row and the job; the stored file is removed again if it fails.
  */
 export async function uploadDocument(deps: Deps, actor: Actor, file: UploadedFile, fields: UploadFields): Promise<Document> {
-  // Independent checks, run together: the file's type from its bytes, and two lookups by its hash.
-  const [{ format }, blocked, existing] = await Promise.all([
+  // Independent checks, run together: the file's type from its bytes, and three lookups by its hash.
+  const [{ format }, blocked, existing, publicCopy] = await Promise.all([
     // Word only until every format converts (phase 2: sniffUpload from conversion/sniff.ts).
     sniffWordFile(file.path, file.originalName),
     findBlockedHash(deps.db.pool, file.sha256),
     findLiveDocumentIdByHash(deps.db.pool, actor.userId, file.sha256),
+    findPublicDocumentIdByHash(deps.db.pool, file.sha256),
   ]);
   if (blocked) {
     throw forbidden(`该文件已因侵权投诉被下架，不能再次上传：${blocked.reason} (this file was taken down and may not be uploaded again)`);
   }
   if (existing) throw duplicateOf(existing);
+  // Another user's public document with these bytes: the site already has it (never sold twice).
+  if (publicCopy) {
+    throw conflict(`本站已有相同的文件（文档 ${publicCopy}），无需重复上传 (the site already has this file)`, { reason: 'duplicate', documentId: publicCopy });
+  }
 
   const originalFilename = cleanFileName(file.originalName, format);
   const title = fields.title ?? titleFromFileName(originalFilename);

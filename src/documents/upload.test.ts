@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import type { Converter } from '../conversion/index.js';
 import { buildZip } from '../conversion/test-fixtures.js';
+import { textSimhash } from '../text/simhash.js';
 import type { ConversionWorker } from './conversion.worker.js';
 import {
   blobKeys,
@@ -76,6 +77,16 @@ async function readEvents(url: string, token: string, onFirst: () => Promise<voi
   return events;
 }
 
+
+/**
+ * Another user's copy of a public document is refused (409 duplicate). Tests that upload the seed
+ * again under a new user first withdraw the public copies earlier tests made (deleted by their uploader).
+ */
+async function withdrawPublicSeedCopies(): Promise<void> {
+  const sha256 = createHash('sha256').update(readFileSync(SEED_DOC)).digest('hex');
+  await ctx.deps.db.pool.query('UPDATE documents SET deleted_at = now() WHERE sha256 = $1 AND deleted_at IS NULL', [sha256]);
+}
+
 describe('uploading the seed .doc', () => {
   it('when a user uploads it, then it answers 202 processing, stores file, row and job, and the worker makes it ready with its title, 8 pages and keywords, announced over SSE', async () => {
     const res = await upload(ctx, alice.token, SEED_DOC, { fields: { category: '讲话致辞', priceCents: '0' } });
@@ -133,6 +144,9 @@ describe('uploading the seed .doc', () => {
        FROM documents WHERE id = $1`, [doc.id])).rows[0];
     expect(stored).toMatchObject({ title_source: 'properties', doc_title: SEED_TITLE, has_body: true });
     expect(stored.pages_stored).toBeGreaterThanOrEqual(1);
+    // The near-copy fingerprint of the text is written with it (issue 14 item 13).
+    const print = (await ctx.deps.db.pool.query('SELECT text_simhash::text AS simhash, body_text AS "bodyText" FROM documents WHERE id = $1', [doc.id])).rows[0];
+    expect(print.simhash).toBe(String(textSimhash(print.bodyText)));
   });
 
   it('when the same user uploads the same file again, then it answers 409 with the existing id and stores nothing', async () => {
@@ -272,6 +286,7 @@ describe('hostile and invalid uploads', () => {
 describe('file names', () => {
   it('when the name carries path parts, then only the last part is kept as metadata and nothing is written outside the store', async () => {
     const dave = await registerUser(ctx);
+    await withdrawPublicSeedCopies();
     const res = await upload(ctx, dave.token, SEED_DOC, { filename: '../../etc/passwd.doc' });
     expect(res.status).toBe(202);
     expect(res.body.document.originalFilename).toBe('passwd.doc');
@@ -287,6 +302,7 @@ describe('file names', () => {
 
   it('when the name is Chinese (UTF-8 without a charset parameter), then it survives intact', async () => {
     const erin = await registerUser(ctx);
+    await withdrawPublicSeedCopies();
     const res = await upload(ctx, erin.token, SEED_DOC, { filename: '二〇二三年 工作讲话（定稿）.doc', fields: { title: '工作讲话' } });
     expect(res.status).toBe(202);
     expect(res.body.document.originalFilename).toBe('二〇二三年 工作讲话（定稿）.doc');
@@ -298,6 +314,7 @@ describe('file names', () => {
 describe('load and failures', () => {
   it('when ten users upload at once, then all ten are stored with their own file and job, and all become ready', async () => {
     const users = await Promise.all(Array.from({ length: 10 }, () => registerUser(ctx)));
+    await withdrawPublicSeedCopies();
     const before = await snapshot();
     const responses = await Promise.all(users.map((u) => upload(ctx, u.token, SEED_DOC)));
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(202));

@@ -4,7 +4,7 @@
 import type { Request } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
 import type { Config } from '../config.js';
-import { SESSION_COOKIE } from './actor.js';
+import { SESSION_COOKIE } from '../auth/actor.js';
 
 export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = '_csrf';

@@ -1,40 +1,104 @@
-// Rate limits from the contract's decisions (per account, else per IP), each multiplied by
-// RATE_LIMIT_SCALE; 0 turns them off. Counts are kept in memory: in this process, or, under
-// WEB_CONCURRENCY, in the cluster's primary process, so every web process counts against one limit.
+// Rate limits from the contract's decisions, each multiplied by RATE_LIMIT_SCALE (0 turns them
+// off). An app has exactly one limiter per named limit (createRateLimits, built once by
+// buildDeps), and every route that performs the action — API and form page alike — uses it, so
+// a limit holds however the requests arrive. Counts are kept in memory: in this process, or,
+// under WEB_CONCURRENCY, in the cluster's primary process, so every web process counts against
+// one limit.
 import cluster from 'node:cluster';
 import { ClusterMemoryStoreWorker } from '@express-rate-limit/cluster-memory-store';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
 import { AppError } from '../errors.js';
 
+/** Whose requests a limit counts together. */
+type KeyBy =
+  /** the client IP only: anonymous actions, where the caller's own token must not matter */
+  | 'ip'
+  /** the account of a logged-in caller, else the IP */
+  | 'actor'
+  /** the account named in the body (login's email), across every IP; failures only */
+  | 'targetAccount';
+
+interface LimitSpec {
+  limit: number;
+  windowMs: number;
+  keyBy: KeyBy;
+}
+
 export const RATE_LIMITS = {
-  login: { limit: 10, windowMs: 60_000 },
-  register: { limit: 5, windowMs: 3_600_000 },
-  upload: { limit: 30, windowMs: 3_600_000 },
-  downloadLink: { limit: 60, windowMs: 3_600_000 },
-  ticket: { limit: 10, windowMs: 3_600_000 },
-} as const;
+  login: { limit: 10, windowMs: 60_000, keyBy: 'ip' },
+  // A slow lockout per account against guessing spread over many IPs: 10 failed logins per
+  // account per 15 minutes (a correct password does not count).
+  loginAccount: { limit: 10, windowMs: 15 * 60_000, keyBy: 'targetAccount' },
+  register: { limit: 5, windowMs: 3_600_000, keyBy: 'ip' },
+  upload: { limit: 30, windowMs: 3_600_000, keyBy: 'actor' },
+  downloadLink: { limit: 60, windowMs: 3_600_000, keyBy: 'actor' },
+  ticket: { limit: 10, windowMs: 3_600_000, keyBy: 'actor' },
+} as const satisfies Record<string, LimitSpec>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;
 
-/** Limiters made so far in this process; every web process makes them in the same order. */
-let limitersMade = 0;
+/** The limiters an action's routes put in front of it. `login` checks the IP, then the account. */
+export interface RateLimits {
+  login: RequestHandler;
+  register: RequestHandler;
+  upload: RequestHandler;
+  downloadLink: RequestHandler;
+  ticket: RequestHandler;
+}
 
-export function createRateLimiter(name: RateLimitName, scale: number): RequestHandler {
-  if (scale === 0) return (_req, _res, next) => next();
-  // Each limiter keeps its own counts (as the in-process store does), in the cluster's primary too.
-  const prefix = `${name}:${limitersMade++}:`;
-  const { limit, windowMs } = RATE_LIMITS[name];
+const ipKey = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? '')}`;
+
+function keyFor(keyBy: KeyBy, req: Request): string {
+  if (keyBy === 'ip') return ipKey(req);
+  if (keyBy === 'actor') return req.actor ? `user:${req.actor.userId}` : ipKey(req);
+  // Normalised as LoginBody normalises it, so "A@x.cn " and "a@x.cn" are one account.
+  const email: unknown = req.body?.email;
+  return `account:${typeof email === 'string' ? email.trim().toLowerCase() : ''}`;
+}
+
+/** One limiter; made only by createRateLimits, so there is never a second count of the same name. */
+function createLimiter(name: RateLimitName, scale: number): RequestHandler {
+  const spec: LimitSpec = RATE_LIMITS[name];
   return rateLimit({
-    windowMs,
-    limit: Math.max(1, Math.round(limit * scale)),
+    windowMs: spec.windowMs,
+    limit: Math.max(1, Math.round(spec.limit * scale)),
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    ...(cluster.isWorker ? { store: new ClusterMemoryStoreWorker({ prefix }) } : {}),
-    keyGenerator: (req) => (req.actor ? `user:${req.actor.userId}` : `ip:${ipKeyGenerator(req.ip ?? '')}`),
-    handler: (_req, res, next, options) => {
-      res.setHeader('Retry-After', String(Math.ceil(options.windowMs / 1000)));
+    // Under WEB_CONCURRENCY the primary keeps one count per name for all web processes.
+    ...(cluster.isWorker ? { store: new ClusterMemoryStoreWorker({ prefix: `${name}:` }) } : {}),
+    keyGenerator: (req) => keyFor(spec.keyBy, req),
+    // Per account, only failures count (a success is taken back once the response is sent).
+    skipSuccessfulRequests: spec.keyBy === 'targetAccount',
+    // A login without an email is refused by validation; it names no account to lock.
+    skip: (req) => spec.keyBy === 'targetAccount' && typeof req.body?.email !== 'string',
+    handler: (req, res, next, options) => {
+      const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const seconds = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : Math.ceil(options.windowMs / 1000);
+      res.setHeader('Retry-After', String(Math.max(1, seconds)));
       next(new AppError('rate_limited', '请求过于频繁，请稍后再试 (too many requests)'));
     },
   });
+}
+
+/** Runs `first`, then `second` unless `first` answered or failed. */
+function both(first: RequestHandler, second: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    void first(req, res, (err?: unknown) => (err ? next(err) : void second(req, res, next)));
+  };
+}
+
+/** The app's limiters, one per named limit. Built once per app (buildDeps). */
+export function createRateLimits(scale: number): RateLimits {
+  if (scale === 0) {
+    const off: RequestHandler = (_req, _res, next) => next();
+    return { login: off, register: off, upload: off, downloadLink: off, ticket: off };
+  }
+  return {
+    login: both(createLimiter('login', scale), createLimiter('loginAccount', scale)),
+    register: createLimiter('register', scale),
+    upload: createLimiter('upload', scale),
+    downloadLink: createLimiter('downloadLink', scale),
+    ticket: createLimiter('ticket', scale),
+  };
 }

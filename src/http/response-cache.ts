@@ -9,7 +9,7 @@
 import { brotliCompressSync, gzipSync, constants as zlib } from 'node:zlib';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Clock } from '../deps.js';
-import { SESSION_COOKIE } from './actor.js';
+import { SESSION_COOKIE } from '../auth/actor.js';
 
 interface Entry {
   expiresAt: number;
@@ -20,8 +20,8 @@ interface Entry {
   body: Buffer;
   gzip?: Buffer;
   br?: Buffer;
-  /** What a replay must still do, e.g. count a view of a document. */
-  onReplay?: () => void;
+  /** What a replay must still do for the request it answers, e.g. count a view of a document. */
+  onReplay?: (req: Request) => void;
 }
 
 // Headers that belong to one response, not to the stored representation.
@@ -33,8 +33,8 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Locals {
-      /** Set by a route: run again each time its response is served from the cache. */
-      onCacheReplay?: () => void;
+      /** Set by a route: run again, with the request it answers, each time its response is served from the cache. */
+      onCacheReplay?: (req: import('express').Request) => void;
     }
   }
 }
@@ -95,7 +95,11 @@ export class ResponseCache {
   middleware(): RequestHandler {
     return (req, res, next) => {
       if (!this.enabled || (req.method !== 'GET' && req.method !== 'HEAD') || !isAnonymous(req)) return next();
-      const key = req.originalUrl;
+      // Responses never build URLs from the Host header (PUBLIC_URL or relative links), but the key
+      // holds it anyway, so no response rendered for one host can ever be served for another.
+      // Responses never build URLs from the Host header (PUBLIC_URL or relative links), but the key
+      // holds it anyway, so no response rendered for one host can ever be served for another.
+      const key = `${(req.hostname ?? '').toLowerCase()} ${req.originalUrl}`;
       const now = this.clock.now().getTime();
       const hit = this.lookup(key, now);
       if (hit) return this.replay(req, res, hit);
@@ -105,7 +109,7 @@ export class ResponseCache {
   }
 
   private replay(req: Request, res: Response, entry: Entry): void {
-    entry.onReplay?.();
+    entry.onReplay?.(req);
     res.status(entry.status);
     for (const [name, value] of Object.entries(entry.headers)) res.setHeader(name, value);
     res.setHeader('X-Cache', 'HIT');

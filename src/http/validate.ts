@@ -2,7 +2,16 @@
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
 
+/** Whether a string anywhere in the parsed input holds a NUL (Postgres text cannot store one). */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 20 || typeof value !== 'object' || value === null) return false;
+  const values = Array.isArray(value) ? value : Object.values(value);
+  return values.some((v) => holdsNul(v, depth + 1)) || (!Array.isArray(value) && Object.keys(value).some((k) => k.includes('\u0000')));
+}
+
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  if (holdsNul(input)) throw new AppError('validation_failed', '请求中含有不允许的字符 (NUL is not allowed in text)');
   const result = schema.safeParse(input ?? {});
   if (!result.success) {
     const first = result.error.issues[0];

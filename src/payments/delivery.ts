@@ -1,5 +1,6 @@
 // HTTP details of sending a stored file: Range (RFC 9110 §14), If-Range, and an RFC 6266 /
 // RFC 5987 Content-Disposition that never puts raw non-ASCII bytes into a header.
+import { formatInfo, isDocumentFormat } from '../conversion/formats.js';
 
 export type RangeRequest =
   | { kind: 'full' }
@@ -46,20 +47,53 @@ const encodeRfc5987 = (s: string) =>
     return /[A-Za-z0-9!#$&+\-.^_`|~]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }).join('');
 
-/** `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded name>` */
-export function contentDisposition(originalName: string, fallbackExtension: string): string {
-  // Control characters and path separators never belong in a saved file name.
-  const cleaned = Array.from(originalName.normalize('NFC'), (ch) => (ch < ' ' || ch === '\x7f' || ch === '/' || ch === '\\' ? '_' : ch)).join('');
-  const name = cleaned.trim() || `document${fallbackExtension}`;
-  const dot = name.lastIndexOf('.');
-  const ext = dot > 0 && /^\.[A-Za-z0-9]{1,8}$/.test(name.slice(dot)) ? name.slice(dot) : '';
-  let ascii = name.slice(0, name.length - ext.length).replace(/[^\x20-\x7e]+/g, '_').replace(/["%;\\]/g, '_').trim();
+/** `attachment; filename="<ASCII fallback>"; filename*=UTF-8''<percent-encoded name>`; `fileName` ends in its extension. */
+export function contentDisposition(fileName: string): string {
+  const dot = fileName.lastIndexOf('.');
+  const ext = dot > 0 && /^\.[A-Za-z0-9]{1,8}$/.test(fileName.slice(dot)) ? fileName.slice(dot) : '';
+  let ascii = fileName.slice(0, fileName.length - ext.length).replace(/[^\x20-\x7e]+/g, '_').replace(/["%;\\]/g, '_').trim();
   if (!/[A-Za-z0-9]/.test(ascii)) ascii = 'document';
-  return `attachment; filename="${ascii}${ext || fallbackExtension}"; filename*=UTF-8''${encodeRfc5987(name)}`;
+  return `attachment; filename="${ascii}${ext}"; filename*=UTF-8''${encodeRfc5987(fileName)}`;
 }
 
-export const CONTENT_TYPES: Record<string, string> = {
-  DOC: 'application/msword',
-  DOCX: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-};
-export const EXTENSIONS: Record<string, string> = { DOC: '.doc', DOCX: '.docx' };
+// Characters no file system or browser accepts in a saved name (Windows is the strictest), and
+// the device names Windows refuses as a name stem.
+// eslint-disable-next-line no-control-regex
+const ILLEGAL_IN_FILE_NAMES = /[\u0000-\u001f\u007f<>:"/\\|?*\u200b-\u200f\u202a-\u202e\u2066-\u2069]/gu;
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i;
+// File systems allow 255 bytes per name; the stem keeps room for the extension.
+const MAX_STEM_BYTES = 240;
+
+/**
+ * The name a download is saved under: the document's title with the extension of the format
+ * detected from the bytes, never the uploader's file name, so a Word file uploaded as
+ * `report.html` or `tool.jar` is saved as `<title>.doc` and cannot open as a page or a program.
+ */
+export function downloadFileName(title: string, format: string): string {
+  let stem = title.normalize('NFC').replace(/\s+/gu, ' ').replace(ILLEGAL_IN_FILE_NAMES, '_').trim();
+  stem = truncateUtf8(stem, MAX_STEM_BYTES).replace(/[. ]+$/u, '');
+  if (!stem || /^[_. ]*$/u.test(stem)) stem = '文档';
+  if (WINDOWS_DEVICE.test(stem)) stem = `_${stem}`;
+  return `${stem}${extensionOf(format)}`;
+}
+
+function truncateUtf8(s: string, maxBytes: number): string {
+  let out = '';
+  let bytes = 0;
+  for (const ch of s) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > maxBytes) break;
+    out += ch;
+  }
+  return out;
+}
+
+/** The file extension of a detected format, from the format table (`.bin` for anything else). */
+export function extensionOf(format: string): string {
+  return isDocumentFormat(format) ? `.${formatInfo(format).ext}` : '.bin';
+}
+
+/** The Content-Type of a detected format, from the format table. */
+export function contentTypeOf(format: string): string {
+  return isDocumentFormat(format) ? formatInfo(format).mime : 'application/octet-stream';
+}

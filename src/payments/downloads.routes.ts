@@ -1,10 +1,10 @@
 // GET/HEAD /dl/:token — the download link itself. A bearer credential for its short life, so
 // browsers and download managers can fetch and resume it without a session.
 import { pipeline } from 'node:stream/promises';
-import { Router, type Request, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { AppError, notFound } from '../errors.js';
-import { CONTENT_TYPES, EXTENSIONS, contentDisposition, ifRangeMatches, parseRange } from './delivery.js';
+import { contentDisposition, contentTypeOf, downloadFileName, ifRangeMatches, parseRange } from './delivery.js';
 import type { DownloadClaims } from './download-tokens.js';
 import { authorizeDelivery, recordDownload } from './downloads.service.js';
 import type { SaleDocumentRow } from './sale-documents.repo.js';
@@ -12,14 +12,12 @@ import type { SaleDocumentRow } from './sale-documents.repo.js';
 /** Life of a presigned object-storage URL: long enough to follow the redirect, too short to share. */
 const SIGNED_URL_SECONDS = 15;
 
-export function downloadRouter(deps: AppDeps): Router {
-  const router = Router();
-  // Express answers HEAD with the GET route; sendFile below skips the body for HEAD.
-  router.get('/dl/:token', async (req, res) => {
+/** The handler of GET (and HEAD: Express answers it with the GET route) /dl/:token, mounted in app.ts. */
+export function downloadLinkHandler(deps: AppDeps): RequestHandler {
+  return async (req, res) => {
     const { claims, doc } = await authorizeDelivery(deps, String(req.params.token));
     await sendFile(deps, req, res, claims, doc);
-  });
-  return router;
+  };
 }
 
 async function sendFile(deps: AppDeps, req: Request, res: Response, claims: DownloadClaims, doc: SaleDocumentRow): Promise<void> {
@@ -37,8 +35,8 @@ async function sendFile(deps: AppDeps, req: Request, res: Response, claims: Down
     throw new AppError('range_not_satisfiable', '请求的范围无效 (range not satisfiable)');
   }
   res.set({
-    'Content-Type': CONTENT_TYPES[doc.format] ?? 'application/octet-stream',
-    'Content-Disposition': contentDisposition(doc.originalFilename, EXTENSIONS[doc.format] ?? ''),
+    'Content-Type': contentTypeOf(doc.format),
+    'Content-Disposition': contentDisposition(downloadFileName(doc.title, doc.format)),
     'Accept-Ranges': 'bytes',
     'Cache-Control': 'private, no-store',
   });

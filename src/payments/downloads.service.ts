@@ -4,6 +4,8 @@ import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
 import { AppError, forbidden, notFound } from '../errors.js';
 import { findUserById } from '../auth/users.repo.js';
+import { entitlementOf } from '../documents/entitlement.js';
+import type { Viewer } from '../documents/visibility.js';
 import { signDownloadToken, verifyDownloadToken, type DownloadClaims } from './download-tokens.js';
 import { upsertDownloadEvent } from './downloads.repo.js';
 import { confirmationRequired } from './purchases.service.js';
@@ -19,20 +21,16 @@ export interface DownloadLinkView {
 }
 
 /**
- * Buyers (not refunded), the uploader, admins, and anyone for a free document may download.
- * Taken down → 404 except for admins; deleted by its uploader → only buyers, the uploader and
- * admins; not ready → 409 while processing, else 404; paid and not bought → 402.
+ * May `user` have the whole file? entitlementOf (documents/entitlement.ts) decides: everything →
+ * allowed; the free pages only (a paid document not bought) → 402; nothing (taken down, deleted,
+ * not converted: what the documents API answers 404 for) → 404.
  */
-function checkAccess(doc: SaleDocumentRow | null, user: { userId: number; isAdmin: boolean }, purchase: PurchaseRow | null): SaleDocumentRow {
+function checkAccess(doc: SaleDocumentRow | null, user: Viewer, purchase: PurchaseRow | null): SaleDocumentRow {
   if (!doc) throw notFound('文档');
-  const privileged = user.isAdmin || doc.uploaderId === user.userId;
-  if ((doc.status === 'taken_down' || doc.takenDownAt) && !user.isAdmin) throw notFound('文档');
-  if (purchase || privileged) return doc;
-  if (doc.deletedAt) throw notFound('文档');
-  if (doc.status === 'processing') throw new AppError('conflict', '文档正在处理中，请稍后再试 (document is still processing)');
-  if (doc.status !== 'ready') throw notFound('文档');
-  if (doc.priceCents > 0) throw new AppError('insufficient_funds', '购买后才能下载该文档 (buy the document first)', { priceCents: doc.priceCents });
-  return doc;
+  const { level } = entitlementOf({ actor: user, document: doc, purchase: purchase ? 'paid' : null });
+  if (level === 'everything') return doc;
+  if (level === 'none') throw notFound('文档');
+  throw new AppError('insufficient_funds', '购买后才能下载该文档 (buy the document first)', { priceCents: doc.priceCents });
 }
 
 /** A signed link for the actor, bound to the document and their live purchase (if any). */
@@ -72,7 +70,7 @@ export async function authorizeDelivery(deps: Deps, token: string): Promise<{ cl
     return { claims, doc: checkAccess(doc, { userId: user.id, isAdmin: deps.config.adminEmails.has(user.email) }, purchase) };
   } catch (err) {
     // A link is not a place to offer a purchase: lost entitlement is simply forbidden.
-    if (err instanceof AppError && (err.status === 402 || err.status === 409)) throw forbidden('无权下载该文档 (not entitled to this document)');
+    if (err instanceof AppError && err.status === 402) throw forbidden('无权下载该文档 (not entitled to this document)');
     throw err;
   }
 }

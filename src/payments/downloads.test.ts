@@ -5,7 +5,7 @@ import type { Response } from 'superagent';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { withTransaction } from '../db/transaction.js';
-import { contentDisposition, parseRange } from './delivery.js';
+import { contentDisposition, downloadFileName, parseRange } from './delivery.js';
 import { refundPurchase } from './refunds.service.js';
 import { generateFile, createDocument, SEED_DOC, topUp, type DocFixture } from '../../test/factories.js';
 
@@ -16,7 +16,8 @@ let stranger: Awaited<ReturnType<typeof registerUser>>;
 let admin: Awaited<ReturnType<typeof registerUser>>;
 let doc: DocFixture;
 let purchaseId: number;
-const SEED_NAME = '在全县政法稳定工作推进会议上的讲话.doc';
+// The factory's default title, with the colon (illegal in file names) replaced.
+const SEED_FILE_NAME = '党办_在全县政法稳定工作推进会议上的讲话.doc';
 
 beforeAll(async () => {
   ctx = await createTestContext({ ADMIN_EMAILS: 'dl-admin@example.com' });
@@ -80,13 +81,13 @@ describe('download links', () => {
     expect((await linkFor(stranger.token, free.id)).status).toBe(200);
   });
 
-  it('when the document is taken down, then 404 for everyone but admins; processing is 409 for readers', async () => {
+  it('when the document is taken down, then 404 for everyone but admins; processing is 404 for readers, as from the documents API', async () => {
     const down = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, status: 'taken_down' });
     expect((await linkFor(stranger.token, down.id)).status).toBe(404);
     expect((await linkFor(author.token, down.id)).status).toBe(404);
     expect((await linkFor(admin.token, down.id)).status).toBe(200);
     const busy = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, status: 'processing' });
-    expect((await linkFor(stranger.token, busy.id)).status).toBe(409);
+    expect((await linkFor(stranger.token, busy.id)).status).toBe(404);
     expect((await linkFor(stranger.token, 987654)).status).toBe(404);
   });
 });
@@ -105,7 +106,19 @@ describe('delivery', () => {
     const disposition = res.headers['content-disposition'] as string;
     expect(disposition).toMatch(/^attachment; filename="[\x20-\x7e]+\.doc"; filename\*=UTF-8''/);
     expect(/^[\x20-\x7e]*$/.test(disposition)).toBe(true);
-    expect(decodeURIComponent(disposition.split("filename*=UTF-8''")[1]!)).toBe(SEED_NAME);
+    expect(decodeURIComponent(disposition.split("filename*=UTF-8''")[1]!)).toBe(SEED_FILE_NAME);
+  });
+
+  it('when a Word file was uploaded as report.html or tool.jar, then it downloads as <title>.doc / .docx, never under that name', async () => {
+    const asHtml = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, format: 'DOC', title: '季度报告', originalFilename: 'report.html' });
+    const asJar = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, format: 'DOCX', title: 'tool', originalFilename: 'tool.jar', file: await generateFile(1024) });
+    for (const [d, name, ascii] of [[asHtml, '季度报告.doc', 'document.doc'], [asJar, 'tool.docx', 'tool.docx']] as const) {
+      const res = await fetch(await urlFor(stranger.token, d.id));
+      expect(res.status).toBe(200);
+      const disposition = res.headers['content-disposition'] as string;
+      expect(disposition).toBe(`attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`);
+      expect(disposition).not.toMatch(/\.(html|jar)/);
+    }
   });
 
   it('when HEAD is asked, then the same headers and no body', async () => {
@@ -151,7 +164,7 @@ describe('delivery', () => {
 
   it('when a 20 MB file is fetched in ranges, then the pieces reassemble to the file', async () => {
     const big = await createDocument(ctx, {
-      uploaderId: author.user.id, priceCents: 0, format: 'DOCX', originalFilename: '大文件 "测试".docx', file: await generateFile(20 * 1024 * 1024),
+      uploaderId: author.user.id, priceCents: 0, format: 'DOCX', title: '大文件 "测试"', originalFilename: 'big.docx', file: await generateFile(20 * 1024 * 1024),
     });
     const url = await urlFor(stranger.token, big.id);
     const size = big.bytes.length;
@@ -166,7 +179,7 @@ describe('delivery', () => {
     const whole = await fetch(url);
     expect(whole.headers['content-type']).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
     expect(sha(whole.body as Buffer)).toBe(sha(big.bytes));
-    expect(decodeURIComponent((whole.headers['content-disposition'] as string).split("filename*=UTF-8''")[1]!)).toBe('大文件 "测试".docx');
+    expect(decodeURIComponent((whole.headers['content-disposition'] as string).split("filename*=UTF-8''")[1]!)).toBe('大文件 _测试_.docx');
   });
 });
 
@@ -219,7 +232,7 @@ describe('link checks on every request', () => {
     const d = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
     await buy(buyer.token, d.id);
     const url = await urlFor(buyer.token, d.id);
-    await ctx.deps.db.pool.query(`UPDATE documents SET status = 'taken_down', taken_down_at = now() WHERE id = $1`, [d.id]);
+    await ctx.deps.db.pool.query(`UPDATE documents SET taken_down_at = now() WHERE id = $1`, [d.id]);
     expect((await ctx.http().get(url)).status).toBe(404);
   });
 
@@ -277,10 +290,22 @@ describe('download events', () => {
 });
 
 describe('delivery helpers', () => {
-  it('when names contain quotes, control characters or no ASCII at all, then the header stays ASCII and reversible', () => {
-    expect(contentDisposition('报告.doc', '.doc')).toBe(`attachment; filename="document.doc"; filename*=UTF-8''%E6%8A%A5%E5%91%8A.doc`);
-    expect(contentDisposition('a"b;\\c\r\n.docx', '.docx')).toBe(`attachment; filename="a_b__c__.docx"; filename*=UTF-8''a%22b%3B_c__.docx`);
-    expect(contentDisposition("it's (v2).doc", '.doc')).toBe(`attachment; filename="it's (v2).doc"; filename*=UTF-8''it%27s%20%28v2%29.doc`);
+  it('when names contain quotes or no ASCII at all, then the header stays ASCII and reversible', () => {
+    expect(contentDisposition('报告.doc')).toBe(`attachment; filename="document.doc"; filename*=UTF-8''%E6%8A%A5%E5%91%8A.doc`);
+    expect(contentDisposition('a\'b;%c.docx')).toBe(`attachment; filename="a'b__c.docx"; filename*=UTF-8''a%27b%3B%25c.docx`);
+    expect(contentDisposition("it's (v2).doc")).toBe(`attachment; filename="it's (v2).doc"; filename*=UTF-8''it%27s%20%28v2%29.doc`);
+  });
+
+  it('when a title holds characters illegal in file names, then they become _ and the extension is the format\'s', () => {
+    expect(downloadFileName('报告/2023: "定稿" <v2>?*|\\', 'DOC')).toBe('报告_2023_ _定稿_ _v2_____.doc');
+    expect(downloadFileName('a\r\nb\u202Egnp.exe', 'DOCX')).toBe('a b_gnp.exe.docx');
+    expect(downloadFileName('  ...  ', 'DOC')).toBe('文档.doc');
+    expect(downloadFileName('CON', 'DOC')).toBe('_CON.doc');
+    expect(downloadFileName('总结。', 'DOC')).toBe('总结。.doc');
+    const long = downloadFileName('长'.repeat(200), 'DOCX');
+    expect(Buffer.byteLength(long)).toBeLessThanOrEqual(255);
+    expect(long.endsWith('长.docx')).toBe(true);
+    expect(downloadFileName('表格', 'XLSX')).toBe('表格.xlsx');
   });
 
   it('when range headers are parsed, then RFC 9110 rules apply', () => {

@@ -1,21 +1,16 @@
-// Wallet page, the development payment page, and the download links (/dl/:token).
+// Wallet page and the development payment page. (The download link /dl/:token is mounted in app.ts.)
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { YUAN_LIMITS, formatYuan, yuanToCents } from '../../public/js/format.js';
+import { formError, loginRedirect } from '../http/forms.js';
 import type { RenderPage } from '../http/render.js';
 import { parseId, parseInput } from '../http/validate.js';
-import { downloadRouter } from './downloads.routes.js';
 import { WalletQuery } from './payments.schemas.js';
 import { findTopupOrderOfUser } from './topups.repo.js';
 import { createTopupOrder, handlePaymentWebhook, presentOrder, signWebhookBody } from './topups.service.js';
 import { ENTRY_KIND_LABELS, getWallet } from './wallet.service.js';
 
-function loginRedirect(req: Request, res: Response): boolean {
-  if (req.actor) return false;
-  res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-  return true;
-}
 
 export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
   const router = Router();
@@ -72,13 +67,11 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
     try {
       await handlePaymentWebhook(deps, raw, signWebhookBody(deps.config.paymentWebhookSecret, raw));
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
-      res.status(err.status);
-      return render(req, res, 'payments/dev-pay', { order: presentOrder(order), formatYuan, action: devPayPath(order.id), error: err.message }, { title: '模拟支付', noindex: true });
+      const error = formError(err, res).message;
+      return render(req, res, 'payments/dev-pay', { order: presentOrder(order), formatYuan, action: devPayPath(order.id), error }, { title: '模拟支付', noindex: true });
     }
     res.redirect(303, '/wallet?paid=1');
   });
 
-  router.use(downloadRouter(deps));
   return router;
 }

@@ -1,8 +1,7 @@
 // Wallet, top-ups, webhook, admin credits, purchases, download links, my purchases and earnings.
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { requireActor, requireAdmin } from '../http/actor.js';
-import { createRateLimiter } from '../http/rate-limit.js';
+import { requireActor, requireAdmin } from '../auth/actor.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { issueDownloadLink } from './downloads.service.js';
 import { getEarnings, listMyPurchases } from './earnings.service.js';
@@ -47,13 +46,14 @@ export function paymentsApiRouter(deps: AppDeps): Router {
       documentId,
       confirm: body.confirm,
       referralCode: body.referralCode,
+      expectedPriceCents: body.expectedPriceCents,
       idempotencyKey: req.get('idempotency-key'),
       cookieReferrerId: referrerFromCookie(deps, req, documentId),
     });
     res.status(result.status).json(result.body);
   });
 
-  router.post('/documents/:id/download-link', createRateLimiter('downloadLink', deps.config.rateLimitScale), async (req, res) => {
+  router.post('/documents/:id/download-link', deps.rateLimits.downloadLink, async (req, res) => {
     const actor = requireActor(req);
     const body = parseInput(DownloadLinkBody, req.body);
     res.json(await issueDownloadLink(deps, actor, parseId(req.params.id), body.confirm));

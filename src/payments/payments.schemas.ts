@@ -21,6 +21,8 @@ export const PurchaseBody = z.object({
   confirm: z.unknown().optional(),
   /** Extension for API clients: the referral code of the share link the buyer came through. */
   referralCode: z.string().min(1).max(40).optional(),
+  /** The price the buyer was shown and confirmed; a different current price → 409, nothing charged. */
+  expectedPriceCents: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 export const DownloadLinkBody = z.object({ confirm: z.unknown().optional() });
 export const AdminCreditBody = z.object({

@@ -1,6 +1,7 @@
 // SQL for purchases and the reads built on them (my purchases, earnings).
 import type { Queryable } from '../db/pool.js';
 import { POSTING_PARAMS, postingCtes, type EntryInput, type PostingRow } from './ledger.repo.js';
+import { contractStatusSql } from '../documents/visibility.js';
 import { saleDocumentColumns, type SaleDocumentRow } from './sale-documents.repo.js';
 
 export interface PurchaseRow {
@@ -33,7 +34,10 @@ export interface PurchaseCandidate {
   document: SaleDocumentRow;
   /** The buyer's live purchase of it, as the statement's snapshot saw it. */
   paidPurchaseId: number | null;
-  /** The first of: the user with the referral code, the cookie's user, the remembered share-link visit. */
+  /**
+   * The first of: the user with the body's referral code when this buyer's recorded share-link visit
+   * of this document names them (a code alone proves no visit), the cookie's user, the remembered visit.
+   */
   referrerId: number | null;
 }
 
@@ -50,7 +54,8 @@ export async function lockDocumentForPurchase(
     name: 'purchases-lock-document',
     text: `SELECT ${saleDocumentColumns('d')},
             (SELECT p.id FROM purchases p WHERE p.buyer_id = $2 AND p.document_id = d.id AND p.status = 'paid') AS "paidPurchaseId",
-            coalesce((SELECT u.id FROM users u WHERE u.referral_code = $3),
+            coalesce((SELECT v.referrer_id FROM referral_visits v JOIN users u ON u.id = v.referrer_id
+                       WHERE u.referral_code = $3 AND v.user_id = $2 AND v.document_id = d.id AND v.created_at >= $5),
                      (SELECT u.id FROM users u WHERE u.id = $4),
                      (SELECT v.referrer_id FROM referral_visits v
                        WHERE v.user_id = $2 AND v.document_id = d.id AND v.created_at >= $5)) AS "referrerId"
@@ -137,7 +142,7 @@ export async function listPurchasesOfBuyer(db: Queryable, buyerId: number, limit
   const { rows } = await db.query<PurchaseRow & { d: BuyerPurchaseRow['document'] }>(
     `SELECT ${columns('p')},
             json_build_object('id', d.id, 'title', d.title, 'format', d.format, 'priceCents', d.price_cents,
-                              'status', d.status, 'originalFilename', d.original_filename, 'sizeBytes', d.size_bytes) AS d
+                              'status', ${contractStatusSql('d')}, 'originalFilename', d.original_filename, 'sizeBytes', d.size_bytes) AS d
        FROM purchases p JOIN documents d ON d.id = p.document_id
       WHERE p.buyer_id = $1 ORDER BY p.id DESC LIMIT $2`,
     [buyerId, limit],

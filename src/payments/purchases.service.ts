@@ -3,9 +3,13 @@
 // Decisions (see README "Payments"):
 // - Free documents need no purchase: 409 conflict (details.reason 'free_document'); download directly.
 // - Buying your own document: 409 conflict (details.reason 'own_document').
-// - Referrer: the explicit `referralCode` in the body, else the signed share-link cookie, else the
-//   share link a logged-in reader followed (referral_visits, 30 days). Never the buyer, never the
-//   document's author (they already get the author's share); then the platform keeps that part.
+// - Referrer: the explicit `referralCode` in the body when the buyer's recorded share-link visit of
+//   this document names that referrer (a code alone proves nothing: it could be the buyer's own
+//   second account), else the signed share-link cookie, else the share link a logged-in reader
+//   followed (referral_visits, 30 days). Never the buyer, never the document's author (they already
+//   get the author's share); then the platform keeps that part.
+// - Price switch: `expectedPriceCents` is the price the buyer confirmed; when the author changed
+//   the price since, 409 conflict (details.reason 'price_changed', the current price), nothing charged.
 // - Idempotency-Key: only completed purchases (201, or 200 already bought) are stored and replayed;
 //   a request that failed (402, 404, ...) changed nothing and leaves the key free to retry.
 import { createHash } from 'node:crypto';
@@ -14,6 +18,7 @@ import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import { AppError, conflict, notFound, validationFailed } from '../errors.js';
+import { isListed, isTakenDown } from '../documents/visibility.js';
 import { checkPosting, creditUser, insufficientFunds, lockUserAccounts, mapOverdraft } from './ledger.service.js';
 import { splitPrice } from './money.js';
 import {
@@ -66,6 +71,8 @@ export interface PurchaseInput {
   confirm: unknown;
   idempotencyKey?: string;
   referralCode?: string;
+  /** The price the buyer confirmed; when it is not the current price nothing is charged (409). */
+  expectedPriceCents?: number;
   /** The referrer from the signed share-link cookie, read by the route. */
   cookieReferrerId?: number | null;
 }
@@ -93,7 +100,7 @@ export async function purchaseDocument(deps: Deps, actor: Actor, input: Purchase
     throw validationFailed('Idempotency-Key 须为 1–255 个可见 ASCII 字符 (invalid Idempotency-Key)');
   }
   const requestHash = createHash('sha256')
-    .update(JSON.stringify(['purchase', input.documentId, true, input.referralCode ?? null]))
+    .update(JSON.stringify(['purchase', input.documentId, true, input.referralCode ?? null, input.expectedPriceCents ?? null]))
     .digest('hex');
 
   for (let attempt = 0; ; attempt++) {
@@ -124,15 +131,27 @@ async function claimKey(deps: Deps, tx: PoolClient, userId: number, key: string,
   return { status: stored.responseStatus as 200 | 201, body: stored.responseBody as PurchaseResult };
 }
 
+/**
+ * A new purchase needs a listed document (documents/visibility.ts), else 404 as from the
+ * documents API, also while it converts; a taken-down one is not even re-confirmed to its buyers.
+ */
 function checkSaleable(doc: SaleDocumentRow, buyerId: number, alreadyBought: boolean): SaleDocumentRow {
-  if (doc.status === 'taken_down' || doc.takenDownAt) throw notFound('文档');
+  if (isTakenDown(doc)) throw notFound('文档');
   if (alreadyBought) return doc;
   if (doc.deletedAt) throw notFound('文档');
   if (doc.uploaderId === buyerId) throw conflict('不能购买自己上传的文档 (this is your own document)', { reason: 'own_document' });
-  if (doc.status === 'processing') throw conflict('文档正在处理中，请稍后再试 (document is still processing)', { reason: 'processing' });
-  if (doc.status !== 'ready') throw notFound('文档');
+  if (!isListed(doc)) throw notFound('文档');
   if (doc.priceCents === 0) throw conflict('免费文档无需购买，可直接下载 (free documents need no purchase)', { reason: 'free_document' });
   return doc;
+}
+
+/** The document is share-locked, so the price checked here is the price charged. */
+function checkExpectedPrice(doc: SaleDocumentRow, expectedPriceCents: number | undefined): void {
+  if (expectedPriceCents === undefined || expectedPriceCents === doc.priceCents) return;
+  throw conflict('文档价格已变更，请确认新价格后再购买 (the price changed since you confirmed it)', {
+    reason: 'price_changed',
+    priceCents: doc.priceCents,
+  });
 }
 
 async function purchaseInTransaction(deps: Deps, tx: PoolClient, actor: Actor, input: PurchaseInput, key: string | undefined) {
@@ -148,6 +167,7 @@ async function purchaseInTransaction(deps: Deps, tx: PoolClient, actor: Actor, i
   // A deleted document stays available to those who bought it.
   const doc = checkSaleable(candidate.document, buyerId, candidate.paidPurchaseId !== null);
   if (candidate.paidPurchaseId !== null) return alreadyBought(tx, buyerId, candidate.paidPurchaseId, key);
+  checkExpectedPrice(doc, input.expectedPriceCents);
   // Never the buyer, never the author (they already get the author's share); then the platform keeps that part.
   const referrerId = candidate.referrerId === buyerId || candidate.referrerId === doc.uploaderId ? null : candidate.referrerId;
   const accounts = await lockUserAccounts(tx, [buyerId, doc.uploaderId, ...(referrerId ? [referrerId] : [])]);

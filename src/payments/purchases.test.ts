@@ -105,7 +105,7 @@ describe('buying a document', () => {
     ['unknown', null, 404],
     ['taken down', 'taken_down', 404],
     ['failed', 'failed', 404],
-    ['processing', 'processing', 409],
+    ['processing', 'processing', 404],
   ] as const)('when the document is %s, then %s… answers %i and charges nothing', async (_label, status, code) => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
@@ -289,6 +289,44 @@ describe('Idempotency-Key', () => {
   });
 });
 
+describe('the price the buyer confirmed', () => {
+  const ledgerRows = async () => (await ctx.deps.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger_entries')).rows[0]!.n;
+
+  it('when the author changed the price after the buyer confirmed it, then 409 conflict with the current price and nothing is charged', async () => {
+    const author = await registerUser(ctx);
+    const buyer = await registerUser(ctx);
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    await topUp(ctx, buyer.token, 100_000);
+    // The buyer saw ¥1.00; the author switches to ¥500 before the click.
+    const patched = await ctx.http().patch(`/api/v1/documents/${doc.id}`).set(auth(author.token)).send({ priceCents: 50_000 });
+    expect(patched.status).toBe(200);
+    const entriesBefore = await ledgerRows();
+    const res = await buy(buyer.token, doc.id, { confirm: true, expectedPriceCents: 100 }, 'price-switch-1');
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'conflict', details: { reason: 'price_changed', priceCents: 50_000 } });
+    expect(await balanceOf(ctx, buyer.user.id)).toEqual({ wallet: 100_000, debt: 0 });
+    expect(await balanceOf(ctx, author.user.id)).toEqual({ wallet: 0, debt: 0 });
+    expect(await ledgerRows()).toBe(entriesBefore);
+    expect(await purchaseCount(buyer.user.id, doc.id)).toBe(0);
+    // Confirming the new price buys at the new price.
+    const ok = await buy(buyer.token, doc.id, { confirm: true, expectedPriceCents: 50_000 });
+    expect(ok.status).toBe(201);
+    expect(ok.body.wallet.balanceCents).toBe(50_000);
+  });
+
+  it('when the expected price is the current price, then the purchase goes through; a negative or fractional one is 400', async () => {
+    const author = await registerUser(ctx);
+    const buyer = await registerUser(ctx);
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 250 });
+    await topUp(ctx, buyer.token, 250);
+    expect((await buy(buyer.token, doc.id, { confirm: true, expectedPriceCents: -1 })).status).toBe(400);
+    expect((await buy(buyer.token, doc.id, { confirm: true, expectedPriceCents: 2.5 })).status).toBe(400);
+    const res = await buy(buyer.token, doc.id, { confirm: true, expectedPriceCents: 250 });
+    expect(res.status).toBe(201);
+    expect(await balanceOf(ctx, buyer.user.id)).toEqual({ wallet: 0, debt: 0 });
+  });
+});
+
 describe('referrals', () => {
   const referralRows = async (purchaseId: number) =>
     (await ctx.deps.db.pool.query('SELECT referrer_id AS "referrerId", referrer_cents AS "referrerCents", platform_cents AS "platformCents", author_cents AS "authorCents" FROM purchases WHERE id = $1', [purchaseId])).rows[0];
@@ -339,14 +377,31 @@ describe('referrals', () => {
     expect((await referralRows(res.body.purchase.id))).toMatchObject({ referrerId: referrer.user.id, referrerCents: 50 });
   });
 
-  it('when an API client names the referral code in the body, then that referrer is paid', async () => {
+  it('when an API client names the referral code of the share link the buyer followed, then that referrer is paid', async () => {
     const author = await registerUser(ctx);
     const referrer = await registerUser(ctx);
     const buyer = await registerUser(ctx);
     const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 333 });
     await topUp(ctx, buyer.token, 333);
+    await ctx.http().get(`/doc/${doc.id}?ref=${referrer.user.referralCode}`).set('cookie', `wenku_session=${buyer.token}`);
     const res = await buy(buyer.token, doc.id, { confirm: true, referralCode: referrer.user.referralCode });
     expect(await referralRows(res.body.purchase.id)).toEqual({ referrerId: referrer.user.id, referrerCents: 33, authorCents: 233, platformCents: 67 });
+  });
+
+  it('when the body names a referral code without any share visit of that buyer for that document, then nobody gets a referral share', async () => {
+    const author = await registerUser(ctx);
+    const secondAccount = await registerUser(ctx);
+    const buyer = await registerUser(ctx);
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
+    const other = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
+    await topUp(ctx, buyer.token, 1000);
+    // A visit through that code to another document proves nothing about this one.
+    await ctx.http().get(`/doc/${other.id}?ref=${secondAccount.user.referralCode}`).set('cookie', `wenku_session=${buyer.token}`);
+    const res = await buy(buyer.token, doc.id, { confirm: true, referralCode: secondAccount.user.referralCode });
+    expect(res.status).toBe(201);
+    expect(await referralRows(res.body.purchase.id)).toEqual({ referrerId: null, referrerCents: 0, authorCents: 700, platformCents: 300 });
+    expect(await balanceOf(ctx, secondAccount.user.id)).toEqual({ wallet: 0, debt: 0 });
+    expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
   });
 
   it('when the buyer uses their own code, or the author is the referrer, then no referral share is paid', async () => {

@@ -25,6 +25,8 @@ async function sale(price: number, opts: { withReferrer?: boolean } = {}) {
   const referrer = opts.withReferrer ? await registerUser(ctx) : null;
   const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: price });
   await topUp(ctx, buyer.token, price);
+  // A referral code counts only with the buyer's recorded share visit of the document.
+  if (referrer) await ctx.http().get(`/doc/${doc.id}?ref=${referrer.user.referralCode}`).set('cookie', `wenku_session=${buyer.token}`);
   const res = await ctx.http().post(`/api/v1/documents/${doc.id}/purchase`).set(auth(buyer.token))
     .send({ confirm: true, ...(referrer ? { referralCode: referrer.user.referralCode } : {}) });
   expect(res.status).toBe(201);

@@ -1,13 +1,16 @@
 // The columns of a document that selling and delivering it need. The documents feature owns
 // the table; these reads are payments' own view of it.
 import type { Queryable } from '../db/pool.js';
+import type { ConversionStatus } from '../documents/visibility.js';
 
 export interface SaleDocumentRow {
   id: number;
   uploaderId: number;
   title: string;
   priceCents: number;
-  status: 'processing' | 'ready' | 'failed' | 'taken_down';
+  freePreviewPages: number;
+  /** The conversion's state; taken down is takenDownAt (documents/visibility.ts). */
+  status: ConversionStatus;
   deletedAt: Date | null;
   takenDownAt: Date | null;
   format: 'DOC' | 'DOCX';
@@ -20,7 +23,7 @@ export interface SaleDocumentRow {
 
 /** The SaleDocumentRow columns of documents under the alias `t`. */
 export const saleDocumentColumns = (t: string) => `${t}.id, ${t}.uploader_id AS "uploaderId", ${t}.title,
-  ${t}.price_cents AS "priceCents", ${t}.status, ${t}.deleted_at AS "deletedAt", ${t}.taken_down_at AS "takenDownAt",
+  ${t}.price_cents AS "priceCents", ${t}.free_preview_pages AS "freePreviewPages", ${t}.status, ${t}.deleted_at AS "deletedAt", ${t}.taken_down_at AS "takenDownAt",
   ${t}.format, ${t}.blob_key AS "blobKey", ${t}.original_filename AS "originalFilename", ${t}.size_bytes AS "sizeBytes",
   ${t}.sha256, ${t}.created_at AS "createdAt"`;
 const COLUMNS = saleDocumentColumns('documents');

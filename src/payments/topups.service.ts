@@ -41,6 +41,9 @@ function signatureMatches(secret: string, rawBody: Buffer, header: string | unde
  * call it). Checks the signature over the raw body first; then, in one transaction with the
  * order locked: unknown order → 404, amount differs → 400, failed → order failed, paid → the
  * wallet credited exactly once (replays answer 200 and change nothing).
+ * Decided (README, Money): `failed` is not final. Providers report a failed attempt and then a
+ * success for the same order (the buyer paid on a second try); the money has arrived, so a later
+ * `paid` with the order's amount credits it, once. A `failed` after `paid` changes nothing.
  */
 export async function handlePaymentWebhook(
   deps: Deps,

@@ -116,11 +116,22 @@ describe('payment webhook', () => {
     expect(failed.status).toBe(200);
     expect(failed.body.order.status).toBe('failed');
     expect((await balanceOf(ctx, user.id)).wallet).toBe(0);
+    // Decision (README, Money): providers may report a failed attempt and then a success for the
+    // same order; the money arrived, so the success credits, once, with the right amount only.
+    const wrongAmount = await postWebhook(ctx, { orderId, status: 'paid', amountCents: 30_000, providerRef: `p-${orderId}` });
+    expect(wrongAmount.status).toBe(400);
+    expect((await balanceOf(ctx, user.id)).wallet).toBe(0);
     const paid = await postWebhook(ctx, { orderId, status: 'paid', amountCents: 300, providerRef: `p-${orderId}` });
     expect(paid.body.order.status).toBe('paid');
+    const replay = await postWebhook(ctx, { orderId, status: 'paid', amountCents: 300, providerRef: `p-${orderId}` });
+    expect(replay.status).toBe(200);
     const lateFailure = await postWebhook(ctx, { orderId, status: 'failed', amountCents: 300, providerRef: `f2-${orderId}` });
     expect(lateFailure.body.order.status).toBe('paid');
     expect((await balanceOf(ctx, user.id)).wallet).toBe(300);
+    const postings = await ctx.deps.db.pool.query('SELECT 1 FROM ledger_transactions WHERE reference = $1', [`topup:${orderId}`]);
+    expect(postings.rowCount).toBe(1);
+    const order = await ctx.deps.db.pool.query('SELECT status, provider_ref AS "providerRef", failed_at AS "failedAt" FROM topup_orders WHERE id = $1', [orderId]);
+    expect(order.rows[0]).toEqual({ status: 'paid', providerRef: `p-${orderId}`, failedAt: null });
   });
 
   it('when a paid order is reported paid by another payment reference, then it answers 409 and credits nothing more', async () => {

@@ -1,6 +1,7 @@
 // What the support pages show: a ticket with its document, purchase, the buyer's download
 // history, the history of the ticket and the takedown record; the audit log; form prefill.
 import type { Actor, AppDeps } from '../deps.js';
+import { isTakenDown } from '../documents/visibility.js';
 import { listAuditEntries, type AuditRow } from './audit.repo.js';
 import {
   findDocumentForSupport,
@@ -14,6 +15,7 @@ import {
 } from './lookups.repo.js';
 import type { AuditEntry, Ticket, TicketCategory } from './support.schemas.js';
 import { findLastTakedownStep, listRecentTakedownActions, listTakedownActions, type TakedownActionRow } from './takedowns.repo.js';
+import { findDocumentCopies, type DocumentCopies } from './takedowns.service.js';
 import { ACTION_WORDS, CATEGORY_WORDS, STATUS_BADGE, STATUS_WORDS, formatTime, presentTicket } from './tickets.present.js';
 import { countTicketsByStatus, findTicketById, listTicketEvents, listTicketMessages, listTickets, type EventRow, type MessageRow, type TicketRow } from './tickets.repo.js';
 import { assertCanSee } from './tickets.service.js';
@@ -39,6 +41,18 @@ export interface TicketDetail {
   takedowns: TakedownActionRow[];
   /** The uploader may file a counter-notice here now. */
   canCounterNotice: boolean;
+  /** Admins only: identical and near copies of the ticket's document. */
+  copies: DocumentCopies | null;
+}
+
+/**
+ * The ticket's document as the actor may see it: any for support; for the reporter only what they
+ * may name (findReportableDocument without a category), so a ticket page never shows the title of
+ * a document they could not see, e.g. one deleted or taken down since.
+ */
+function ticketDocument(deps: Deps, actor: Actor, documentId: number): Promise<TicketDocumentRow | null> {
+  if (actor.role === 'admin') return findDocumentForSupport(deps.db.pool, documentId);
+  return findReportableDocument(deps.db.pool, { documentId, reporterId: actor.userId, isAdmin: false, category: null });
 }
 
 /**
@@ -51,7 +65,7 @@ export async function getTicketDetail(deps: Deps, actor: Actor, id: number): Pro
   const [messages, events, document, purchase] = await Promise.all([
     listTicketMessages(db, [id]),
     listTicketEvents(db, id),
-    row.documentId ? findDocumentForSupport(db, row.documentId) : null,
+    row.documentId ? ticketDocument(deps, actor, row.documentId) : null,
     row.purchaseId ? findPurchaseForSupport(db, row.purchaseId) : null,
   ]);
   let delivery: Delivery | null = null;
@@ -62,10 +76,11 @@ export async function getTicketDetail(deps: Deps, actor: Actor, id: number): Pro
   }
   const takedowns = document ? await listTakedownActions(db, document.id) : [];
   let canCounterNotice = false;
-  if (document && document.uploaderId === actor.userId && document.status === 'taken_down' && row.noticeForTicketId !== null) {
+  if (document && document.uploaderId === actor.userId && isTakenDown(document) && row.noticeForTicketId !== null) {
     canCounterNotice = (await findLastTakedownStep(db, document.id))?.action !== 'counter_notice';
   }
-  return { row, ticket: presentTicket(row, messages), messages, events, document, purchase, delivery, takedowns, canCounterNotice };
+  const copies = document && actor.role === 'admin' ? await findDocumentCopies(deps, document.id) : null;
+  return { row, ticket: presentTicket(row, messages), messages, events, document, purchase, delivery, takedowns, canCounterNotice, copies };
 }
 
 /** The admin queue: tickets filtered by status and category, with counts per status. */
@@ -83,11 +98,15 @@ export async function getMyTickets(deps: Deps, actor: Actor): Promise<Array<{ ro
   return rows.map((row) => ({ row, ticket: presentTicket(row, messages) }));
 }
 
-/** What the ticket form knows from ?documentId=: the document and the reporter's purchases of it. */
+/**
+ * What the ticket form knows from ?documentId=: the document and the reporter's purchases of it.
+ * Only a document the caller may name (no category: a copyright notice may be sent about a
+ * taken-down document, but its title is not shown to someone who could not see it).
+ */
 export async function getTicketFormContext(deps: Deps, actor: Actor | null, documentId: number | null) {
   if (documentId === null) return { document: null, purchases: [] as SupportPurchaseRow[] };
   const document = await findReportableDocument(deps.db.pool, {
-    documentId, reporterId: actor?.userId ?? null, isAdmin: actor?.role === 'admin', category: 'copyright',
+    documentId, reporterId: actor?.userId ?? null, isAdmin: actor?.role === 'admin', category: null,
   });
   if (!document) return { document: null, purchases: [] as SupportPurchaseRow[] };
   const purchases = actor ? await listPurchasesOfDocumentByBuyer(deps.db.pool, actor.userId, document.id) : [];

@@ -1,11 +1,13 @@
 // Read-only SQL over other features' tables (documents, purchases, download events) that the
 // support desk needs: what a ticket may refer to, and what support sees about it.
 import type { Queryable } from '../db/pool.js';
+import { contractStatusSql, takenDownSql, visibleToSql, type ContractStatus } from '../documents/visibility.js';
 
 export interface TicketDocumentRow {
   id: number;
   title: string;
-  status: string;
+  /** As the contract shows it: taken_down over the conversion's state. */
+  status: ContractStatus;
   uploaderId: number;
   uploaderName: string;
   priceCents: number;
@@ -42,7 +44,7 @@ export interface DownloadEventRow {
   completedAt: Date | null;
 }
 
-const SUPPORT_DOCUMENT_COLUMNS = `d.id, d.title, d.status, d.uploader_id AS "uploaderId", u.display_name AS "uploaderName",
+const SUPPORT_DOCUMENT_COLUMNS = `d.id, d.title, ${contractStatusSql('d')} AS status, d.uploader_id AS "uploaderId", u.display_name AS "uploaderName",
   d.price_cents AS "priceCents", d.format, d.size_bytes AS "sizeBytes", d.sha256,
   d.original_filename AS "originalFilename", d.deleted_at AS "deletedAt", d.taken_down_at AS "takenDownAt"`;
 
@@ -51,22 +53,25 @@ const PURCHASE_COLUMNS = `p.id, p.buyer_id AS "buyerId", u.display_name AS "buye
   p.status, p.created_at AS "createdAt", p.refunded_at AS "refundedAt"`;
 
 /**
- * The document a ticket may be about, as seen by the reporter: listed documents for everyone;
- * hidden ones (taken down, deleted) only for their uploader, a buyer, an admin, or for a
- * copyright or refund matter, which is exactly what such tickets are about.
+ * The document as a ticket's reporter may name it, or null (404, and no title on a page). The
+ * documents API's rule (visibleToSql: admins everything, others listed documents and their own
+ * live ones), widened by what support is for: a document the reporter bought (a refund even after
+ * the uploader deleted it), their own taken-down document (the appeal), and, with
+ * `category: 'copyright'`, another notice about a taken-down document (its title is still not
+ * shown: the form and the ticket page ask without a category). Deleted, processing or failed
+ * documents of others are never named.
  */
 export async function findReportableDocument(
   db: Queryable,
-  q: { documentId: number; reporterId: number | null; isAdmin: boolean; category: string },
+  q: { documentId: number; reporterId: number | null; isAdmin: boolean; category: string | null },
 ): Promise<TicketDocumentRow | null> {
   const { rows } = await db.query<TicketDocumentRow>(
     `SELECT ${SUPPORT_DOCUMENT_COLUMNS} FROM documents d JOIN users u ON u.id = d.uploader_id
       WHERE d.id = $1
-        AND ((d.status <> 'taken_down' AND d.deleted_at IS NULL)
-             OR $3::boolean
-             OR $4 IN ('copyright', 'refund')
-             OR d.uploader_id = $2
-             OR EXISTS (SELECT 1 FROM purchases p WHERE p.document_id = d.id AND p.buyer_id = $2))`,
+        AND (${visibleToSql('$2', '$3')}
+             OR EXISTS (SELECT 1 FROM purchases p WHERE p.document_id = d.id AND p.buyer_id = $2)
+             OR (d.uploader_id = $2 AND d.deleted_at IS NULL)
+             OR ($4::text = 'copyright' AND d.deleted_at IS NULL AND ${takenDownSql('d')}))`,
     [q.documentId, q.reporterId, q.isAdmin, q.category],
   );
   return rows[0] ?? null;

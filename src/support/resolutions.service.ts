@@ -7,6 +7,8 @@ import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
 import { conflict, notFound } from '../errors.js';
 import { formatYuan } from '../../public/js/format.js';
+import { isTakenDown } from '../documents/visibility.js';
+import { listDocumentIdsByHash } from '../documents/near-copies.repo.js';
 import { refundPurchase } from '../payments/refunds.service.js';
 import { insertAuditEntry } from './audit.repo.js';
 import { lockDocumentForSupport, type TicketDocumentRow } from './lookups.repo.js';
@@ -57,7 +59,7 @@ export async function resolveTicket(deps: Deps, admin: Actor, id: number, input:
       if (t.documentId === null) throw needsField('该工单没有关联文档，无法下架 (the ticket has no document to take down)', 'documentId');
       const taken = await takeDown(tx, t, admin, note, now);
       message = `文档《${taken.doc.title}》已下架，不再提供预览和下载。${note ? `\n${note}` : ''}`;
-      Object.assign(details, { documentId: taken.doc.id, sha256: taken.doc.sha256, wasAlreadyDown: !taken.changed, noticeTicketId: taken.noticeTicketId });
+      Object.assign(details, { documentId: taken.doc.id, sha256: taken.doc.sha256, wasAlreadyDown: !taken.changed, noticeTicketId: taken.noticeTicketId, copies: taken.copies });
     }
     const status = input.action === 'reject' ? 'rejected' : 'resolved';
     await updateTicketResolution(tx, t.id, { status, action: input.action, note, by: admin.userId, now });
@@ -75,11 +77,7 @@ export async function resolveTicket(deps: Deps, admin: Actor, id: number, input:
 async function takeDown(tx: PoolClient, t: TicketRow, admin: Actor, note: string, now: Date) {
   const doc = await lockDocumentForSupport(tx, t.documentId!);
   if (!doc) throw notFound('文档');
-  const changed = await markDocumentTakenDown(tx, doc.id, now);
-  if (changed) {
-    await insertBlockedHash(tx, { sha256: doc.sha256, documentId: doc.id, reason: `工单 #${t.id} 下架`, now });
-    await insertTakedownAction(tx, { documentId: doc.id, ticketId: t.id, action: 'takedown', actorId: admin.userId, note, proof: null, previousStatus: doc.status, now });
-  }
+  const { changed, copies } = await takeDownWithCopies(tx, doc, t.id, admin, note, now);
   let notice = await findNoticeTicket(tx, t.id);
   if (!notice) {
     notice = await insertTicket(tx, {
@@ -92,7 +90,53 @@ async function takeDown(tx: PoolClient, t: TicketRow, admin: Actor, note: string
   await insertTicketMessage(tx, { ticketId: notice.id, author: 'support', authorId: admin.userId, body: noticeText(t, doc, note), now });
   await updateTicketResolution(tx, notice.id, { status: 'resolved', action: 'takedown', note, by: admin.userId, now });
   await insertTicketEvent(tx, { ticketId: notice.id, actorId: admin.userId, kind: 'takedown', fromStatus: notice.status, toStatus: 'resolved', note: note || null, now });
-  return { doc, changed, noticeTicketId: notice.id };
+  return { doc, changed, copies, noticeTicketId: notice.id };
+}
+
+/**
+ * Takes the document down (unless it already is), blocks its SHA-256 and records the step; then
+ * every other document with the same bytes, whoever uploaded it and whatever its state (a deleted
+ * copy still delivers to its buyers), so no identical copy stays on sale. Returns the copies taken
+ * down now.
+ */
+async function takeDownWithCopies(tx: PoolClient, doc: TicketDocumentRow, ticketId: number, admin: Actor, note: string, now: Date) {
+  const changed = await markDocumentTakenDown(tx, doc.id, now);
+  if (changed) {
+    await insertBlockedHash(tx, { sha256: doc.sha256, documentId: doc.id, reason: `工单 #${ticketId} 下架`, now });
+    await insertTakedownAction(tx, { documentId: doc.id, ticketId, action: 'takedown', actorId: admin.userId, note, proof: null, previousStatus: doc.status, now });
+  }
+  const copies: number[] = [];
+  for (const copyId of await listDocumentIdsByHash(tx, doc.sha256, doc.id)) {
+    const copy = await lockDocumentForSupport(tx, copyId);
+    if (!copy || !(await markDocumentTakenDown(tx, copy.id, now))) continue;
+    const why = `与文档 ${doc.id} 为同一文件（SHA-256 相同），随工单 #${ticketId} 一并下架${note ? `：${note}` : ''}`;
+    await insertTakedownAction(tx, { documentId: copy.id, ticketId, action: 'takedown', actorId: admin.userId, note: why, proof: null, previousStatus: copy.status, now });
+    copies.push(copy.id);
+  }
+  return { changed, copies };
+}
+
+/**
+ * Admin, from a complaint's page: takes down a near copy of its document (nearly the same text,
+ * other bytes) under the same complaint, with its own identical copies. 404 unless the ticket has
+ * a document and the copy exists; 409 when the copy is already down. One transaction.
+ */
+export async function takeDownNearCopy(deps: Deps, admin: Actor, ticketId: number, documentId: number, note: string): Promise<{ copies: number[] }> {
+  const now = deps.clock.now();
+  return withTransaction(deps.db.pool, async (tx) => {
+    const t = await lockTicket(tx, ticketId);
+    if (!t || t.documentId === null) throw notFound('工单');
+    const copy = await lockDocumentForSupport(tx, documentId);
+    if (!copy || copy.id === t.documentId) throw notFound('文档');
+    const { changed, copies } = await takeDownWithCopies(tx, copy, t.id, admin, note ? `内容与文档 ${t.documentId} 相近：${note}` : `内容与文档 ${t.documentId} 相近`, now);
+    if (!changed) throw conflict('该文档已处于下架状态 (the document is already taken down)');
+    await insertTicketEvent(tx, { ticketId: t.id, actorId: admin.userId, kind: 'takedown', fromStatus: t.status, toStatus: t.status, note: `相近副本：文档 ${copy.id}`, now });
+    await insertAuditEntry(tx, {
+      adminId: admin.userId, action: 'document.takedown_near_copy', targetType: 'document', targetId: copy.id,
+      details: { ticketId: t.id, of: t.documentId, sha256: copy.sha256, copies, note }, now,
+    });
+    return { copies: [copy.id, ...copies] };
+  });
 }
 
 function noticeText(t: TicketRow, doc: TicketDocumentRow, note: string): string {
@@ -115,13 +159,13 @@ export async function restoreDocument(deps: Deps, admin: Actor, documentId: numb
   return withTransaction(deps.db.pool, async (tx) => {
     const doc = await lockDocumentForSupport(tx, documentId);
     if (!doc) throw notFound('文档');
-    if (doc.status !== 'taken_down') throw conflict('该文档未处于下架状态 (the document is not taken down)');
+    // Clearing taken_down_at is the whole restore: the conversion state was never overwritten.
+    const previous = await markDocumentRestored(tx, doc.id, now);
+    if (previous === null) throw conflict('该文档未处于下架状态 (the document is not taken down)');
     const takedown = await findLatestTakedown(tx, doc.id);
-    const previous = takedown?.previousStatus && takedown.previousStatus !== 'taken_down' ? takedown.previousStatus : 'ready';
-    await markDocumentRestored(tx, doc.id, previous, now);
     await deleteBlockedHashUnlessStillTakenDown(tx, doc.sha256);
     const ticketId = takedown?.ticketId ?? null;
-    await insertTakedownAction(tx, { documentId: doc.id, ticketId, action: 'restore', actorId: admin.userId, note, proof: null, previousStatus: 'taken_down', now });
+    await insertTakedownAction(tx, { documentId: doc.id, ticketId, action: 'restore', actorId: admin.userId, note, proof: null, previousStatus: null, now });
     if (ticketId !== null) {
       const complaint = await lockTicket(tx, ticketId);
       const notice = await findNoticeTicket(tx, ticketId);
@@ -156,7 +200,7 @@ export async function fileCounterNotice(deps: Deps, actor: Actor, ticketId: numb
     const complaint = await lockTicket(tx, t.noticeForTicketId ?? t.id);
     const doc = complaint?.documentId ? await lockDocumentForSupport(tx, complaint.documentId) : null;
     if (!complaint || !doc || doc.uploaderId !== actor.userId) throw notFound('工单');
-    if (doc.status !== 'taken_down') throw conflict('该文档未被下架，无需反通知 (the document is not taken down)');
+    if (!isTakenDown(doc)) throw conflict('该文档未被下架，无需反通知 (the document is not taken down)');
     const last = await findLastTakedownStep(tx, doc.id);
     if (last?.action === 'counter_notice') throw conflict('反通知已提交，请等待客服处理 (a counter-notice is already pending)');
     const notice = await findNoticeTicket(tx, complaint.id);

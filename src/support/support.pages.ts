@@ -4,12 +4,12 @@ import { Router, type Request, type Response } from 'express';
 import type { Actor, AppDeps } from '../deps.js';
 import { AppError, forbidden } from '../errors.js';
 import { formatYuan, humanSize } from '../../public/js/format.js';
+import { formError, loginRedirect } from '../http/forms.js';
 import type { RenderPage } from '../http/render.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { getAuditLog, getMyTickets, getQueue, getTakedowns, getTicketDetail, getTicketFormContext } from './desk.service.js';
-import { ticketRateLimiter } from './limits.js';
-import { fileCounterNotice, resolveTicket, restoreDocument } from './resolutions.service.js';
-import { CounterNoticeBody, CreateTicketBody, MessageBody, ResolveBody, RestoreBody, StatusBody, TICKET_CATEGORIES, TICKET_STATUSES } from './support.schemas.js';
+import { fileCounterNotice, resolveTicket, restoreDocument, takeDownNearCopy } from './resolutions.service.js';
+import { CounterNoticeBody, CreateTicketBody, MessageBody, ResolveBody, RestoreBody, StatusBody, TakedownCopyBody, TICKET_CATEGORIES, TICKET_STATUSES } from './support.schemas.js';
 import { ACTION_WORDS, CATEGORY_WORDS, EVENT_WORDS, STATUS_BADGE, STATUS_WORDS, formatTime } from './tickets.present.js';
 import { openTicket, postMessage, setTicketStatus } from './tickets.service.js';
 
@@ -21,6 +21,7 @@ const DONE_WORDS: Record<string, string> = {
   reject: '已驳回。',
   none: '已标记为解决。',
   restore: '已恢复文档，文件指纹已解除封禁。',
+  'takedown-copy': '已下架内容相近的副本（及其相同文件的副本），文件指纹已封禁。',
   reply: '已回复。',
   status: '状态已更新。',
 };
@@ -41,17 +42,9 @@ const queryId = (value: unknown): number | null => (typeof value === 'string' &&
 const oneOf = <T extends string>(values: readonly T[], value: unknown): T | undefined =>
   values.includes(value as T) ? (value as T) : undefined;
 
-/** A user error from a form is shown on the page again; anything else goes to the error handler. */
-function isShownError(err: unknown): err is AppError {
-  return err instanceof AppError && err.status < 500 && err.status !== 401;
-}
 
 export function supportPagesRouter(deps: AppDeps, render: RenderPage): Router {
   const router = Router();
-
-  function loginRedirect(req: Request, res: Response): void {
-    res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-  }
 
   /** Admin pages: anonymous → login, others → 403 page. */
   function admin(req: Request, res: Response): Actor | null {
@@ -77,7 +70,7 @@ export function supportPagesRouter(deps: AppDeps, render: RenderPage): Router {
     await renderSupport(req, res);
   });
 
-  router.post('/support/tickets', ticketRateLimiter(deps), async (req, res) => {
+  router.post('/support/tickets', deps.rateLimits.ticket, async (req, res) => {
     const values = formInput(req.body as Body);
     try {
       const ticket = await openTicket(deps, req.actor, parseInput(CreateTicketBody, values));
@@ -86,30 +79,27 @@ export function supportPagesRouter(deps: AppDeps, render: RenderPage): Router {
       render(req, res, 'support/submitted', { ticket, contact: values.contact }, { title: '投诉已提交', noindex: true });
     } catch (err) {
       // A form error (including 401 "log in for this category") is shown on the form again.
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
-      res.status(err.status);
-      await renderSupport(req, res, { error: err.message, values });
+      await renderSupport(req, res, { error: formError(err, res).message, values });
     }
   });
 
   router.get('/support/tickets/:id', async (req, res) => {
-    if (!req.actor) return loginRedirect(req, res);
+    if (loginRedirect(req, res) || !req.actor) return;
     const detail = await getTicketDetail(deps, req.actor, parseId(req.params.id));
     const notice = typeof req.query.created === 'string' ? '工单已提交，客服会尽快处理。' : typeof req.query.done === 'string' ? '已提交。' : null;
     render(req, res, 'support/ticket', { d: detail, notice, ...words }, { title: `工单 #${detail.row.id}`, noindex: true });
   });
 
   async function userTicketAction(req: Request, res: Response, action: (actor: Actor, id: number, body: Body) => Promise<unknown>) {
-    if (!req.actor) return loginRedirect(req, res);
+    if (loginRedirect(req, res) || !req.actor) return;
     const id = parseId(req.params.id);
     try {
       await action(req.actor, id, req.body as Body);
       res.redirect(303, `/support/tickets/${id}?done=1`);
     } catch (err) {
-      if (!isShownError(err) || err.status === 404) throw err;
-      res.status(err.status);
+      const error = formError(err, res, (e) => e.status !== 401 && e.status !== 404).message;
       const detail = await getTicketDetail(deps, req.actor, id);
-      render(req, res, 'support/ticket', { d: detail, error: err.message, ...words }, { title: `工单 #${id}`, noindex: true });
+      render(req, res, 'support/ticket', { d: detail, error, ...words }, { title: `工单 #${id}`, noindex: true });
     }
   }
 
@@ -117,7 +107,7 @@ export function supportPagesRouter(deps: AppDeps, render: RenderPage): Router {
     userTicketAction(req, res, (actor, id, body) => postMessage(deps, actor, id, parseInput(MessageBody, body).body)),
   );
 
-  router.post('/support/tickets/:id/counter-notice', ticketRateLimiter(deps), (req, res) =>
+  router.post('/support/tickets/:id/counter-notice', deps.rateLimits.ticket, (req, res) =>
     userTicketAction(req, res, (actor, id, body) => fileCounterNotice(deps, actor, id, parseInput(CounterNoticeBody, body))),
   );
 
@@ -166,10 +156,9 @@ export function supportPagesRouter(deps: AppDeps, render: RenderPage): Router {
       await action(actor, id, req.body as Body);
       res.redirect(303, `/admin/tickets/${id}?done=${encodeURIComponent(done(req.body as Body))}`);
     } catch (err) {
-      if (!isShownError(err) || err.status === 403) throw err;
-      res.status(err.status);
+      const error = formError(err, res, (e) => e.status !== 401 && e.status !== 403).message;
       const detail = await getTicketDetail(deps, actor, id);
-      render(req, res, 'admin/ticket', { d: detail, error: err.message, ...words }, { title: `工单 #${id} · 客服后台`, noindex: true, scripts: ['admin.js'] });
+      render(req, res, 'admin/ticket', { d: detail, error, ...words }, { title: `工单 #${id} · 客服后台`, noindex: true, scripts: ['admin.js'] });
     }
   }
 
@@ -181,6 +170,12 @@ export function supportPagesRouter(deps: AppDeps, render: RenderPage): Router {
   );
   router.post('/admin/tickets/:id/status', (req, res) =>
     adminTicketAction(req, res, () => 'status', (actor, id, body) => setTicketStatus(deps, actor, id, parseInput(StatusBody, body).status)),
+  );
+  router.post('/admin/tickets/:id/takedown-copy', (req, res) =>
+    adminTicketAction(req, res, () => 'takedown-copy', async (actor, id, body) => {
+      const input = parseInput(TakedownCopyBody, body);
+      await takeDownNearCopy(deps, actor, id, input.documentId, input.note);
+    }),
   );
   router.post('/admin/tickets/:id/restore', (req, res) =>
     adminTicketAction(req, res, () => 'restore', async (actor, id, body) => {

@@ -1,10 +1,9 @@
 // Tickets, disputes, refunds, takedowns (issue 6): the JSON API.
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { requireActor, requireAdmin } from '../http/actor.js';
+import { requireActor, requireAdmin } from '../auth/actor.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { getAuditLog } from './desk.service.js';
-import { ticketRateLimiter } from './limits.js';
 import { fileCounterNotice, resolveTicket, restoreDocument } from './resolutions.service.js';
 import {
   AuditLogQuery,
@@ -20,7 +19,7 @@ import { getTicketFor, listTicketsFor, openTicket, postMessage, setTicketStatus 
 
 export function supportApiRouter(deps: AppDeps): Router {
   const router = Router();
-  const ticketLimit = ticketRateLimiter(deps);
+  const ticketLimit = deps.rateLimits.ticket;
 
   router.post('/tickets', ticketLimit, async (req, res) => {
     const ticket = await openTicket(deps, req.actor, parseInput(CreateTicketBody, req.body));

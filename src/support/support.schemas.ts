@@ -62,6 +62,11 @@ export type ResolveBody = z.infer<typeof ResolveBody>;
 export const CounterNoticeBody = z.object({ body: text(10_000, '反通知说明'), proof: text(5_000, '证明材料') });
 export type CounterNoticeBody = z.infer<typeof CounterNoticeBody>;
 export const RestoreBody = z.object({ note: z.string().trim().max(2_000).default('') });
+/** The admin page's form: a near copy of the ticket's document to take down too. */
+export const TakedownCopyBody = z.object({
+  documentId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  note: z.string().trim().max(2_000).default(''),
+});
 export const StatusBody = z.object({ status: z.enum(['open', 'in_review']) });
 export const AuditLogQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(100),

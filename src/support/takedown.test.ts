@@ -95,7 +95,7 @@ describe('notice and takedown across the site', () => {
     expect(await count(ctx, 'documents')).toBe(before);
   });
 
-  it('when support restores it, then it is back everywhere, the old link works again, and the file may be uploaded again', async () => {
+  it('when support restores it, then it is back everywhere, the old link works again, and the file is no longer blocked', async () => {
     const res = await ctx.http().post(`/api/v1/admin/documents/${target}/restore`).set(bearer(admin.token)).send({ note: '权利人撤回投诉' });
     expect(res.status).toBe(200);
     expect(await listedIds('sort=newest')).toContain(target);
@@ -103,7 +103,9 @@ describe('notice and takedown across the site', () => {
     expect(await relatedIds(neighbour)).toContain(target);
     expect((await ctx.http().get(`/api/v1/documents/${target}/preview`).set(bearer(reader.token))).status).toBe(200);
     expect((await ctx.http().get(linkPath)).status).toBe(200);
+    // The hash is no longer blocked (403); the site has the work again, so another user's copy is a duplicate.
     const again = await upload(ctx, reader.token, CORE_PROPS_DOCX, { fields: { title: '恢复后再上传' } });
-    expect(again.status).toBe(202);
+    expect(again.status).toBe(409);
+    expect(again.body.error.details).toEqual({ reason: 'duplicate', documentId: target });
   });
 });

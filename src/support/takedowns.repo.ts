@@ -1,5 +1,6 @@
 // SQL for notice-and-takedown: the document's state, the blocked hashes and the record of steps.
 import type { Queryable } from '../db/pool.js';
+import { contractStatusSql, takenDownSql, type ContractStatus, type ConversionStatus } from '../documents/visibility.js';
 
 export interface TakedownActionRow {
   id: number;
@@ -10,28 +11,33 @@ export interface TakedownActionRow {
   actorName: string;
   note: string | null;
   proof: string | null;
+  /** History only: the conversion state a takedown step found (null on other steps). */
   previousStatus: string | null;
   createdAt: Date;
 }
 
-/** Takes a document down; returns false when it already was (nothing changed). */
+/** Takes a document down (sets taken_down_at, the only record of it); false when it already was. */
 export async function markDocumentTakenDown(db: Queryable, documentId: number, now: Date): Promise<boolean> {
   const res = await db.query(
-    `UPDATE documents SET status = 'taken_down', taken_down_at = $2, updated_at = $2
-      WHERE id = $1 AND status <> 'taken_down'`,
+    `UPDATE documents d SET taken_down_at = $2, updated_at = $2
+      WHERE d.id = $1 AND NOT ${takenDownSql('d')}`,
     [documentId, now],
   );
   return res.rowCount === 1;
 }
 
-/** Puts a taken-down document back to `status`; returns false when it was not taken down. */
-export async function markDocumentRestored(db: Queryable, documentId: number, status: string, now: Date): Promise<boolean> {
-  const res = await db.query(
-    `UPDATE documents SET status = $2, taken_down_at = NULL, updated_at = $3
-      WHERE id = $1 AND status = 'taken_down'`,
-    [documentId, status, now],
+/**
+ * Puts a taken-down document back; its conversion state was never touched and is returned. Null
+ * when it was not taken down.
+ */
+export async function markDocumentRestored(db: Queryable, documentId: number, now: Date): Promise<ConversionStatus | null> {
+  const { rows } = await db.query<{ status: ConversionStatus }>(
+    `UPDATE documents d SET taken_down_at = NULL, updated_at = $2
+      WHERE d.id = $1 AND ${takenDownSql('d')}
+      RETURNING d.status`,
+    [documentId, now],
   );
-  return res.rowCount === 1;
+  return rows[0]?.status ?? null;
 }
 
 /** Blocks re-uploads of these bytes (idempotent). */
@@ -48,7 +54,7 @@ export async function deleteBlockedHashUnlessStillTakenDown(db: Queryable, sha25
   await db.query(
     `DELETE FROM blocked_hashes b
       WHERE b.sha256 = $1
-        AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.sha256 = $1 AND d.status = 'taken_down')`,
+        AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.sha256 = $1 AND ${takenDownSql('d')})`,
     [sha256],
   );
 }
@@ -104,7 +110,8 @@ export async function findLastTakedownStep(db: Queryable, documentId: number): P
 
 export interface TakedownOverviewRow extends TakedownActionRow {
   title: string;
-  documentStatus: string;
+  /** As the contract shows it: taken_down over the conversion's state. */
+  documentStatus: ContractStatus;
 }
 
 /** The latest notice-and-takedown steps across all documents, newest first (the admin's takedowns page). */
@@ -112,7 +119,7 @@ export async function listRecentTakedownActions(db: Queryable, limit: number): P
   const { rows } = await db.query<TakedownOverviewRow>(
     `SELECT a.id, a.document_id AS "documentId", a.ticket_id AS "ticketId", a.action, a.actor_id AS "actorId",
             u.display_name AS "actorName", a.note, a.proof, a.previous_status AS "previousStatus", a.created_at AS "createdAt",
-            d.title, d.status AS "documentStatus"
+            d.title, ${contractStatusSql('d')} AS "documentStatus"
        FROM takedown_actions a JOIN users u ON u.id = a.actor_id JOIN documents d ON d.id = a.document_id
       ORDER BY a.id DESC LIMIT $1`,
     [limit],

@@ -69,7 +69,7 @@ describe('opening a ticket', () => {
 
   it('when a document is taken down, then others cannot report a mismatch about it (404) but a copyright notice is accepted', async () => {
     const down = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '已下架' });
-    await ctx.deps.db.pool.query(`UPDATE documents SET status = 'taken_down', taken_down_at = now() WHERE id = $1`, [down.id]);
+    await ctx.deps.db.pool.query(`UPDATE documents SET taken_down_at = now() WHERE id = $1`, [down.id]);
     expect((await post(bob.token, { category: 'mismatch', subject: '不符', body: '不符', documentId: down.id })).status).toBe(404);
     expect((await post(bob.token, { category: 'copyright', subject: '侵权', body: '侵权', documentId: down.id })).status).toBe(201);
   });

@@ -2,7 +2,7 @@
 // the request carried no session cookie and no share code, so nobody's name, balance or
 // referral link is ever served to someone else; everything else is private and not stored.
 import type { Request, Response } from 'express';
-import { SESSION_COOKIE } from '../../http/actor.js';
+import { SESSION_COOKIE } from '../../auth/actor.js';
 
 /**
  * Seconds a shared cache (nginx, the in-process cache) may reuse an anonymous response: short,

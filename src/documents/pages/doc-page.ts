@@ -5,13 +5,14 @@ import type { AppDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import type { PageOptions } from '../../http/render.js';
 import { htmlToText } from '../../conversion/html.js';
-import type { Document, Preview } from '../documents.schemas.js';
-import { getDocument, getDocumentPreview } from '../documents.service.js';
+import type { Preview } from '../documents.schemas.js';
+import { getDocumentPreview, getDocumentWithEntitlement } from '../documents.service.js';
 import { listRelatedDocuments } from '../search.service.js';
 import { isFavoriteOf } from '../favorites.service.js';
 import { metaDescription } from './format.js';
 import { OWNERSHIP_NOTES, readerOwnership } from './ownership.js';
 import { docCard } from './view-models.js';
+import { viewerOfRequest } from '../view-counter.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config'>;
 
@@ -26,26 +27,29 @@ const noPreview = (err: unknown): null => {
   throw err;
 };
 
-/** Absolute base of links shown to readers: the configured public URL, else this request's host. */
-export function siteBase(deps: Pick<AppDeps, 'config'>, req: Request): string {
-  return (deps.config.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(/\/+$/u, '');
+/**
+ * Base of links shown to readers: PUBLIC_URL, else empty (links stay relative). Never the request's
+ * Host header: a page cached for everyone must not carry a host an attacker sent (cache poisoning).
+ */
+export function siteBase(deps: Pick<AppDeps, 'config'>): string {
+  return (deps.config.publicUrl ?? '').replace(/\/+$/u, '');
 }
 
 export async function buildDocPage(deps: Deps, req: Request, id: number): Promise<{ data: Record<string, unknown>; page: PageOptions }> {
   const actor = req.actor;
-  const doc: Document = await getDocument(deps, actor, id);
-  const [preview, related, favorited, ownership] = await Promise.all([
+  const { document: doc, entitlement } = await getDocumentWithEntitlement(deps, actor, id, { viewer: viewerOfRequest(req) });
+  const ownership = readerOwnership(entitlement);
+  const [preview, related, favorited] = await Promise.all([
     // Admins also see a taken-down document's preview; a conversion in progress has none.
     doc.status === 'ready' || doc.status === 'taken_down'
       ? getDocumentPreview(deps, actor, id).catch(noPreview)
       : Promise.resolve(null as Preview | null),
     listRelatedDocuments(deps, actor, id, 8),
     isFavoriteOf(deps, actor, id),
-    readerOwnership(deps, actor, doc),
   ]);
   // Only what this reader may see is flattened: a truncated preview never held the rest.
   const text = preview ? htmlToText(preview.html) : '';
-  const base = siteBase(deps, req);
+  const base = siteBase(deps);
   const path = `/doc/${id}`;
   const back = encodeURIComponent(path);
   const data = {

@@ -8,7 +8,8 @@ import { CATEGORIES, ListDocumentsQuery, type Document } from '../documents.sche
 import { listDocuments } from '../search.service.js';
 import { queryTokens } from '../document-text.js';
 import { snippet } from './format.js';
-import { countListedByCategory, selectSnippetSources } from './pages.repo.js';
+import { ANONYMOUS, entitlementOf } from '../entitlement.js';
+import { countListedByCategory, selectSnippetSources, type SnippetRequest } from './pages.repo.js';
 import { docCard, type DocCard } from './view-models.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views'>;
@@ -33,8 +34,27 @@ export function highlightTerms(q: string | undefined): string[] {
   return [...new Set([...parts, ...queryTokens(q).split(' ').filter(Boolean)])];
 }
 
+// Cost caps on what a snippet (110 characters) is cut from; not rules of who may read what.
+const SNIPPET_MAX_PAGES = 3;
+const SNIPPET_BODY_CHARS = 20_000;
+
+/**
+ * What each result's snippet may be cut from: what any reader may read (the anonymous
+ * entitlement, so a results page never carries text that one reader bought and can be shared or
+ * cached as it is), at most SNIPPET_MAX_PAGES pages. Listed documents are ready and live.
+ */
+function snippetRequest(d: Document): SnippetRequest {
+  const { pagesVisible } = entitlementOf({
+    actor: ANONYMOUS,
+    document: { uploaderId: d.uploader.id, status: 'ready', deletedAt: null, takenDownAt: null, priceCents: d.priceCents, freePreviewPages: d.freePreviewPages },
+    purchase: null,
+  });
+  return { id: d.id, pages: pagesVisible === null ? null : Math.min(pagesVisible, SNIPPET_MAX_PAGES) };
+}
+
 async function withSnippets(deps: Deps, items: Document[], terms: string[]): Promise<DocCard[]> {
-  const sources = new Map((await selectSnippetSources(deps.db.pool, items.map((d) => d.id))).map((s) => [s.id, s]));
+  const rows = await selectSnippetSources(deps.db.pool, items.map(snippetRequest), SNIPPET_BODY_CHARS);
+  const sources = new Map(rows.map((s) => [s.id, s]));
   return items.map((d) => {
     const src = sources.get(d.id);
     const text = src?.text ?? (src?.html ? htmlToText(src.html) : '');

@@ -1,17 +1,12 @@
-// Why the reader may download without paying, if they may (for the button and dialog wording).
-// The documents service applies the same rule inside its preview but does not export it.
-import type { Actor, AppDeps } from '../../deps.js';
-import type { Document } from '../documents.schemas.js';
-import { hasPaidPurchase } from '../documents.repo.js';
+// Why the reader may download without paying, if they may (for the button and dialog wording):
+// read off the entitlement (entitlement.ts), never decided here.
+import type { Entitlement } from '../entitlement.js';
 
 export type Ownership = 'uploader' | 'admin' | 'bought' | null;
 
-export async function readerOwnership(deps: Pick<AppDeps, 'db'>, actor: Actor | null, doc: Document): Promise<Ownership> {
-  if (!actor) return null;
-  if (actor.userId === doc.uploader.id) return 'uploader';
-  if (actor.role === 'admin') return 'admin';
-  if (doc.priceCents === 0) return null;
-  return (await hasPaidPurchase(deps.db.pool, actor.userId, doc.id)) ? 'bought' : null;
+export function readerOwnership(entitlement: Entitlement): Ownership {
+  const { reason } = entitlement;
+  return reason === 'uploader' || reason === 'admin' || reason === 'bought' ? reason : null;
 }
 
 export const OWNERSHIP_NOTES: Record<Exclude<Ownership, null>, string> = {

@@ -1,35 +1,44 @@
 // Read-only queries only the reader pages need (the documents service has no equivalent):
 // category counts for the home page, and the text search snippets may be cut from.
 import type { Queryable } from '../../db/pool.js';
+import { listedSql } from '../visibility.js';
 
 /** Listed (ready, live) documents per category. */
 export async function countListedByCategory(db: Queryable): Promise<Map<string, number>> {
   const { rows } = await db.query<{ category: string; n: number }>(
-    `SELECT category, count(*)::int AS n FROM documents
-     WHERE status = 'ready' AND deleted_at IS NULL AND taken_down_at IS NULL
-     GROUP BY category`,
+    `SELECT d.category, count(*)::int AS n FROM documents d
+     WHERE ${listedSql('d')}
+     GROUP BY d.category`,
   );
   return new Map(rows.map((r) => [r.category, r.n]));
 }
 
+/** What a snippet may be cut from, per document, as decided by the caller from entitlementOf. */
+export interface SnippetRequest {
+  id: number;
+  /** null: the whole document may be read (its body text is used); a number: pages 1..pages only. */
+  pages: number | null;
+}
+
 /**
- * Text a search snippet may show, per document: the body of a free document (first 20,000
- * characters); for a paid one only its free preview pages (at most the first 3), as HTML
- * for the caller to flatten — the rest of a paid document must not reach a results page.
+ * Text a search snippet may show, per document: the first `bodyChars` characters of the body
+ * when the whole document may be read, else the HTML of the pages allowed (for the caller to
+ * flatten). The limits come from the caller; this query applies them and never reads past them.
  */
 export async function selectSnippetSources(
   db: Queryable,
-  ids: number[],
+  requests: readonly SnippetRequest[],
+  bodyChars: number,
 ): Promise<Array<{ id: number; text: string | null; html: string | null }>> {
-  if (ids.length === 0) return [];
+  if (requests.length === 0) return [];
   const { rows } = await db.query<{ id: number; text: string | null; html: string | null }>(
     `SELECT d.id,
-       CASE WHEN d.price_cents = 0 THEN left(d.body_text, 20000) END AS text,
-       CASE WHEN d.price_cents > 0 THEN (
+       CASE WHEN r.pages IS NULL THEN left(d.body_text, $3::int) END AS text,
+       CASE WHEN r.pages IS NOT NULL THEN (
          SELECT string_agg(p.html, '' ORDER BY p.page_no) FROM document_pages p
-         WHERE p.document_id = d.id AND p.page_no <= LEAST(d.free_preview_pages, 3)) END AS html
-     FROM documents d WHERE d.id = ANY($1::bigint[])`,
-    [ids],
+         WHERE p.document_id = d.id AND p.page_no <= r.pages) END AS html
+     FROM unnest($1::bigint[], $2::int[]) AS r(id, pages) JOIN documents d ON d.id = r.id`,
+    [requests.map((r) => r.id), requests.map((r) => r.pages), bodyChars],
   );
   return rows;
 }

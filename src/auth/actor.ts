@@ -1,7 +1,8 @@
-// Resolves who is calling: a Bearer token (API clients) or the session cookie (web pages).
+// Who is calling, next to the accounts it resolves: a Bearer token (API clients) or the session
+// cookie (web pages). actorMiddleware runs once per request (app.ts); routes call requireActor.
 import type { RequestHandler } from 'express';
 import type { Actor, AppDeps } from '../deps.js';
-import { resolveActor } from '../auth/auth.service.js';
+import { resolveActor } from './auth.service.js';
 import { forbidden, unauthenticated } from '../errors.js';
 
 export const SESSION_COOKIE = 'wenku_session';

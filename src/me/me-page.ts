@@ -1,23 +1,26 @@
-// "我的文库": the reader's uploads (any status), purchases, favorites, balance and earnings,
-// each from its own feature's service.
-import type { Actor, AppDeps } from '../../deps.js';
-import { listMyDocuments } from '../documents.service.js';
-import { listFavorites } from '../favorites.service.js';
-import { getEarnings, listMyPurchases } from '../../payments/earnings.service.js';
-import { getWallet } from '../../payments/wallet.service.js';
-import { formatYuan } from '../../../public/js/format.js';
-import { ymd } from './format.js';
-import { docCard } from './view-models.js';
+// "我的文库": the reader's uploads (any status), purchases, favorites, balance, earnings and
+// tickets, each from its own feature's service. This feature composes documents, payments and
+// support, so none of them imports another for it.
+import type { Actor, AppDeps } from '../deps.js';
+import { formatYuan } from '../../public/js/format.js';
+import { listMyDocuments } from '../documents/documents.service.js';
+import { listFavorites } from '../documents/favorites.service.js';
+import { ymd } from '../documents/pages/format.js';
+import { docCard } from '../documents/pages/view-models.js';
+import { getEarnings, listMyPurchases } from '../payments/earnings.service.js';
+import { getWallet } from '../payments/wallet.service.js';
+import { getMyTicketSummaries } from '../support/desk.service.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config' | 'clock'>;
 
 export async function buildMePage(deps: Deps, actor: Actor) {
-  const [uploads, purchases, favorites, wallet, earnings] = await Promise.all([
+  const [uploads, purchases, favorites, wallet, earnings, tickets] = await Promise.all([
     listMyDocuments(deps, actor, { limit: 100 }),
     listMyPurchases(deps, actor.userId, 100),
     listFavorites(deps, actor, 100),
     getWallet(deps, actor.userId, { limit: 1 }),
     getEarnings(deps, actor.userId),
+    getMyTicketSummaries(deps, actor),
   ]);
   const earningRows = earnings.items.map((e) => ({
     documentId: e.documentId,
@@ -47,5 +50,6 @@ export async function buildMePage(deps: Deps, actor: Actor) {
     }),
     favorites: favorites.items.map((d) => docCard(d)),
     earnings: earningRows,
+    tickets,
   };
 }

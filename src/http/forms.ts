@@ -1,0 +1,22 @@
+// The two answers every form page gives, in one place: an anonymous visitor of a page that
+// needs an account goes to the login page (and comes back), and a user error from a form is
+// shown on the form again with its status, while anything else goes to the error handler.
+import type { Request, Response } from 'express';
+import { AppError } from '../errors.js';
+
+/** Redirects an anonymous visitor to /login?next=…; true when it did (the handler stops). */
+export function loginRedirect(req: Request, res: Response): boolean {
+  if (req.actor) return false;
+  res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+  return true;
+}
+
+/**
+ * The user error to show on the form again (the response status is set to its status), or
+ * rethrows: server errors, unknown errors and those `shown` leaves to the error handler.
+ */
+export function formError(err: unknown, res: Response, shown: (err: AppError) => boolean = () => true): AppError {
+  if (!(err instanceof AppError) || err.status >= 500 || !shown(err)) throw err;
+  res.status(err.status);
+  return err;
+}

@@ -1,0 +1,18 @@
+// GET /me — 我的文库: the reader's own page, composed from documents, payments and support.
+import { Router } from 'express';
+import type { AppDeps } from '../deps.js';
+import { loginRedirect } from '../http/forms.js';
+import type { RenderPage } from '../http/render.js';
+import { setPrivateCache } from '../documents/pages/cache.js';
+import { buildMePage } from './me-page.js';
+
+export function mePagesRouter(deps: AppDeps, render: RenderPage): Router {
+  const router = Router();
+  router.get('/me', async (req, res) => {
+    if (loginRedirect(req, res)) return;
+    const data = await buildMePage(deps, req.actor!);
+    setPrivateCache(res);
+    render(req, res, 'me/index', data, { title: '我的文库', scripts: ['me.js'], noindex: true });
+  });
+  return router;
+}
