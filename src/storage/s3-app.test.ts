@@ -104,7 +104,7 @@ describe('BLOB_STORE=s3', () => {
     expect(r1.headers.location).toBeUndefined();
 
     const down = await boughtLink();
-    await ctx.deps.db.pool.query(`UPDATE documents SET status = 'taken_down', taken_down_at = now() WHERE id = $1`, [down.doc.id]);
+    await ctx.deps.db.pool.query(`UPDATE documents SET taken_down_at = now() WHERE id = $1`, [down.doc.id]);
     const r2 = await ctx.http().get(down.url).redirects(0);
     expect(r2.status).toBe(404);
     expect(r2.headers.location).toBeUndefined();
