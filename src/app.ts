@@ -28,6 +28,7 @@ import { rememberReferral } from './payments/referrals.js';
 import { supportApiRouter } from './support/support.routes.js';
 import { supportPagesRouter } from './support/support.pages.js';
 import { mePagesRouter } from './me/me.pages.js';
+import { mailPagesRouter } from './mail/mail.pages.js';
 
 const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
 
@@ -134,6 +135,7 @@ export function createApp(deps: AppDeps): Express {
 
   // The download link itself (GET and HEAD): a bearer credential for its short life, no session.
   app.get('/dl/:token', downloadLinkHandler(deps));
+  app.use(mailPagesRouter(deps, render));
 
   app.use((_req, _res, next) => next(notFound('页面')));
   app.use(errorHandler);

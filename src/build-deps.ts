@@ -10,6 +10,7 @@ import { ViewCounter } from './documents/view-counter.js';
 import { createRateLimits } from './http/rate-limit.js';
 import { JobQueue, type JobQueueOptions } from './jobs/queue.js';
 import { createBlobStore, prepareBlobStore } from './storage/index.js';
+import { createMailer } from './mail/mailer.js';
 
 export interface BuildOptions {
   /** An already open database (the tests' clone); otherwise the configured one is opened. */
@@ -22,7 +23,7 @@ export interface BuildOptions {
 }
 
 export interface BuiltDeps extends AppDeps {
-  /** Flushes views, stops the queue (running jobs get `jobsTimeoutMs`) and closes the database. */
+  /** Flushes views, closes the mailer, stops the queue (running jobs get `jobsTimeoutMs`) and closes the database. */
   close(jobsTimeoutMs?: number): Promise<void>;
 }
 
@@ -40,6 +41,7 @@ export async function buildDeps(config: Config, log: Logger, options: BuildOptio
   // Local files in DATA_DIR/blobs, or the S3 bucket (checked now; created outside production).
   const blobs = createBlobStore(config);
   await prepareBlobStore(blobs, { create: config.env !== 'production' });
+  const mailer = createMailer(config, log);
   return {
     config,
     db,
@@ -49,8 +51,10 @@ export async function buildDeps(config: Config, log: Logger, options: BuildOptio
     jobs,
     views,
     rateLimits: createRateLimits(config.rateLimitScale),
+    mailer,
     async close(jobsTimeoutMs = 10_000) {
       await views.stop();
+      mailer.close();
       await jobs.stop(jobsTimeoutMs);
       await db.close();
       blobs.close?.();

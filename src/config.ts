@@ -106,6 +106,8 @@ const envSchema = z
     SUPPORT_PHONE: z.string().default('400-000-0000'),
     SUPPORT_HOURS: z.string().default('周一至周日 9:00–21:00'),
     PUBLIC_URL: z.string().url().optional(),
+    /** Mail server for password resets and verification links; unset: mails are logged (and shown on /dev/outbox). */
+    SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
     /**
      * Behind nginx: the internal location (e.g. /_files/) that serves DATA_DIR/blobs. Downloads are
      * then checked by the app and sent by nginx (X-Accel-Redirect, sendfile) instead of streamed by Node.
@@ -183,6 +185,7 @@ export interface Config {
     support: { email: string; qq: string; phone: string; hours: string };
   };
   publicUrl: string | undefined;
+  smtpUrl: string | undefined;
   downloadAccelPrefix: string | null;
   trustProxy: string;
   http: { idleTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number; bodyTimeoutMs: number; keepAliveTimeoutMs: number };
@@ -264,6 +267,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
       support: { email: e.SUPPORT_EMAIL, qq: e.SUPPORT_QQ, phone: e.SUPPORT_PHONE, hours: e.SUPPORT_HOURS },
     },
     publicUrl: e.PUBLIC_URL,
+    smtpUrl: e.SMTP_URL,
     downloadAccelPrefix: e.DOWNLOAD_ACCEL_PREFIX ?? null,
     trustProxy: e.TRUST_PROXY,
     http: {

@@ -7,6 +7,7 @@ import type { BlobStore } from './storage/blob-store.js';
 import type { JobQueue } from './jobs/queue.js';
 import type { ViewCounter } from './documents/view-counter.js';
 import type { RateLimits } from './http/rate-limit.js';
+import type { Mailer } from './mail/mailer.js';
 
 export interface Clock {
   now(): Date;
@@ -25,6 +26,8 @@ export interface AppDeps {
   views: ViewCounter;
   /** The app's one limiter per named limit, shared by every route that performs the action. */
   rateLimits: RateLimits;
+  /** Outgoing mail (password resets, address verification). */
+  mailer: Mailer;
 }
 
 /** Who is making a request: a logged-in user, or nobody. */
@@ -34,4 +37,6 @@ export interface Actor {
   displayName: string;
   email: string;
   referralCode: string;
+  /** The login session behind the request (logout ends it). */
+  sessionId?: string;
 }

@@ -1,12 +1,15 @@
 // Login, registration and logout pages. The session token lives in an HttpOnly cookie.
 import { Router, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
+import { AppError } from '../errors.js';
 import { formError } from '../http/forms.js';
 import { SESSION_COOKIE } from './actor.js';
 import type { RenderPage } from '../http/render.js';
 import { parseInput } from '../http/validate.js';
-import { LoginBody, RegisterBody } from './auth.schemas.js';
-import { loginUser, registerUser } from './auth.service.js';
+import { LoginBody, PasswordResetBody, PasswordResetConfirmBody, RegisterBody, VerifyEmailBody } from './auth.schemas.js';
+import { loginUser, logoutSession, registerUser } from './auth.service.js';
+import { confirmPasswordReset, requestPasswordReset } from './password.service.js';
+import { verifyEmail } from './admin-role.js';
 
 /** Only same-site relative paths are followed after login (no open redirect). */
 export function safeNext(value: unknown): string {
@@ -58,9 +61,63 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
     }
   });
 
-  router.post('/logout', (_req, res) => {
+  router.post('/logout', async (req, res) => {
+    // The session ends on the server too: a copy of the cookie is refused from now on.
+    if (req.actor) await logoutSession(deps, req.actor);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.redirect(303, '/');
+  });
+
+  const FORGOT = { title: '找回密码', noindex: true };
+  router.get('/forgot-password', (req, res) => {
+    render(req, res, 'auth/forgot-password', {}, FORGOT);
+  });
+
+  router.post('/forgot-password', async (req, res) => {
+    try {
+      const { email } = parseInput(PasswordResetBody, req.body);
+      requestPasswordReset(deps, email);
+      render(req, res, 'auth/forgot-password', { sent: true, email }, FORGOT);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      res.status(err.status);
+      render(req, res, 'auth/forgot-password', { email: req.body?.email, error: err.message }, FORGOT);
+    }
+  });
+
+  const RESET = { title: '重置密码', noindex: true };
+  router.get('/reset-password', (req, res) => {
+    res.setHeader('Referrer-Policy', 'no-referrer'); // the token is in this page's URL
+    render(req, res, 'auth/reset-password', { token: typeof req.query.token === 'string' ? req.query.token : '' }, RESET);
+  });
+
+  router.post('/reset-password', async (req, res) => {
+    try {
+      const user = await confirmPasswordReset(deps, parseInput(PasswordResetConfirmBody, req.body), req.actor);
+      render(req, res, 'auth/reset-password', { done: true, email: user.email }, RESET);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      res.status(err.status);
+      render(req, res, 'auth/reset-password', { token: req.body?.token, error: err.message }, RESET);
+    }
+  });
+
+  // The link only shows a button: mail scanners that prefetch links do not verify anything.
+  const VERIFY = { title: '验证邮箱', noindex: true };
+  router.get('/verify-email', (req, res) => {
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    render(req, res, 'auth/verify-email', { token: typeof req.query.token === 'string' ? req.query.token : '' }, VERIFY);
+  });
+
+  router.post('/verify-email', async (req, res) => {
+    try {
+      const user = await verifyEmail(deps, parseInput(VerifyEmailBody, req.body).token);
+      render(req, res, 'auth/verify-email', { done: true, role: user.role }, VERIFY);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      res.status(err.status);
+      render(req, res, 'auth/verify-email', { token: req.body?.token, error: err.message }, VERIFY);
+    }
   });
 
   return router;

@@ -50,12 +50,13 @@ describe('registration', () => {
     expect(await count(`users WHERE email = 'dup@example.com'`)).toBe(1);
   });
 
-  it('when the email is listed in ADMIN_EMAILS, then the user is an admin', async () => {
-    const { user } = await registerUser(ctx, { email: 'boss@example.com' });
-    expect(user.role).toBe('admin');
+  it('when the email is listed in ADMIN_EMAILS, then the user is still an ordinary user until the address is verified', async () => {
+    const { user, token } = await registerUser(ctx, { email: 'boss@example.com' });
+    expect(user.role).toBe('user');
+    expect((await ctx.http().get('/api/v1/me').set('authorization', `Bearer ${token}`)).body.user.role).toBe('user');
   });
 
-  it('when ADMIN_EMAILS gains or loses an address, then users.role follows at the next request and is the role the API reports', async () => {
+  it('when ADMIN_EMAILS gains an address, then the stored role is what the API reports and it does not change without proof (verification link or operator grant)', async () => {
     const chief = await registerUser(ctx, { email: 'chief@example.com' });
     const admins = ctx.deps.config.adminEmails as Set<string>;
     const me = async () => (await ctx.http().get('/api/v1/me').set('authorization', `Bearer ${chief.token}`)).body.user.role;
@@ -63,13 +64,13 @@ describe('registration', () => {
     expect(await me()).toBe('user');
     admins.add('chief@example.com');
     try {
-      expect(await me()).toBe('admin');
-      expect(await stored()).toBe('admin');
+      expect(await me()).toBe('user');
+      expect(await stored()).toBe('user');
+      await ctx.deps.db.pool.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [chief.user.id]);
+      expect(await me()).toBe('admin'); // the row is the source of truth, read on every request
     } finally {
       admins.delete('chief@example.com');
     }
-    expect(await me()).toBe('user');
-    expect(await stored()).toBe('user');
   });
 
   it('when the body is not JSON, then it answers 400 in the contract format', async () => {
@@ -108,6 +109,10 @@ describe('login and me', () => {
 
   describe('when the token is not one we issued for sessions', () => {
     const secret = () => ctx.deps.config.jwtSecret;
+    const liveSession = async () => {
+      const { user, token } = await registerUser(ctx);
+      return { user, jwtid: (jwt.decode(token) as { jti: string }).jti };
+    };
     const tokens: Array<[string, () => Promise<string>]> = [
       ['tampered', async () => {
         const { token } = await registerUser(ctx);
@@ -116,25 +121,26 @@ describe('login and me', () => {
         payload.sub = '999999';
         return [h, Buffer.from(JSON.stringify(payload)).toString('base64url'), s].join('.');
       }],
+      // Each of these names a live session of its user (jti), so it is refused for its own flaw.
       ['expired', async () => {
-        const { user } = await registerUser(ctx);
-        return jwt.sign({ sub: String(user.id) }, secret(), { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: SESSION_AUDIENCE, expiresIn: -10 });
+        const { user, jwtid } = await liveSession();
+        return jwt.sign({ sub: String(user.id) }, secret(), { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: SESSION_AUDIENCE, expiresIn: -10, jwtid });
       }],
       ['alg none', async () => {
-        const { user } = await registerUser(ctx);
-        return jwt.sign({ sub: String(user.id), iss: TOKEN_ISSUER, aud: SESSION_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 }, '', { algorithm: 'none' });
+        const { user, jwtid } = await liveSession();
+        return jwt.sign({ sub: String(user.id), iss: TOKEN_ISSUER, aud: SESSION_AUDIENCE, jti: jwtid, exp: Math.floor(Date.now() / 1000) + 600 }, '', { algorithm: 'none' });
       }],
       ['wrong audience', async () => {
-        const { user } = await registerUser(ctx);
-        return jwt.sign({ sub: String(user.id) }, secret(), { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: 'wenku:download', expiresIn: 600 });
+        const { user, jwtid } = await liveSession();
+        return jwt.sign({ sub: String(user.id) }, secret(), { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: 'wenku:download', expiresIn: 600, jwtid });
       }],
       ['without expiry', async () => {
-        const { user } = await registerUser(ctx);
-        return jwt.sign({ sub: String(user.id) }, secret(), { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: SESSION_AUDIENCE });
+        const { user, jwtid } = await liveSession();
+        return jwt.sign({ sub: String(user.id) }, secret(), { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: SESSION_AUDIENCE, jwtid });
       }],
       ['signed with another key', async () => {
-        const { user } = await registerUser(ctx);
-        return jwt.sign({ sub: String(user.id) }, 'another-secret-another-secret-another', { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: SESSION_AUDIENCE, expiresIn: 600 });
+        const { user, jwtid } = await liveSession();
+        return jwt.sign({ sub: String(user.id) }, 'another-secret-another-secret-another', { algorithm: 'HS256', issuer: TOKEN_ISSUER, audience: SESSION_AUDIENCE, expiresIn: 600, jwtid });
       }],
     ];
     it.each(tokens)('%s, then /me answers 401', async (_label, make) => {

@@ -8,14 +8,19 @@ const ALGORITHMS: jwt.Algorithm[] = ['HS256'];
 
 export interface SessionClaims {
   userId: number;
+  /** The `sessions` row this token belongs to (jti); without its row the token is refused. */
+  sessionId: string;
 }
 
-export function signSessionToken(secret: string, userId: number, ttlMs: number, now = Date.now()): string {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function signSessionToken(secret: string, userId: number, sessionId: string, ttlMs: number, now = Date.now()): string {
   return jwt.sign({ sub: String(userId), iat: Math.floor(now / 1000) }, secret, {
     algorithm: 'HS256',
     issuer: TOKEN_ISSUER,
     audience: SESSION_AUDIENCE,
     expiresIn: Math.floor(ttlMs / 1000),
+    jwtid: sessionId,
   });
 }
 
@@ -29,8 +34,10 @@ export function verifySessionToken(secret: string, token: string, now = Date.now
       clockTimestamp: Math.floor(now / 1000),
     });
     if (typeof payload !== 'object' || typeof payload.exp !== 'number' || !payload.sub) return null;
+    // Tokens from before server-side sessions carry no jti and are refused (one more login).
+    if (typeof payload.jti !== 'string' || !UUID.test(payload.jti)) return null;
     const userId = Number(payload.sub);
-    return Number.isSafeInteger(userId) && userId > 0 ? { userId } : null;
+    return Number.isSafeInteger(userId) && userId > 0 ? { userId, sessionId: payload.jti } : null;
   } catch {
     return null;
   }

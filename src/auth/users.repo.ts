@@ -46,7 +46,27 @@ export async function findUserByReferralCode(db: Queryable, code: string): Promi
   return rows[0] ?? null;
 }
 
-/** Keeps the stored role in line with ADMIN_EMAILS (the setting is the source of truth). */
-export async function updateUserRole(db: Queryable, id: number, role: 'user' | 'admin'): Promise<void> {
-  await db.query('UPDATE users SET role = $2 WHERE id = $1 AND role <> $2', [id, role]);
+export async function findUserByEmail(db: Queryable, email: string): Promise<UserRow | null> {
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE email = $1`, [email]);
+  return rows[0] ?? null;
+}
+
+/** Sets the stored role, the only source of it; returns false when there is no such user. */
+export async function updateUserRole(db: Queryable, id: number, role: 'user' | 'admin'): Promise<boolean> {
+  const { rowCount } = await db.query('UPDATE users SET role = $2 WHERE id = $1', [id, role]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Records that the owner of the address proved it (a link followed, or an operator's word). */
+export async function markEmailVerified(db: Queryable, id: number, at: Date): Promise<void> {
+  await db.query('UPDATE users SET email_verified_at = coalesce(email_verified_at, $2) WHERE id = $1', [id, at]);
+}
+
+export async function updatePasswordHash(db: Queryable, id: number, passwordHash: string): Promise<void> {
+  await db.query('UPDATE users SET password_hash = $2 WHERE id = $1', [id, passwordHash]);
+}
+
+export async function listAdmins(db: Queryable): Promise<UserRow[]> {
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE role = 'admin' ORDER BY id`);
+  return rows;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { createDocument, type DocumentOptions } from '../../test/factories.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 
 // The page tests' documents: created on a known day (the pages print it), referred to by id.
 const insertPageDocument = async (c: TestContext, o: DocumentOptions) => (await createDocument(c, { createdAt: '2023-05-05T02:00:00Z', ...o })).id;
@@ -20,10 +21,10 @@ const SEED_PAGES = [
 ];
 
 beforeAll(async () => {
-  ctx = await createTestContext({ ADMIN_EMAILS: 'pages-admin@example.com' });
+  ctx = await createTestContext();
   author = await registerUser(ctx, { displayName: '作者甲' });
   reader = await registerUser(ctx, { displayName: '读者乙' });
-  admin = await registerUser(ctx, { email: 'pages-admin@example.com', displayName: '管理员' });
+  admin = await registerAdmin(ctx, { email: 'pages-admin@example.com', displayName: '管理员' });
 });
 afterAll(async () => ctx?.close());
 

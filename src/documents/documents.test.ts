@@ -19,6 +19,7 @@ import {
   waitForConversion,
   ZIP_BOMB_DOCX,
 } from './test-support.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 
 type User = Awaited<ReturnType<typeof registerUser>>;
 let ctx: TestContext;
@@ -43,14 +44,14 @@ async function uploadReady(u: User, file: string | Buffer, options: Parameters<t
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext({ ADMIN_EMAILS: 'admin@example.com' });
+  ctx = await createTestContext();
   converter = testConverter(ctx, 2);
   worker = await startTestWorker(ctx, converter, 2);
   [alice, bob, carol, admin] = await Promise.all([
     registerUser(ctx, { displayName: '爱丽丝' }),
     registerUser(ctx, { displayName: '鲍勃' }),
     registerUser(ctx, { displayName: '卡罗尔' }),
-    registerUser(ctx, { email: 'admin@example.com', displayName: '管理员' }),
+    registerAdmin(ctx, { email: 'admin@example.com', displayName: '管理员' }),
   ]);
   ids.seed = await uploadReady(alice, SEED_DOC, { fields: { category: '讲话致辞' } });
   ids.report = await uploadReady(alice, GOV_REPORT_DOC, { fields: { priceCents: '500', freePreviewPages: '2', category: '工作总结' } });

@@ -67,7 +67,7 @@ export async function authorizeDelivery(deps: Deps, token: string): Promise<{ cl
     if (purchase.status !== 'paid') throw forbidden('该购买已退款，下载链接已失效 (the purchase was refunded)');
   }
   try {
-    return { claims, doc: checkAccess(doc, { userId: user.id, isAdmin: deps.config.adminEmails.has(user.email) }, purchase) };
+    return { claims, doc: checkAccess(doc, { userId: user.id, isAdmin: user.role === 'admin' }, purchase) };
   } catch (err) {
     // A link is not a place to offer a purchase: lost entitlement is simply forbidden.
     if (err instanceof AppError && err.status === 402) throw forbidden('无权下载该文档 (not entitled to this document)');

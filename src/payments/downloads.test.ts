@@ -8,6 +8,7 @@ import { withTransaction } from '../db/transaction.js';
 import { contentDisposition, downloadFileName, parseRange } from './delivery.js';
 import { refundPurchase } from './refunds.service.js';
 import { generateFile, createDocument, SEED_DOC, topUp, type DocFixture } from '../../test/factories.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 
 let ctx: TestContext;
 let author: Awaited<ReturnType<typeof registerUser>>;
@@ -20,11 +21,11 @@ let purchaseId: number;
 const SEED_FILE_NAME = '党办_在全县政法稳定工作推进会议上的讲话.doc';
 
 beforeAll(async () => {
-  ctx = await createTestContext({ ADMIN_EMAILS: 'dl-admin@example.com' });
+  ctx = await createTestContext();
   author = await registerUser(ctx);
   buyer = await registerUser(ctx);
   stranger = await registerUser(ctx);
-  admin = await registerUser(ctx, { email: 'dl-admin@example.com' });
+  admin = await registerAdmin(ctx, { email: 'dl-admin@example.com' });
   doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 500 });
   await topUp(ctx, buyer.token, 5000);
   purchaseId = (await buy(buyer.token, doc.id)).body.purchase.id;

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { balanceOf, CLEAN_LEDGER, ledgerInvariants, postWebhook, signed, topUp } from '../../test/factories.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createTestContext({ DEV_PAYMENTS: 'true', ADMIN_EMAILS: 'wallet-admin@example.com' });
+  ctx = await createTestContext({ DEV_PAYMENTS: 'true' });
 });
 afterAll(async () => ctx.close());
 
@@ -179,7 +180,7 @@ describe('wallet', () => {
   });
 
   it('when an admin credits a wallet with a reason, then it is an entry from the adjustments account', async () => {
-    const admin = await registerUser(ctx, { email: 'wallet-admin@example.com' });
+    const admin = await registerAdmin(ctx, { email: 'wallet-admin@example.com' });
     const { token, user } = await registerUser(ctx);
     const denied = await ctx.http().post(`/api/v1/admin/wallets/${user.id}/credits`).set(auth(token)).send({ amountCents: 100, reason: 'x' });
     expect(denied.status).toBe(403);

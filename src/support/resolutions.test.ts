@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { balanceCents, bearer, buy, count, createDocument, createTicket, ledgerCheck, topUp, type TestUser } from '../../test/factories.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 
 let ctx: TestContext;
 let admin: TestUser;
@@ -8,8 +9,8 @@ let author: TestUser;
 let referrer: TestUser;
 
 beforeAll(async () => {
-  ctx = await createTestContext({ ADMIN_EMAILS: 'desk@example.com' });
-  admin = await registerUser(ctx, { email: 'desk@example.com', displayName: '客服' });
+  ctx = await createTestContext();
+  admin = await registerAdmin(ctx, { email: 'desk@example.com', displayName: '客服' });
   author = await registerUser(ctx, { displayName: '作者' });
   referrer = await registerUser(ctx, { displayName: '推荐人' });
 });

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { balanceCents, buy, count, createDocument, topUp, type TestUser } from '../../test/factories.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 
 let ctx: TestContext;
 let admin: TestUser;
@@ -28,8 +29,8 @@ async function loginAgent(user: TestUser | null): Promise<{ agent: Agent; csrf: 
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext({ ADMIN_EMAILS: 'desk@example.com' });
-  admin = await registerUser(ctx, { email: 'desk@example.com', displayName: '客服小李' });
+  ctx = await createTestContext();
+  admin = await registerAdmin(ctx, { email: 'desk@example.com', displayName: '客服小李' });
   author = await registerUser(ctx, { displayName: '上传者' });
   buyer = await registerUser(ctx, { displayName: '买家' });
   docId = (await createDocument(ctx, { uploaderId: author.user.id, priceCents: 600, title: '县政法会议讲话' })).id;

@@ -6,6 +6,7 @@ import type { Converter } from '../conversion/index.js';
 import type { ConversionWorker } from '../documents/conversion.worker.js';
 import { CORE_PROPS_DOCX, TABLES_DOCX, startTestWorker, testConverter, upload, waitForConversion } from '../documents/test-support.js';
 import { bearer, buy, count, topUp, type TestUser } from '../../test/factories.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 
 let ctx: TestContext;
 let converter: Converter;
@@ -32,10 +33,10 @@ const relatedIds = async (id: number) =>
   ((await ctx.http().get(`/api/v1/documents/${id}/related`).set(bearer(reader.token))).body.items as Array<{ id: number }>).map((d) => d.id);
 
 beforeAll(async () => {
-  ctx = await createTestContext({ ADMIN_EMAILS: 'desk@example.com' });
+  ctx = await createTestContext();
   converter = testConverter(ctx, 1);
   worker = await startTestWorker(ctx, converter);
-  admin = await registerUser(ctx, { email: 'desk@example.com' });
+  admin = await registerAdmin(ctx, { email: 'desk@example.com' });
   author = await registerUser(ctx, { displayName: '上传者' });
   buyer = await registerUser(ctx, { displayName: '买家' });
   reader = await registerUser(ctx, { displayName: '读者' });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { bearer, buy, count, createDocument, topUp, type TestUser } from '../../test/factories.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 
 let ctx: TestContext;
 let admin: TestUser;
@@ -11,8 +12,8 @@ let docId: number;
 let alicePurchase: number;
 
 beforeAll(async () => {
-  ctx = await createTestContext({ ADMIN_EMAILS: 'desk@example.com' });
-  admin = await registerUser(ctx, { email: 'desk@example.com', displayName: '客服小王' });
+  ctx = await createTestContext();
+  admin = await registerAdmin(ctx, { email: 'desk@example.com', displayName: '客服小王' });
   alice = await registerUser(ctx, { displayName: '爱丽丝' });
   bob = await registerUser(ctx, { displayName: '鲍勃' });
   author = await registerUser(ctx, { displayName: '作者' });

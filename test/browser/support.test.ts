@@ -11,6 +11,7 @@ import { createTestContext, registerUser, type TestContext } from '../app.js';
 import { startConversions, type ConversionWorker } from '../../src/documents/conversion.worker.js';
 import { CORE_PROPS_DOCX, upload, waitForConversion } from '../../src/documents/test-support.js';
 import { bearer, buy, topUp, type TestUser } from '../factories.js';
+import { registerAdmin } from '../../src/auth/test-fixtures.js';
 
 const SCREENSHOTS = path.resolve('test-artifacts/screenshots');
 let ctx: TestContext;
@@ -24,7 +25,7 @@ let docId: number;
 let purchaseId: number;
 
 beforeAll(async () => {
-  ctx = await createTestContext({ ADMIN_EMAILS: 'desk@example.com' });
+  ctx = await createTestContext();
   server = createServer(ctx.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -35,7 +36,7 @@ beforeAll(async () => {
   });
   mkdirSync(SCREENSHOTS, { recursive: true });
 
-  admin = await registerUser(ctx, { email: 'desk@example.com', displayName: '客服小周' });
+  admin = await registerAdmin(ctx, { email: 'desk@example.com', displayName: '客服小周' });
   const author = await registerUser(ctx, { displayName: '作者' });
   buyer = await registerUser(ctx, { displayName: '买家小张' });
   const uploaded = await upload(ctx, author.token, CORE_PROPS_DOCX, { fields: { title: '年度工作总结范文', priceCents: '500', category: '工作总结' } });
