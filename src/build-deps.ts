@@ -1,16 +1,15 @@
 // The one place that wires what the app and the workers are built from. Used by every entry point
 // (server.ts, lifecycle.ts for the worker and the cluster's primary, migrate.ts) and by the tests
 // (test/app.ts), so a new dependency is added here once.
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { systemClock, type AppDeps, type Clock } from './deps.js';
-import { openDatabase, type Database } from './db/pool.js';
+import { openDatabase, withDirectPool, type Database } from './db/pool.js';
 import { migrate } from './db/migrator.js';
 import { ViewCounter } from './documents/view-counter.js';
 import { createRateLimits } from './http/rate-limit.js';
 import { JobQueue, type JobQueueOptions } from './jobs/queue.js';
-import { LocalBlobStore } from './storage/local-blob-store.js';
+import { createBlobStore, prepareBlobStore } from './storage/index.js';
 import { createMailer } from './mail/mailer.js';
 
 export interface BuildOptions {
@@ -31,20 +30,24 @@ export interface BuiltDeps extends AppDeps {
 export async function buildDeps(config: Config, log: Logger, options: BuildOptions = {}): Promise<BuiltDeps> {
   const db = options.db ?? (await openDatabase(config, log));
   if (options.migrate) {
-    const applied = await migrate(db.pool);
+    // Its advisory lock is a session lock: on the direct connection when DATABASE_URL is a pooler.
+    const applied = await withDirectPool(db, (pool) => migrate(pool), log);
     log.info({ database: db.kind, applied }, applied.length ? 'migrations applied' : 'database ready');
   }
   const clock = options.clock ?? systemClock;
   // The queue's heartbeats use the app's clock, so the sweep and the tests judge them alike.
   const jobs = new JobQueue(db.pool, log, { clock, ...options.jobs });
   const views = new ViewCounter(db.pool, log);
+  // Local files in DATA_DIR/blobs, or the S3 bucket (checked now; created outside production).
+  const blobs = createBlobStore(config);
+  await prepareBlobStore(blobs, { create: config.env !== 'production' });
   const mailer = createMailer(config, log);
   return {
     config,
     db,
     log,
     clock,
-    blobs: new LocalBlobStore(path.join(config.dataDir, 'blobs')),
+    blobs,
     jobs,
     views,
     rateLimits: createRateLimits(config.rateLimitScale),
@@ -54,6 +57,7 @@ export async function buildDeps(config: Config, log: Logger, options: BuildOptio
       mailer.close();
       await jobs.stop(jobsTimeoutMs);
       await db.close();
+      blobs.close?.();
     },
   };
 }

@@ -47,6 +47,49 @@ describe('settings', () => {
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 
+  it('when nothing about storage or pooling is set, then files stay local and the database URL is used directly', () => {
+    const c = parseConfig({ DATABASE_URL: 'postgres://u@db:5432/w' });
+    expect(c.blobStore).toEqual({ kind: 'local' });
+    expect(c.databasePooler).toBe('none');
+    expect(c.databaseDirectUrl).toBe('postgres://u@db:5432/w');
+  });
+
+  it('when BLOB_STORE=s3 is set with its settings, then they are parsed into the store settings', () => {
+    const c = parseConfig({
+      BLOB_STORE: 's3',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_BUCKET: 'wenku',
+      S3_ACCESS_KEY_ID: 'id',
+      S3_SECRET_ACCESS_KEY: 'secret',
+      S3_FORCE_PATH_STYLE: 'true',
+      DATABASE_URL: 'postgres://u@pgbouncer:6432/w',
+      DATABASE_DIRECT_URL: 'postgres://u@db:5432/w',
+      DATABASE_POOLER: 'transaction',
+    });
+    expect(c.blobStore).toEqual({
+      kind: 's3',
+      endpoint: 'http://minio:9000',
+      publicEndpoint: undefined,
+      bucket: 'wenku',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'id', secretAccessKey: 'secret' },
+      forcePathStyle: true,
+    });
+    expect(c.databaseDirectUrl).toBe('postgres://u@db:5432/w');
+    expect(c.databasePooler).toBe('transaction');
+  });
+
+  it.each([
+    [{ BLOB_STORE: 's3' }, /S3_BUCKET/],
+    [{ BLOB_STORE: 'ftp' }, /BLOB_STORE/],
+    [{ BLOB_STORE: 's3', S3_BUCKET: 'Bad_Bucket' }, /S3_BUCKET/],
+    [{ BLOB_STORE: 's3', S3_BUCKET: 'wenku', S3_ACCESS_KEY_ID: 'only-the-id' }, /S3_SECRET_ACCESS_KEY/],
+    [{ DATABASE_POOLER: 'session' }, /DATABASE_POOLER/],
+    [{ DATABASE_POOLER: 'transaction', DATABASE_URL: 'postgres://u@pgbouncer:6432/w' }, /DATABASE_DIRECT_URL/],
+  ])('when storage or pooler settings are %j, then start-up stops naming the setting', (env, message) => {
+    expect(() => parseConfig(env)).toThrow(message);
+  });
+
   it('when the shares add up to more than 1, then it is rejected', () => {
     expect(() => parseConfig({ AUTHOR_SHARE: '0.95', REFERRAL_SHARE: '0.1' })).toThrow(/AUTHOR_SHARE/);
   });

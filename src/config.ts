@@ -45,6 +45,26 @@ const envSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     DATABASE_URL: z.string().url().optional(),
+    /**
+     * A direct connection to the same database when DATABASE_URL goes through a transaction-pooling
+     * pooler (pgbouncer): the status listener (LISTEN) and the migrator (advisory lock) need one
+     * session of their own. Unset: DATABASE_URL is used for both.
+     */
+    DATABASE_DIRECT_URL: z.string().url().optional(),
+    /** DATABASE_URL is a transaction pooler: no session state, statements never prepared by name. */
+    DATABASE_POOLER: z.enum(['none', 'transaction']).default('none'),
+    BLOB_STORE: z.enum(['local', 's3']).default('local'),
+    S3_ENDPOINT: z.string().url().optional(),
+    /** The endpoint put into presigned download URLs, when clients reach the store by another name. */
+    S3_PUBLIC_ENDPOINT: z.string().url().optional(),
+    S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3–63 lowercase letters, digits, dots, hyphens)')
+      .optional(),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+    S3_FORCE_PATH_STYLE: flag.default(false),
     DATA_DIR: z.string().min(1).default('./data'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     ADMIN_EMAILS: z.string().default(''),
@@ -119,13 +139,30 @@ const envSchema = z
   .refine((env) => env.AUTHOR_SHARE + env.REFERRAL_SHARE <= 1, {
     message: 'AUTHOR_SHARE + REFERRAL_SHARE must not exceed 1',
     path: ['AUTHOR_SHARE'],
+  })
+  .refine((env) => env.DATABASE_POOLER !== 'transaction' || (env.DATABASE_URL && env.DATABASE_DIRECT_URL), {
+    // LISTEN and the migrator's session lock would land on whichever server session is free.
+    message: 'DATABASE_POOLER=transaction needs DATABASE_URL (the pooler) and DATABASE_DIRECT_URL (the server itself)',
+    path: ['DATABASE_DIRECT_URL'],
+  })
+  .refine((env) => env.BLOB_STORE !== 's3' || env.S3_BUCKET, {
+    message: 'BLOB_STORE=s3 needs S3_BUCKET',
+    path: ['S3_BUCKET'],
+  })
+  .refine((env) => !env.S3_ACCESS_KEY_ID === !env.S3_SECRET_ACCESS_KEY, {
+    message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together',
+    path: ['S3_SECRET_ACCESS_KEY'],
   });
 
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
   databaseUrl: string | undefined;
+  /** Where LISTEN and the migrator connect: DATABASE_DIRECT_URL, else DATABASE_URL. */
+  databaseDirectUrl: string | undefined;
+  databasePooler: 'none' | 'transaction';
   dataDir: string;
+  blobStore: BlobStoreConfig;
   jwtSecret: string;
   adminEmails: ReadonlySet<string>;
   paymentWebhookSecret: string;
@@ -157,6 +194,19 @@ export interface Config {
   http: { idleTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number; bodyTimeoutMs: number; keepAliveTimeoutMs: number };
 }
 
+export type BlobStoreConfig =
+  | { kind: 'local' }
+  | {
+      kind: 's3';
+      endpoint: string | undefined;
+      publicEndpoint: string | undefined;
+      bucket: string;
+      region: string;
+      /** Unset: the SDK's default chain (environment, instance role). */
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+      forcePathStyle: boolean;
+    };
+
 export class ConfigError extends Error {}
 
 /** Parses settings; throws ConfigError naming each bad setting. Does not touch the disk. */
@@ -175,7 +225,24 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
     env: e.NODE_ENV,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
+    databaseDirectUrl: e.DATABASE_DIRECT_URL ?? e.DATABASE_URL,
+    databasePooler: e.DATABASE_POOLER,
     dataDir: path.resolve(e.DATA_DIR),
+    blobStore:
+      e.BLOB_STORE === 's3'
+        ? {
+            kind: 's3',
+            endpoint: e.S3_ENDPOINT,
+            publicEndpoint: e.S3_PUBLIC_ENDPOINT,
+            bucket: e.S3_BUCKET!,
+            region: e.S3_REGION,
+            credentials:
+              e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+                ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+                : undefined,
+            forcePathStyle: e.S3_FORCE_PATH_STYLE,
+          }
+        : { kind: 'local' },
     jwtSecret: e.JWT_SECRET,
     adminEmails: new Set(
       e.ADMIN_EMAILS.split(',')

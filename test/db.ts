@@ -40,6 +40,7 @@ export async function createTestDatabase(): Promise<Database> {
   return {
     pool,
     connectionString: url.toString(),
+    directConnectionString: url.toString(),
     kind: 'postgres',
     close: async () => {
       await pool.end();

@@ -91,10 +91,10 @@ export async function startNodeBaseline(script: string, env: Record<string, stri
 
 /**
  * nginx (Debian package) with a generated config: either a static root, or our front-end config
- * (deploy/nginx.conf) proxying to `upstream` and serving X-Accel-Redirect downloads from `blobRoot`
+ * (deploy/nginx.conf) proxying to `upstream` (or balancing over `upstreams`) and serving X-Accel-Redirect downloads from `blobRoot`
  * (the app's DATA_DIR/blobs).
  */
-export async function startNginx(options: { staticRoot?: string; upstream?: string; blobRoot?: string }): Promise<Running> {
+export async function startNginx(options: { staticRoot?: string; upstream?: string; upstreams?: string[]; blobRoot?: string }): Promise<Running> {
   const port = await freePort();
   const prefix = mkdtempSync(path.join(tmpdir(), 'wenku-nginx-'));
   mkdirSync(path.join(prefix, 'logs'), { recursive: true });
@@ -108,11 +108,12 @@ export async function startNginx(options: { staticRoot?: string; upstream?: stri
   const head = `worker_processes 1;\npid ${pid};\nerror_log stderr error;`;
   const ready = `location = /ready { return 200 'ok'; }`;
   let conf: string;
-  if (options.upstream) {
+  const upstreams = options.upstreams ?? (options.upstream ? [options.upstream] : []);
+  if (upstreams.length) {
     // The front-end config that docker-compose ships, pointed at this run's app and port.
     conf = readFileSync(path.join(ROOT, 'deploy/nginx.conf'), 'utf8')
       .replace('worker_processes auto;', head)
-      .replace('server app:3000;', `server ${options.upstream};`)
+      .replace('server app:3000;', upstreams.map((u) => `server ${u};`).join(' '))
       .replace('listen 80;', `listen 127.0.0.1:${port};\n    ${ready}`)
       .replace('/var/cache/nginx/wenku', path.join(prefix, 'cache'))
       .replace('alias /data/blobs/;', `alias ${path.resolve(options.blobRoot ?? '/nonexistent')}/;`)

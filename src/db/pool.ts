@@ -13,6 +13,11 @@ export interface Database {
   /** Connection string other clients (pg-boss, bench tools) can use. */
   connectionString: string;
   kind: 'postgres' | 'embedded';
+  /**
+   * A connection string with a session of its own (LISTEN, session advisory locks): the server
+   * itself when `connectionString` is a transaction pooler. Unset on the embedded database.
+   */
+  directConnectionString?: string;
   close(): Promise<void>;
 }
 
@@ -37,6 +42,13 @@ export interface PoolOptions {
   log?: Logger;
   /** Every connection is the same database session (PGlite): statements are never prepared by name. */
   sharedSession?: boolean;
+  /**
+   * Behind a transaction-pooling pooler (pgbouncer 1.18): consecutive transactions may run on
+   * different server sessions, so statements are never prepared by name, and no session settings
+   * go in the startup packet (pgbouncer refuses unknown startup parameters; the timeouts are the
+   * pooler's connect_query or the role's settings there).
+   */
+  transactionPooler?: boolean;
 }
 
 /**
@@ -58,10 +70,14 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     types,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
-    statement_timeout: options.statementTimeoutMs ?? 15_000,
-    idle_in_transaction_session_timeout: 60_000,
-    application_name: 'wenku',
-    ...(options.sharedSession ? { Client: UnnamedStatementClient } : {}),
+    ...(options.transactionPooler
+      ? {}
+      : {
+          statement_timeout: options.statementTimeoutMs ?? 15_000,
+          idle_in_transaction_session_timeout: 60_000,
+          application_name: 'wenku',
+        }),
+    ...(options.sharedSession || options.transactionPooler ? { Client: UnnamedStatementClient } : {}),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', (err) => options.log?.error({ err }, 'idle database client error'));
@@ -70,15 +86,35 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
 
 /** Opens the configured database. With no URL, starts embedded PGlite in `${dataDir}/pgdata`. */
 export async function openDatabase(
-  settings: { databaseUrl?: string; dataDir: string },
+  settings: { databaseUrl?: string; databaseDirectUrl?: string; databasePooler?: 'none' | 'transaction'; dataDir: string },
   log?: Logger,
   options: { embeddedDir?: string | null } = {},
 ): Promise<Database> {
   if (settings.databaseUrl) {
-    const pool = createPool(settings.databaseUrl, { log });
-    return { pool, connectionString: settings.databaseUrl, kind: 'postgres', close: () => pool.end() };
+    const pool = createPool(settings.databaseUrl, { log, transactionPooler: settings.databasePooler === 'transaction' });
+    return {
+      pool,
+      connectionString: settings.databaseUrl,
+      directConnectionString: settings.databaseDirectUrl ?? settings.databaseUrl,
+      kind: 'postgres',
+      close: () => pool.end(),
+    };
   }
   return openEmbedded(options.embeddedDir === undefined ? path.join(settings.dataDir, 'pgdata') : options.embeddedDir, log);
+}
+
+/**
+ * Runs `work` on a pool with sessions of their own (the migrator's advisory lock): `db.pool`
+ * itself unless it goes through a transaction pooler.
+ */
+export async function withDirectPool<T>(db: Database, work: (pool: pg.Pool) => Promise<T>, log?: Logger): Promise<T> {
+  if (!db.directConnectionString || db.directConnectionString === db.connectionString) return work(db.pool);
+  const direct = createPool(db.directConnectionString, { max: 2, log });
+  try {
+    return await work(direct);
+  } finally {
+    await direct.end();
+  }
 }
 
 /** Embedded PGlite behind pglite-socket. `dir` null keeps the database in memory (tests). */

@@ -33,7 +33,7 @@ const loggedIn: RequestHandler = (req, _res, next) => {
 
 export function documentsApiRouter(deps: AppDeps): Router {
   const router = Router();
-  const watcher = new DocumentStatusWatcher(deps.db.pool, deps.log);
+  const watcher = new DocumentStatusWatcher(deps.db.pool, deps.log, { listenUrl: deps.db.directConnectionString });
   const streamSlots = new StreamSlots();
 
   router.post(

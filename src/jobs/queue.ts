@@ -99,14 +99,26 @@ export class JobQueue {
       const { leaseSeconds, retryLimit, retryDelaySeconds } = this.options;
       // 'stately': at most one queued and one active job per key (the document), so a document
       // is never converted by two workers at once and re-enqueueing a queued one is a no-op.
-      await this.boss.createQueue(CONVERT_QUEUE, {
-        name: CONVERT_QUEUE,
-        policy: 'stately',
-        retryLimit,
-        retryDelay: retryDelaySeconds,
-        retryBackoff: true,
-        expireInSeconds: leaseSeconds,
-      });
+      const create = () =>
+        this.boss.createQueue(CONVERT_QUEUE, {
+          name: CONVERT_QUEUE,
+          policy: 'stately',
+          retryLimit,
+          retryDelay: retryDelaySeconds,
+          retryBackoff: true,
+          expireInSeconds: leaseSeconds,
+        });
+      // Several nodes starting at once on a fresh database can deadlock in pg-boss's
+      // createQueue (its partition table and queue row); the loser tries again, and then finds it.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await create();
+          break;
+        } catch (err) {
+          if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 100 * attempt));
+        }
+      }
     })().catch((err) => {
       this.starting = null;
       throw err;

@@ -9,6 +9,9 @@ import type { DownloadClaims } from './download-tokens.js';
 import { authorizeDelivery, recordDownload } from './downloads.service.js';
 import type { SaleDocumentRow } from './sale-documents.repo.js';
 
+/** Life of a presigned object-storage URL: long enough to follow the redirect, too short to share. */
+const SIGNED_URL_SECONDS = 15;
+
 /** The handler of GET (and HEAD: Express answers it with the GET route) /dl/:token, mounted in app.ts. */
 export function downloadLinkHandler(deps: AppDeps): RequestHandler {
   return async (req, res) => {
@@ -39,6 +42,23 @@ async function sendFile(deps: AppDeps, req: Request, res: Response, claims: Down
   });
   const start = range.kind === 'partial' ? range.start : 0;
   const end = range.kind === 'partial' ? range.end : size - 1;
+
+  // Object storage sends the bytes itself: a presigned GET that lives a few seconds and forces
+  // the file name and type, so the store serves Range and the app only checks. HEAD is answered
+  // here (the signature is for GET).
+  if (deps.blobs.signedGetUrl && req.method === 'GET' && size > 0) {
+    const url = await deps.blobs.signedGetUrl(doc.blobKey, {
+      expiresInSeconds: SIGNED_URL_SECONDS,
+      contentDisposition: String(res.get('Content-Disposition')),
+      contentType: String(res.get('Content-Type')),
+    });
+    res.removeHeader('Content-Disposition');
+    res.redirect(302, url);
+    await recordDownload(deps, claims, { bytes: end - start + 1, completed: end === size - 1, handedOff: true }).catch((err: unknown) =>
+      req.log?.error({ err }, 'could not record a download'),
+    );
+    return;
+  }
 
   const accel = deps.config.downloadAccelPrefix;
   const relative = accel ? deps.blobs.relativePath?.(doc.blobKey) : undefined;
