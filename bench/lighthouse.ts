@@ -15,7 +15,7 @@ import { registerBenchUser, uploadFile, waitReady } from './lib/wenku-client.js'
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const LCP_GOAL_MS = 1000;
 
-interface Row { run: string; lcpMs: number; fcpMs: number; cls: number; tbtMs: number; scores: Record<string, number> }
+interface Row { run: string; lcpMs: number; fcpMs: number; cls: number; tbtMs: number; scores: Record<string, number>; failing: string[]; lcpElement: string }
 
 async function audit(url: string, port: number, run: string, flags: Flags, config?: Config): Promise<Row> {
   const result = await lighthouse(url, { port, output: 'json', logLevel: 'error', onlyCategories: ['performance', 'accessibility', 'best-practices', 'seo'], ...flags }, config);
@@ -23,7 +23,13 @@ async function audit(url: string, port: number, run: string, flags: Flags, confi
   const { audits, categories } = result.lhr;
   const num = (id: string) => Number(audits[id]?.numericValue ?? NaN);
   const scores = Object.fromEntries(Object.entries(categories).map(([k, c]) => [k, Math.round((c.score ?? 0) * 100)]));
-  return { run, lcpMs: num('largest-contentful-paint'), fcpMs: num('first-contentful-paint'), cls: num('cumulative-layout-shift'), tbtMs: num('total-blocking-time'), scores };
+  // What keeps a category below 100 (accessibility, best practices, SEO): the failing audits' ids.
+  const failing = Object.entries(categories)
+    .filter(([k]) => k !== 'performance')
+    .flatMap(([k, c]) => c.auditRefs.filter((ref) => ref.weight > 0 && audits[ref.id]?.score !== null && (audits[ref.id]?.score ?? 1) < 1).map((ref) => `${k}: ${ref.id}`));
+  const lcpDetails = audits['largest-contentful-paint-element']?.details as { items?: Array<{ items?: Array<{ node?: { snippet?: string } }> }> } | undefined;
+  const lcpElement = lcpDetails?.items?.[0]?.items?.[0]?.node?.snippet ?? '?';
+  return { run, lcpMs: num('largest-contentful-paint'), fcpMs: num('first-contentful-paint'), cls: num('cumulative-layout-shift'), tbtMs: num('total-blocking-time'), scores, failing, lcpElement };
 }
 
 async function main(): Promise<void> {
@@ -62,6 +68,9 @@ async function main(): Promise<void> {
       seo: r.scores.seo,
     })));
     const warmLocal = rows[1]!;
+    console.log(`LCP element (desktop, warm): ${warmLocal.lcpElement}`);
+    const failing = [...new Set(rows.flatMap((r) => r.failing))];
+    if (failing.length) console.log(`Audits below 100: ${failing.join(', ')}`);
     console.log(`LCP on a warm cache (desktop, local): ${Math.round(warmLocal.lcpMs)} ms — goal < ${LCP_GOAL_MS} ms: ${warmLocal.lcpMs < LCP_GOAL_MS ? 'met' : 'NOT met'}`);
   } finally {
     await chrome.kill();
