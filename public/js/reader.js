@@ -99,9 +99,10 @@
   }
 
   function buildPage(p) {
-    const el = document.createElement('section');
+    const el = document.createElement('div');
     el.className = 'reader-page';
     el.dataset.page = String(p.number);
+    el.setAttribute('role', 'group');
     el.setAttribute('aria-label', '第 ' + p.number + ' 页');
     p.el = el;
     return el;
