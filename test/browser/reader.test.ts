@@ -159,6 +159,8 @@ describe('the reader pages in Chromium', () => {
     const listed = await (await page.request.get(`${live.baseUrl}/api/v1/documents/${docId}/pages`)).json() as { pages: Array<{ width: number; height: number; imageUrl: string }>; truncated: boolean };
     expect(listed.truncated).toBe(true);
     expect(Math.abs(box.h - (box.w * listed.pages[0]!.height) / listed.pages[0]!.width)).toBeLessThanOrEqual(1);
+    await page.$eval('#preview-h', (el) => el.parentElement!.scrollIntoView());
+    await page.waitForFunction(() => [...document.querySelectorAll('.reader-page img')].every((i) => (i as HTMLImageElement).complete));
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'reader-desktop.png') });
 
     // Scrolling on: the counter follows; PgUp goes back a page.
@@ -245,16 +247,24 @@ describe('the reader pages in Chromium', () => {
 
   it('when someone searches a word from the body, then the document is found with the word marked', async () => {
     await authorPage.goto(`${live.baseUrl}/search?q=${encodeURIComponent('政法')}`);
-    const hit = authorPage.locator(`.doc-item a[href="/doc/${docId}"]`);
+    const hit = authorPage.locator(`.doc-item-title a[href="/doc/${docId}"]`);
     expect(await hit.count()).toBe(1);
     expect(await authorPage.locator('.doc-item mark').first().textContent()).toBe('政法');
+    // Each listing shows the first page; documents without one keep the format icon.
+    const thumb = authorPage.locator(`.doc-item:has(.doc-item-title a[href="/doc/${docId}"]) .doc-thumb img`);
+    expect(await thumb.evaluate((img: HTMLImageElement) => ({
+      width: img.getAttribute('width'), height: img.getAttribute('height'), loading: img.getAttribute('loading'), alt: img.alt,
+    }))).toEqual({ width: '200', height: '283', loading: 'lazy', alt: '《在全县政法稳定工作推进会议上的讲话》第一页' });
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(100);
+    expect(await authorPage.locator('.doc-item:not(:has(.doc-thumb)) .doc-icon').count()).toBeGreaterThan(0);
     await screenshots(authorPage, 'search');
     await authorPage.goto(`${live.baseUrl}/`);
     expect(await authorPage.locator(`a[href="/doc/${docId}"]`).count()).toBeGreaterThan(0);
     await screenshots(authorPage, 'home');
     await authorPage.goto(`${live.baseUrl}/me`);
     expect(await authorPage.textContent(`#uploads .doc-item:has(a[href="/doc/${docId}"])`)).toContain('已发布');
-    expect(await authorPage.locator(`#favorites a[href="/doc/${docId}"]`).count()).toBe(1);
+    expect(await authorPage.locator(`#favorites .doc-item-title a[href="/doc/${docId}"]`).count()).toBe(1);
+    expect(await authorPage.locator(`#uploads .doc-item:has(a[href="/doc/${docId}"]) .doc-thumb img`).count()).toBe(1);
     await screenshots(authorPage, 'me');
   }, 60_000);
 
@@ -286,8 +296,8 @@ describe('the reader pages in Chromium', () => {
     const reader = (await live.ctx.deps.db.pool.query<{ id: number }>('SELECT id FROM users WHERE email = $1', [email])).rows[0]!;
     await page.goto(`${live.baseUrl}/doc/${docId}`);
     // A paid document: the rest of the pages never reached this browser.
-    expect(await page.textContent('.preview-end')).toMatch(/剩余 \d+ 页未读，购买后下载阅读全文/);
-    await page.locator('.preview-end').scrollIntoViewIfNeeded();
+    expect(await page.textContent('.js-reader-end')).toMatch(/剩余 \d+ 页未读，购买后下载阅读全文/);
+    await page.locator('.js-reader-end').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'doc-truncated-end-desktop.png') });
 
     await page.click('.buy-card .js-open-download');
