@@ -57,8 +57,9 @@ import { formatYuan } from './format.js';
     frame.addEventListener('load', prepareFrame);
     if (frame.contentDocument && frame.contentDocument.readyState === 'complete' && frame.contentDocument.body && frame.contentDocument.body.childElementCount) prepareFrame();
     window.addEventListener('resize', fit);
+    // Behind the 原版预览 tab the frame loads only when its tab is first shown.
     window.addEventListener('wenku:text-preview-shown', () => {
-      if (frame.getAttribute('loading') === 'lazy') frame.setAttribute('loading', 'eager');
+      if (frame.dataset.src && !frame.getAttribute('src')) frame.src = frame.dataset.src;
       fit();
     });
   }
