@@ -21,13 +21,18 @@ import { formatYuan } from './format.js';
   function contentHeight() {
     try {
       const d = frame.contentDocument;
-      return d ? Math.max(d.documentElement.scrollHeight, d.body ? d.body.scrollHeight : 0) : 0;
+      if (!d || !d.body || !d.body.childElementCount) return 0;
+      // The body's own box, not the document's: that one is never shorter than the frame, so a
+      // short preview would keep a tall empty frame.
+      const cs = frame.contentWindow.getComputedStyle(d.body);
+      return Math.ceil(d.body.getBoundingClientRect().height + parseFloat(cs.marginTop) + parseFloat(cs.marginBottom));
     } catch {
       return 0;
     }
   }
   function fit() {
-    if (!frame) return;
+    // Hidden behind the 原版预览 tab the frame has no width: sized when its tab is shown.
+    if (!frame || !frame.offsetWidth) return;
     const full = contentHeight();
     if (!full) return;
     const collapsible = full > COLLAPSED_PX + 150;
@@ -52,6 +57,11 @@ import { formatYuan } from './format.js';
     frame.addEventListener('load', prepareFrame);
     if (frame.contentDocument && frame.contentDocument.readyState === 'complete' && frame.contentDocument.body && frame.contentDocument.body.childElementCount) prepareFrame();
     window.addEventListener('resize', fit);
+    // Behind the 原版预览 tab the frame loads only when its tab is first shown.
+    window.addEventListener('wenku:text-preview-shown', () => {
+      if (frame.dataset.src && !frame.getAttribute('src')) frame.src = frame.dataset.src;
+      fit();
+    });
   }
   if (toggle) {
     toggle.addEventListener('click', () => {

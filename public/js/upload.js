@@ -16,6 +16,8 @@ import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
   const bytesLabel = document.getElementById('progress-bytes');
   const result = document.getElementById('upload-result');
   const maxBytes = Number(form.dataset.maxBytes);
+  // After a finished upload the button reads 「继续上传」 and starts a new one from an empty form.
+  let finished = false;
 
   const step = (name, state) => {
     const li = document.querySelector('[data-step="' + name + '"]');
@@ -34,6 +36,15 @@ import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
 
   function showChosen() {
     const f = input.files && input.files[0];
+    if (finished && f) {
+      // A new file after a finished upload: a new upload, the other fields kept as typed.
+      finished = false;
+      ['upload', 'convert', 'ready'].forEach((s) => step(s, null));
+      setProgress(0, '尚未开始');
+      bytesLabel.textContent = '';
+      result.textContent = '';
+      submit.textContent = '开始上传';
+    }
     chosen.textContent = f ? '已选择：' + f.name + '（' + humanSize(f.size) + '）' : '';
     errorBox.hidden = true;
     if (f && f.size > maxBytes) showError('文件太大：' + humanSize(f.size) + '，上限为 ' + humanSize(maxBytes) + '。');
@@ -87,11 +98,23 @@ import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
     }
   }
 
+  // The API may carry an English half in parentheses; pages speak Chinese only.
+  const chineseOnly = (m) => (m || '').replace(/\s*\([\x20-\x7e]*\)\s*$/u, '').replace(/[。.]$/u, '');
+  /** A file refused for its type, before sending or by the server: 「文件不被接受」, not 「上传未完成」. */
+  function refuse(why, extra) {
+    step('upload', 'failed');
+    setProgress(0, '文件不被接受');
+    bytesLabel.textContent = '';
+    submit.disabled = false;
+    submit.textContent = '开始上传';
+    showError('文件不被接受：' + why + '。支持 Word、PDF、PPT、Excel、WPS、OpenDocument 和纯文本文档' + (extra ? '；' + extra : '。'));
+  }
+
   function explain(status, body) {
     const err = (body && body.error) || {};
     if (status === 401) return showError('登录已失效，请重新登录后再上传。', { href: '/login?next=/upload', text: '去登录 ›' });
     if (status === 413) return showError('文件超过大小上限（' + humanSize(maxBytes) + '），请压缩图片或拆分文档后再上传。');
-    if (err.code === 'unsupported_file') return showError('不支持这个文件' + (err.message ? '：' + err.message : '') + '。支持 Word、PDF、PPT、Excel、WPS、OpenDocument 和纯文本文档，文件不能损坏、加密或包含宏。');
+    if (err.code === 'unsupported_file') return refuse(chineseOnly(err.message) || '不是支持的文档格式', '文件不能损坏、加密或包含宏。');
     if (status === 409) {
       const d = err.details || {};
       const id = d.documentId || d.id || d.existingId;
@@ -119,6 +142,7 @@ import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
       label.textContent = ok ? '已发布' : '转换失败';
       submit.disabled = false;
       submit.textContent = '继续上传';
+      finished = true;
     };
     if (!('EventSource' in window)) return done(true);
     const es = new EventSource('/api/v1/documents/' + doc.id + '/events');
@@ -133,14 +157,34 @@ import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
     es.addEventListener('status', onEvent);
   }
 
+  function resetForm() {
+    finished = false;
+    form.reset();
+    chosen.textContent = '';
+    form.elements.title.placeholder = '';
+    errorBox.hidden = true;
+    ['upload', 'convert', 'ready'].forEach((s) => step(s, null));
+    setProgress(0, '尚未开始');
+    bytesLabel.textContent = '';
+    result.textContent = '';
+    submit.textContent = '开始上传';
+    zone.scrollIntoView({ block: 'nearest' });
+    input.focus();
+  }
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    if (finished) return resetForm();
     errorBox.hidden = true;
     const f = input.files && input.files[0];
     if (!f) return showError('请先选择要上传的文档。');
     if (f.size > maxBytes) return showError('文件太大：' + humanSize(f.size) + '，上限为 ' + humanSize(maxBytes) + '。');
     const wrong = await checkHead(f);
-    if (wrong) return showError('不支持这个文件：' + wrong + '。支持 Word、PDF、PPT、Excel、WPS、OpenDocument 和纯文本文档。');
+    if (wrong) {
+      ['upload', 'convert', 'ready'].forEach((s) => step(s, null));
+      result.textContent = '';
+      return refuse(wrong);
+    }
     const cents = yuanToCents(form.elements.price.value.trim() || '0', YUAN_LIMITS.price);
     if (cents === null) return showError('价格请填写数字，最多两位小数，例如 2 或 2.50。');
 
@@ -180,6 +224,7 @@ import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
         watch(body.document);
         return;
       }
+      if (body && body.error && body.error.code === 'unsupported_file') return explain(xhr.status, body);
       step('upload', 'failed');
       setProgress(0, '上传未完成');
       submit.disabled = false;

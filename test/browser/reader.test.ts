@@ -1,7 +1,8 @@
 // The reader's path through the real site in a real browser: register, upload a .doc with a
-// visible progress bar, watch the conversion finish, read and expand the preview, favorite,
-// find it by a word from its body, and reach the download confirmation before any charge.
-import { copyFileSync, statSync } from 'node:fs';
+// visible progress bar, watch the conversion finish, read the page images (counter, zoom, find,
+// the end of the free pages) and the 文字版, favorite, find it by a word from its body, and reach
+// the download confirmation before any charge.
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -12,11 +13,19 @@ let live: LiveServer;
 let docId = 0;
 let authorPage: Page;
 
+/** The page-image API (issue 12's server side, branch p/pages) is on this checkout. */
+let hasPagesApi = false;
+const NO_PAGES_API = 'the page-image API (GET /api/v1/documents/:id/pages) has not landed on this branch yet';
+
 beforeAll(async () => {
   live = await startLiveServer();
+  const spec = await live.ctx.http().get('/api/v1/openapi.json');
+  hasPagesApi = '/api/v1/documents/{id}/pages' in (spec.body.paths ?? {});
 }, 120_000);
 afterAll(async () => live?.close(), 60_000);
 
+const READER_DESKTOP = { width: 1280, height: 900 };
+const READER_PHONE = { width: 390, height: 844 };
 const frameHeight = (page: Page) => page.$eval('#preview-frame', (el) => (el as HTMLElement).getBoundingClientRect().height);
 
 describe('the reader pages in Chromium', () => {
@@ -40,7 +49,7 @@ describe('the reader pages in Chromium', () => {
     await expect.poll(() => authorPage.textContent('#chosen-file')).toContain('在全县政法稳定工作推进会议上的讲话.doc');
     await authorPage.fill('input[name=price]', '2.5');
     await authorPage.selectOption('select[name=category]', '讲话致辞');
-    await authorPage.fill('input[name=freePreviewPages]', '3');
+    await authorPage.fill('input[name=freePreviewPages]', '2');
     await authorPage.click('#upload-submit');
     await authorPage.waitForSelector('[data-step="upload"].is-done', { timeout: 30_000 });
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
@@ -56,6 +65,19 @@ describe('the reader pages in Chromium', () => {
     expect(row.rows[0]).toMatchObject({ status: 'ready', priceCents: 250 });
     expect(row.rows[0].pages).toBeGreaterThan(3);
     await screenshots(authorPage, 'upload-done');
+
+    // 「继续上传」 starts over from an empty form; it does not send the same file again.
+    const posts: string[] = [];
+    authorPage.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/api/v1/documents')) posts.push(r.url()); });
+    expect(await authorPage.textContent('#upload-submit')).toBe('继续上传');
+    await authorPage.click('#upload-submit');
+    await expect.poll(() => authorPage.textContent('#upload-submit')).toBe('开始上传');
+    expect(await authorPage.$eval('#file-input', (el) => (el as HTMLInputElement).files!.length)).toBe(0);
+    expect(await authorPage.textContent('#chosen-file')).toBe('');
+    expect(await authorPage.inputValue('input[name=price]')).toBe('0');
+    expect(await authorPage.locator('#upload-steps .is-done, #upload-steps .is-failed').count()).toBe(0);
+    expect(await authorPage.textContent('#upload-result')).toBe('');
+    expect(posts).toEqual([]);
   }, 300_000);
 
   it('when the author opens the page, then the preview reads well, expands and collapses, and favoriting counts', async () => {
@@ -70,9 +92,22 @@ describe('the reader pages in Chromium', () => {
     for (const n of neighbours) {
       await createDocument(live.ctx, { uploaderId: other.rows[0]!.id, ...n, pages: [`<p>${n.title}。会议强调，要把政法稳定工作放在突出位置。</p>`] });
     }
-    await Promise.all([authorPage.waitForURL(`${live.baseUrl}/doc/${docId}`), authorPage.click('#upload-result a')]);
+    await authorPage.goto(`${live.baseUrl}/doc/${docId}`);
     expect(await authorPage.title()).toContain('在全县政法稳定工作推进会议上的讲话');
     expect(await authorPage.textContent('.doc-meta')).toMatch(/ID：\d+.*大小：23KB.*页数：\d+页.*格式：DOC.*时间：\d{4}-\d\d-\d\d/s);
+    // The page images are the default; the 文字版 is the other tab (arrow keys move between them).
+    if (hasPagesApi) {
+      expect(await authorPage.getAttribute('#tab-pages', 'aria-selected')).toBe('true');
+      expect(await authorPage.isVisible('#panel-pages')).toBe(true);
+      expect(await authorPage.isHidden('#panel-text')).toBe(true);
+      await authorPage.focus('#tab-pages');
+      await authorPage.keyboard.press('ArrowRight');
+      expect(await authorPage.evaluate(() => document.activeElement?.id)).toBe('tab-text');
+      expect(await authorPage.getAttribute('#tab-text', 'aria-selected')).toBe('true');
+      expect(await authorPage.getAttribute('#tab-pages', 'tabindex')).toBe('-1');
+      expect(await authorPage.isHidden('#panel-pages')).toBe(true);
+      expect(await authorPage.isVisible('#panel-text')).toBe(true);
+    }
     const frame = authorPage.frameLocator('#preview-frame');
     await expect.poll(() => frame.locator('body').textContent(), { timeout: 15_000 }).toContain('今天我们召开这次会议');
     // The frame runs no script even though the page can size it.
@@ -88,6 +123,17 @@ describe('the reader pages in Chromium', () => {
     expect(await authorPage.getAttribute('.js-preview-toggle', 'aria-expanded')).toBe('true');
     await authorPage.click('.js-preview-toggle');
     await expect.poll(() => frameHeight(authorPage)).toBeLessThanOrEqual(collapsed + 1);
+    // Expanded, the frame is exactly as tall as its content: no inner scrolling, no empty box.
+    await authorPage.click('.js-preview-toggle');
+    await expect.poll(async () => {
+      const [outer, inner] = await authorPage.$eval('#preview-frame', (f) => {
+        const el = f as HTMLIFrameElement;
+        return [el.getBoundingClientRect().height, el.contentDocument!.body.getBoundingClientRect().height];
+      });
+      return Math.abs(outer - inner);
+    }).toBeLessThanOrEqual(2);
+    await authorPage.click('.js-preview-toggle');
+    if (hasPagesApi) await authorPage.click('#tab-pages');
 
     await authorPage.click('.js-favorite');
     await expect.poll(() => authorPage.getAttribute('.js-favorite', 'aria-pressed')).toBe('true');
@@ -104,27 +150,147 @@ describe('the reader pages in Chromium', () => {
     await screenshots(authorPage, 'doc');
   }, 60_000);
 
+  it('when a reader who has not bought it reads the page images, then the counter follows, zoom and find work, and nothing past the free pages is in the page or fetched', async (t) => {
+    if (!hasPagesApi) t.skip(NO_PAGES_API);
+    const total = (await live.ctx.deps.db.pool.query<{ pages: number }>('SELECT pages FROM documents WHERE id = $1', [docId])).rows[0]!.pages;
+    const context = await live.browser.newContext({ viewport: READER_DESKTOP, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await registerInBrowser(page, live.baseUrl, '翻页读者');
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    await page.goto(`${live.baseUrl}/doc/${docId}`);
+    await page.waitForSelector('.reader-page[data-page="2"]');
+    await page.waitForSelector('#panel-pages[data-text-ready="1"]');
+    expect(await page.locator('.reader-page').count()).toBe(2);
+    expect(await page.textContent('.reader-counter')).toBe(`第 1 / ${total} 页`);
+    // Each box has the page's proportions before its image arrives.
+    const box = await page.$eval('.reader-page[data-page="1"]', (el) => { const r = el.getBoundingClientRect(); return { w: r.width, h: r.height }; });
+    const listed = await (await page.request.get(`${live.baseUrl}/api/v1/documents/${docId}/pages`)).json() as { pages: Array<{ width: number; height: number; imageUrl: string }>; truncated: boolean };
+    expect(listed.truncated).toBe(true);
+    expect(Math.abs(box.h - (box.w * listed.pages[0]!.height) / listed.pages[0]!.width)).toBeLessThanOrEqual(1);
+    await page.$eval('#preview-h', (el) => el.parentElement!.scrollIntoView());
+    await page.waitForFunction(() => [...document.querySelectorAll('.reader-page img')].every((i) => (i as HTMLImageElement).complete));
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'reader-desktop.png') });
+
+    // Scrolling on: the counter follows; PgUp goes back a page.
+    await page.$eval('.reader-page[data-page="2"]', (el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 100));
+    await expect.poll(() => page.textContent('.reader-counter')).toBe(`第 2 / ${total} 页`);
+    await page.focus('.js-reader-view');
+    await page.keyboard.press('PageUp');
+    await expect.poll(() => page.textContent('.reader-counter')).toBe(`第 1 / ${total} 页`);
+    await page.keyboard.press('PageDown');
+    await expect.poll(() => page.textContent('.reader-counter')).toBe(`第 2 / ${total} 页`);
+
+    // Zoom: + makes the pages (and their text layers) wider; 适合宽度 brings them back.
+    const width = () => page.$eval('.reader-page[data-page="1"]', (el) => el.getBoundingClientRect().width);
+    const fit = await width();
+    await page.click('.js-zoom-in');
+    await expect.poll(width).toBeCloseTo(fit * 1.25, -1);
+    expect(await page.textContent('.js-zoom-level')).toBe('125%');
+    const layerScale = await page.$eval('.reader-page[data-page="1"] .text-layer', (el) => el.getBoundingClientRect().width / el.parentElement!.getBoundingClientRect().width);
+    expect(layerScale).toBeCloseTo(1, 2);
+    await page.keyboard.press('-');
+    await expect.poll(width).toBeCloseTo(fit, 0);
+    await page.click('.js-zoom-in');
+    await page.click('.js-zoom-fit');
+    await expect.poll(width).toBeCloseTo(fit, 0);
+
+    // The text layer is real text (selectable, found by the browser's own search), never markup.
+    const layerText = await page.$$eval('.text-layer', (layers) => layers.map((l) => l.textContent).join('\n'));
+    expect(layerText).toContain('在全县政法稳定工作推进会议上的讲话');
+    expect(layerText).toContain('今天我们召开这次会议');
+    expect(await page.locator('.text-layer *:not(span):not(br)').count()).toBe(0);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const found = await page.evaluate(() => {
+      const ok = (window as unknown as { find(s: string): boolean }).find('今天我们召开');
+      const node = window.getSelection()?.anchorNode;
+      return { ok, inLayer: !!node?.parentElement?.closest('.text-layer'), selected: window.getSelection()?.toString() };
+    });
+    expect(found).toEqual({ ok: true, inLayer: true, selected: '今天我们召开' });
+
+    // The end of the free pages: the notice with the buy button, and nothing of page 3 anywhere.
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    const end = page.locator('.js-reader-end');
+    await expect.poll(() => end.isVisible()).toBe(true);
+    expect(await end.textContent()).toContain(`剩余 ${total - 2} 页未读，购买后下载阅读全文`);
+    expect(await end.locator('.js-open-download').count()).toBe(1);
+    await page.waitForTimeout(500);
+    expect(await page.locator('.reader-page img').count()).toBe(2);
+    expect(await page.locator('.reader-page[data-page="3"]').count()).toBe(0);
+    const pageResources = requested.filter((u) => /\/pages\/\d+\//u.test(u));
+    expect(pageResources.some((u) => u.includes('/pages/1/image')) && pageResources.some((u) => u.includes('/pages/2/text'))).toBe(true);
+    expect(pageResources.filter((u) => !/\/pages\/[12]\//u.test(u))).toEqual([]);
+    const guessed = await page.request.get(`${live.baseUrl}${listed.pages[0]!.imageUrl.replace('/pages/1/', '/pages/3/')}`);
+    expect([403, 404]).toContain(guessed.status());
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'reader-end-desktop.png') });
+    // The buy button at the end opens the same confirmation as the others.
+    await end.locator('.js-open-download').click();
+    await expect.poll(() => page.locator('#download-dialog').isVisible()).toBe(true);
+    await context.close();
+
+    // On a phone: the same reader, fitted to the screen, nothing wider than it.
+    const phone = await live.browser.newContext({ viewport: READER_PHONE, locale: 'zh-CN', isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const phonePage = await phone.newPage();
+    await phonePage.goto(`${live.baseUrl}/doc/${docId}`);
+    await phonePage.waitForSelector('.reader-page[data-page="1"] img');
+    await phonePage.$eval('#panel-pages', (el) => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY));
+    await phonePage.waitForFunction(() => [...document.querySelectorAll('.reader-page img')].every((i) => (i as HTMLImageElement).complete));
+    expect(await phonePage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await phonePage.screenshot({ path: path.join(SCREENSHOT_DIR, 'reader-phone.png') });
+    await phone.close();
+
+    // The uploader sees every page, and no end notice.
+    await authorPage.goto(`${live.baseUrl}/doc/${docId}`);
+    await authorPage.waitForSelector(`.reader-page[data-page="${total}"]`);
+    expect(await authorPage.locator('.reader-page').count()).toBe(total);
+    expect(await authorPage.locator('.js-reader-end:visible').count()).toBe(0);
+    await authorPage.$eval(`.reader-page[data-page="${total}"]`, (el) => el.scrollIntoView());
+    await authorPage.waitForSelector(`.reader-page[data-page="${total}"] img`);
+
+    mkdirSync('docs/screenshots', { recursive: true });
+    for (const name of ['reader-desktop.png', 'reader-phone.png']) {
+      copyFileSync(path.join(SCREENSHOT_DIR, name), path.join('docs/screenshots', name));
+      expect(statSync(path.join('docs/screenshots', name)).size).toBeGreaterThan(20_000);
+    }
+  }, 120_000);
+
   it('when someone searches a word from the body, then the document is found with the word marked', async () => {
     await authorPage.goto(`${live.baseUrl}/search?q=${encodeURIComponent('政法')}`);
-    const hit = authorPage.locator(`.doc-item a[href="/doc/${docId}"]`);
+    const hit = authorPage.locator(`.doc-item-title a[href="/doc/${docId}"]`);
     expect(await hit.count()).toBe(1);
     expect(await authorPage.locator('.doc-item mark').first().textContent()).toBe('政法');
+    // Each listing shows the first page; documents without one keep the format icon.
+    if (hasPagesApi) {
+      const thumb = authorPage.locator(`.doc-item:has(.doc-item-title a[href="/doc/${docId}"]) .doc-thumb img`);
+      expect(await thumb.evaluate((img: HTMLImageElement) => ({
+        width: img.getAttribute('width'), height: img.getAttribute('height'), loading: img.getAttribute('loading'), alt: img.alt,
+      }))).toEqual({ width: '200', height: '283', loading: 'lazy', alt: '《在全县政法稳定工作推进会议上的讲话》第一页' });
+      await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(100);
+      expect(await authorPage.locator('.doc-item:not(:has(.doc-thumb)) .doc-icon').count()).toBeGreaterThan(0);
+    }
     await screenshots(authorPage, 'search');
     await authorPage.goto(`${live.baseUrl}/`);
     expect(await authorPage.locator(`a[href="/doc/${docId}"]`).count()).toBeGreaterThan(0);
     await screenshots(authorPage, 'home');
     await authorPage.goto(`${live.baseUrl}/me`);
     expect(await authorPage.textContent(`#uploads .doc-item:has(a[href="/doc/${docId}"])`)).toContain('已发布');
-    expect(await authorPage.locator(`#favorites a[href="/doc/${docId}"]`).count()).toBe(1);
+    expect(await authorPage.locator(`#favorites .doc-item-title a[href="/doc/${docId}"]`).count()).toBe(1);
+    if (hasPagesApi) expect(await authorPage.locator(`#uploads .doc-item:has(a[href="/doc/${docId}"]) .doc-thumb img`).count()).toBe(1);
     await screenshots(authorPage, 'me');
   }, 60_000);
 
   it('when the author uploads a file that is not Word, or the same file again, then the page explains it in Chinese', async () => {
     await authorPage.goto(`${live.baseUrl}/upload`);
+    const posts: string[] = [];
+    authorPage.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/api/v1/documents')) posts.push(r.url()); });
     await authorPage.setInputFiles('#file-input', { name: '不是文档.doc', mimeType: 'application/msword', buffer: Buffer.from('MZ this is an exe, not a Word file') });
     await authorPage.click('#upload-submit');
-    await expect.poll(() => authorPage.textContent('#upload-error')).toContain('不支持这个文件');
+    // Refused by its bytes before anything is sent: 「文件不被接受」, not 「上传未完成」.
+    await expect.poll(() => authorPage.textContent('#upload-error')).toContain('文件不被接受：这是可执行程序，不是文档');
+    expect(await authorPage.textContent('#progress-label')).toBe('文件不被接受');
     expect(await authorPage.isVisible('[data-step="upload"].is-failed')).toBe(true);
+    expect(await authorPage.textContent('#upload-submit')).toBe('开始上传');
+    expect(posts).toEqual([]);
 
     await authorPage.setInputFiles('#file-input', SEED_DOC);
     await authorPage.click('#upload-submit');
@@ -141,8 +307,10 @@ describe('the reader pages in Chromium', () => {
     const reader = (await live.ctx.deps.db.pool.query<{ id: number }>('SELECT id FROM users WHERE email = $1', [email])).rows[0]!;
     await page.goto(`${live.baseUrl}/doc/${docId}`);
     // A paid document: the rest of the pages never reached this browser.
-    expect(await page.textContent('.preview-end')).toMatch(/剩余 \d+ 页未读，购买后下载阅读全文/);
-    await page.locator('.preview-end').scrollIntoViewIfNeeded();
+    const end = page.locator('.preview-end:visible');
+    await expect.poll(() => end.count()).toBe(1);
+    expect(await end.textContent()).toMatch(/剩余 \d+ 页未读，购买后下载阅读全文/);
+    await end.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'doc-truncated-end-desktop.png') });
 
     await page.click('.buy-card .js-open-download');

@@ -11,7 +11,7 @@ import { listRelatedDocuments } from '../search.service.js';
 import { isFavoriteOf } from '../favorites.service.js';
 import { metaDescription } from './format.js';
 import { OWNERSHIP_NOTES, readerOwnership } from './ownership.js';
-import { docCard } from './view-models.js';
+import { docCard, thumbnailOf } from './view-models.js';
 import { viewerOfRequest } from '../view-counter.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config'>;
@@ -77,6 +77,9 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
       truncated: preview?.truncated ?? false,
       remaining: preview ? Math.max(0, preview.totalPages - preview.pagesShown) : 0,
       collapsible: text.length > COLLAPSE_ABOVE_CHARS,
+      // Page images exist once the page pipeline ran (it always makes the thumbnail).
+      hasPages: !!preview && thumbnailOf(doc) !== null,
+      pagesUrl: `/api/v1/documents/${id}/pages`,
     },
     takenDown: doc.status === 'taken_down',
     related: related.items.map((d) => docCard(d)),
@@ -91,7 +94,7 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
     title: `${doc.title} - ${doc.format}`,
     description: metaDescription([text || doc.description || doc.title], 150) || doc.title,
     canonical: `${base}${path}`,
-    scripts: ['doc.js'],
+    scripts: ['doc.js', 'reader.js'],
     noindex: doc.status !== 'ready',
   };
   return { data, page };

@@ -34,7 +34,15 @@ export interface DocCard {
   status: Document['status'];
   statusLabel: string;
   failureReason: string | null;
+  /** The first page's small image, or null: the listing shows the format icon instead. */
+  thumbnailUrl: string | null;
+  thumbnailAlt: string;
+  thumbnailWidth: number;
+  thumbnailHeight: number;
 }
+
+/** Pixel size of the listing thumbnails (the image is about 200 px wide; A4 proportions reserved). */
+export const THUMBNAIL_BOX = { width: 200, height: 283 } as const;
 
 export function docCard(doc: Document, opts: { terms?: readonly string[]; snippet?: string | null } = {}): DocCard {
   const terms = opts.terms ?? [];
@@ -61,5 +69,15 @@ export function docCard(doc: Document, opts: { terms?: readonly string[]; snippe
     status: doc.status,
     statusLabel: STATUS_LABELS[doc.status],
     failureReason: doc.failureReason,
+    thumbnailUrl: thumbnailOf(doc),
+    thumbnailAlt: `《${doc.title}》第一页`,
+    thumbnailWidth: THUMBNAIL_BOX.width,
+    thumbnailHeight: THUMBNAIL_BOX.height,
   };
 }
+
+/** The document's first-page image URL (null before the page pipeline ran for it). */
+export function thumbnailOf(doc: Document): string | null {
+  return (doc as Document & { thumbnailUrl?: string | null }).thumbnailUrl ?? null;
+}
+
