@@ -87,6 +87,24 @@ describe('pages speak Chinese only', () => {
   });
 });
 
+describe('a bought document', () => {
+  it('when a reader has bought a document, then every download button (and the phone bar) says 已购买 instead of the price', async () => {
+    const author = await registerUser(ctx);
+    const reader = await registerUser(ctx);
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 250 });
+    const before = await ctx.http().get(`/doc/${doc.id}`).set(session(reader.token));
+    expect(before.text).toContain('下载文档（¥2.50）');
+    await topUp(ctx, reader.token, 1000);
+    await buy(ctx, reader.token, doc.id);
+    const after = await ctx.http().get(`/doc/${doc.id}`).set(session(reader.token));
+    expect(after.status).toBe(200);
+    expect(after.text).not.toContain('下载文档（¥2.50）');
+    expect(after.text.match(/>已购买 · 下载</g)?.length).toBeGreaterThanOrEqual(3);
+    expect(after.text).toMatch(/<div class="mobile-buy"><span class="price free">已购买<\/span>/);
+    expect(after.text).toContain('data-owned="1"');
+  });
+});
+
 describe('the expired download link', () => {
   it('when a reader opens a link after it expired, then the 410 page leads back to the document for a fresh link', async () => {
     const author = await registerUser(ctx);
