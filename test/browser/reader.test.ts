@@ -183,7 +183,7 @@ describe('the reader pages in Chromium', () => {
     await expect.poll(() => dialog.locator('.js-balance').textContent()).toBe('¥10.00');
     await dialog.locator('.js-confirm-check').check();
     const [download] = await Promise.all([page.waitForEvent('download'), dialog.locator('.js-dialog-confirm').click()]);
-    expect(download.suggestedFilename()).toBe('在全县政法稳定工作推进会议上的讲话.doc');
+    expect(download.suggestedFilename()).toBe('党办_在全县政法稳定工作推进会议上的讲话.doc'); // named after the title
     // Bought: the dialog closed, the page says so with the new balance, the buttons say 已购买.
     await expect.poll(() => dialog.isVisible()).toBe(false);
     expect(await page.textContent('.js-download-done')).toContain('购买成功，余额 ¥7.50');
