@@ -8,6 +8,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from './deps.js';
 import { notFound, type AppError } from './errors.js';
+import { pageMessage } from './http/forms.js';
 import { actorMiddleware } from './auth/actor.js';
 import { FORM_BODY_LIMIT_BYTES, JSON_BODY_LIMIT_BYTES, rejectOversizedBodies } from './http/body-limits.js';
 import { createCsrf } from './http/csrf.js';
@@ -94,6 +95,10 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.use(healthRouter(deps));
+  // Browsers ask for /favicon.ico whatever the page links: the same SVG answers there.
+  app.get('/favicon.ico', (_req, res) => {
+    res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').sendFile(path.join(PUBLIC_DIR, 'favicon.svg'));
+  });
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: deps.config.env === 'production' ? '7d' : 0, index: false }));
 
   // An announced body over the route's limit gets 413 before any of it is read.
@@ -114,7 +119,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(csrf.protect);
   const render = createRenderer(deps.config, csrf.generateCsrfToken);
   app.locals.renderErrorPage = (req: Request, res: Response, err: AppError) =>
-    render(req, res, 'error', { status: err.status, heading: headingFor(err.status), message: err.message }, { title: headingFor(err.status), noindex: true });
+    render(req, res, 'error', errorPageData(err), { title: headingFor(err.status), noindex: true });
 
   const api = express.Router();
   api.use(jsonBodiesOnly);
@@ -148,8 +153,21 @@ export function createApp(deps: AppDeps): Express {
   return app;
 }
 
+function errorPageData(err: AppError) {
+  // An expired download link names its document (the token's signature was checked): the page
+  // sends the reader back there for a fresh link instead of ending the way.
+  const documentId = err.code === 'link_expired' ? (err.details as { documentId?: unknown } | undefined)?.documentId : undefined;
+  return {
+    status: err.status,
+    heading: headingFor(err.status),
+    message: pageMessage(err.message),
+    documentUrl: typeof documentId === 'number' && Number.isSafeInteger(documentId) ? `/doc/${documentId}` : null,
+  };
+}
+
 function headingFor(status: number): string {
   if (status === 404) return '页面不存在';
+  if (status === 410) return '链接已过期';
   if (status === 401) return '请先登录';
   if (status === 403) return '没有权限';
   if (status === 429) return '请求过于频繁';

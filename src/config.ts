@@ -92,6 +92,18 @@ const envSchema = z
     /** The development payment page; default on for the embedded database, always off in production. */
     DEV_PAYMENTS: flag.optional(),
     SITE_NAME: z.string().min(1).default('文库'),
+    /** The zone every page shows times in (an IANA name); the API always speaks UTC ISO. */
+    TIMEZONE: z
+      .string()
+      .default('Asia/Shanghai')
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone such as Asia/Shanghai'),
     SITE_NOTICES: z
       .string()
       .transform((value, ctx) => {
@@ -184,6 +196,8 @@ export interface Config {
   devPayments: boolean;
   site: {
     name: string;
+    /** IANA zone of the times on pages. */
+    timeZone: string;
     notices: string[];
     support: { email: string; qq: string; phone: string; hours: string };
   };
@@ -267,6 +281,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
     devPayments: e.NODE_ENV === 'production' ? false : (e.DEV_PAYMENTS ?? !e.DATABASE_URL),
     site: {
       name: e.SITE_NAME,
+      timeZone: e.TIMEZONE,
       notices: e.SITE_NOTICES ?? DEFAULT_NOTICES,
       support: { email: e.SUPPORT_EMAIL, qq: e.SUPPORT_QQ, phone: e.SUPPORT_PHONE, hours: e.SUPPORT_HOURS },
     },

@@ -135,11 +135,14 @@ import { formatYuan } from './format.js';
     const showError = (text, link) => window.wenku.showError(errorBox, text, link);
     const open = async () => {
       errorBox.hidden = true;
-      if (check) check.checked = false;
+      if (check) { check.checked = false; check.disabled = false; }
       if (confirmBtn) { confirmBtn.disabled = true; confirmBtn.textContent = confirmLabel; }
       idempotencyKey = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random();
       if (typeof dialog.showModal === 'function') dialog.showModal();
       else dialog.setAttribute('open', '');
+      // Focus on the dialog's own first control (not the 充值 link: Enter there leaves the page).
+      const first = check || confirmBtn || dialog.querySelector('.js-dialog-cancel');
+      if (first) first.focus();
       if (loggedIn && balanceEl) {
         balanceEl.textContent = '查询中…';
         const me = await api('GET', '/api/v1/me');
@@ -147,6 +150,12 @@ import { formatYuan } from './format.js';
           const balance = me.data.wallet.balanceCents;
           balanceEl.textContent = formatYuan(balance);
           balanceEl.dataset.cents = String(balance);
+          // Too little to pay: say so before the reader ticks and confirms, with what is missing.
+          if (dialog.dataset.owned !== '1' && priceCents > 0 && balance < priceCents) {
+            if (check) check.disabled = true;
+            dialog.querySelector('.js-dialog-cancel').focus();
+            showError('余额不足：此文档售价 ' + formatYuan(priceCents) + '，你的余额为 ' + formatYuan(balance) + '，还差 ' + formatYuan(priceCents - balance) + '。', { href: '/wallet', text: '去充值 ›' });
+          }
         } else if (me.status === 401) {
           location.href = loginUrl + encodeURIComponent('#download');
         } else balanceEl.textContent = '暂时无法查询';
@@ -182,11 +191,13 @@ import { formatYuan } from './format.js';
         confirmBtn.textContent = '处理中…';
         try {
           // Free, already bought, or the uploader: the link comes straight away. Otherwise 402 → buy once.
+          let paidNow = null;
           let res = await api('POST', '/api/v1/documents/' + docId + '/download-link', { confirm: true });
           if (res.status === 402 && priceCents > 0) {
             // The price the reader was shown: if the author changed it meanwhile, nothing is charged (409).
             const bought = await api('POST', '/api/v1/documents/' + docId + '/purchase', { confirm: true, expectedPriceCents: priceCents }, { 'Idempotency-Key': idempotencyKey });
             if (!bought.ok) return explain(bought);
+            if (bought.data && bought.data.wallet) paidNow = bought.data.wallet.balanceCents;
             if (balanceEl && bought.data && bought.data.wallet) {
               balanceEl.textContent = formatYuan(bought.data.wallet.balanceCents);
               balanceEl.dataset.cents = String(bought.data.wallet.balanceCents);
@@ -194,7 +205,19 @@ import { formatYuan } from './format.js';
             res = await api('POST', '/api/v1/documents/' + docId + '/download-link', { confirm: true });
           }
           if (!res.ok || !res.data || !res.data.url) return explain(res);
-          confirmBtn.textContent = '下载已开始';
+          // Done: say what happened on the page, close the dialog, start the file.
+          const done = document.createElement('p');
+          done.className = 'alert alert-ok js-download-done';
+          done.setAttribute('role', 'status');
+          done.textContent = paidNow !== null ? '购买成功，余额 ' + formatYuan(paidNow) + '。下载已开始。' : '下载已开始。';
+          root.prepend(done);
+          if (paidNow !== null) {
+            dialog.dataset.owned = '1';
+            for (const b of document.querySelectorAll('.js-open-download')) b.textContent = b.closest('.mobile-buy') ? '下载' : '已购买 · 下载';
+            const bar = document.querySelector('.mobile-buy .price');
+            if (bar) bar.textContent = '已购买';
+          }
+          close();
           window.location.assign(res.data.url);
         } catch {
           showError('网络异常，请检查网络后重试。');

@@ -23,6 +23,30 @@ export function formatYuan(cents) {
   return '¥' + (cents / 100).toFixed(2);
 }
 
+/** @type {Map<string, Intl.DateTimeFormat>} */
+const TIME_FORMATS = new Map();
+
+/**
+ * A moment → "2026-12-02 04:07" in the given IANA zone: the one way pages write a time.
+ * @param {Date | string | number | null | undefined} at
+ * @param {string} timeZone
+ * @returns {string}
+ */
+export function formatDateTime(at, timeZone) {
+  if (at === null || at === undefined || at === '') return '';
+  const d = at instanceof Date ? at : new Date(at);
+  if (Number.isNaN(d.getTime())) return '';
+  let f = TIME_FORMATS.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    TIME_FORMATS.set(timeZone, f);
+  }
+  /** @type {Record<string, string>} */
+  const p = {};
+  for (const part of f.formatToParts(d)) p[part.type] = part.value;
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
 /**
  * 23552 → "23KB", 1.5 MiB → "1.5MB", 512 → "512B" (as 文库 sites show sizes).
  * @param {number} bytes

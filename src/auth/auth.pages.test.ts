@@ -27,7 +27,7 @@ describe('web login, registration and logout', () => {
     const cookie = ([res.headers['set-cookie']].flat() as string[]).find((c) => c?.startsWith('wenku_session='))!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
-    const page = await agent.get('/login');
+    const page = await agent.get('/');
     expect(page.text).toContain('表单用户');
     expect(page.text).toContain('退出');
     const me = await agent.get('/api/v1/me');
@@ -54,7 +54,7 @@ describe('web login, registration and logout', () => {
     expect(login.status).toBe(303);
     const refused = await agent.post('/logout').type('form').send({});
     expect(refused.status).toBe(403);
-    const pageToken = (await agent.get('/login')).text.match(/name="csrf-token" content="([^"]+)"/)![1]!;
+    const pageToken = (await agent.get('/')).text.match(/name="csrf-token" content="([^"]+)"/)![1]!;
     const loggedOut = await agent.post('/logout').set('x-csrf-token', pageToken).type('form').send({});
     expect(loggedOut.status).toBe(303);
     // Bearer clients need no CSRF token.
@@ -85,7 +85,7 @@ describe('web login, registration and logout', () => {
     const agent = request.agent(ctx.app);
     const csrf = await openForm(agent, '/register');
     await agent.post('/register').type('form').send({ _csrf: csrf, email: 'xss@example.com', displayName: '<script>alert(1)</script>', password: 'xss-password' });
-    const page = await agent.get('/login');
+    const page = await agent.get('/');
     expect(page.text).not.toContain('<script>alert(1)</script>');
     expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   });

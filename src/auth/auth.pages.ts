@@ -1,5 +1,5 @@
 // Login, registration and logout pages. The session token lives in an HttpOnly cookie.
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { formError } from '../http/forms.js';
@@ -29,11 +29,21 @@ export function setSessionCookie(deps: AppDeps, res: Response, token: string): v
 export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
   const router = Router();
 
+  // Someone already logged in has nothing to do on these pages: on to where they were going.
+  const alreadyIn = (req: Request, res: Response): boolean => {
+    if (!req.actor) return false;
+    const next = safeNext(req.query.next);
+    res.redirect(303, next === '/' ? '/me' : next);
+    return true;
+  };
+
   router.get('/login', (req, res) => {
+    if (alreadyIn(req, res)) return;
     render(req, res, 'auth/login', { next: safeNext(req.query.next) }, { title: '登录', noindex: true });
   });
 
   router.get('/register', (req, res) => {
+    if (alreadyIn(req, res)) return;
     render(req, res, 'auth/register', { next: safeNext(req.query.next) }, { title: '注册', noindex: true });
   });
 

@@ -42,6 +42,7 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
     setPageCache(req, res, SHARED_TTL.home);
     render(req, res, 'documents/home', data, {
       title: `${deps.config.site.name} - Word 文档在线预览与下载`,
+      fullTitle: true,
       description: `${deps.config.site.name}：公文、讲话稿、工作总结、合同、论文等 Word 文档，在线预览，满意再下载。`,
     });
   });

@@ -12,11 +12,20 @@ export function loginRedirect(req: Request, res: Response): boolean {
 }
 
 /**
+ * A message as pages show it: Chinese only. Errors carry "中文 (English)" for the API; every page
+ * (forms, the error page) drops the parenthesised English half here, in one place.
+ */
+export function pageMessage(message: string): string {
+  const chinese = message.replace(/\s*\([^()\u3400-\u9fff]*\)/gu, '').trim();
+  return chinese === '' ? message : chinese;
+}
+
+/**
  * The user error to show on the form again (the response status is set to its status), or
- * rethrows: server errors, unknown errors and those `shown` leaves to the error handler.
+ * rethrows (its message is the page's Chinese-only form): server errors, unknown errors and those `shown` leaves to the error handler.
  */
 export function formError(err: unknown, res: Response, shown: (err: AppError) => boolean = () => true): AppError {
   if (!(err instanceof AppError) || err.status >= 500 || !shown(err)) throw err;
   res.status(err.status);
-  return err;
+  return new AppError(err.code, pageMessage(err.message), err.details);
 }

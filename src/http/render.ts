@@ -4,11 +4,14 @@ import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import type { Config } from '../config.js';
+import { formatDateTime } from '../../public/js/format.js';
 
 export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../views');
 
 export interface PageOptions {
   title: string;
+  /** The title is already complete (the home page names the site itself): no " - site name". */
+  fullTitle?: boolean;
   description?: string;
   /** Extra scripts from /static/js, loaded as ES modules (deferred, may import format.js). */
   scripts?: string[];
@@ -28,6 +31,8 @@ export function createRenderer(config: Pick<Config, 'site' | 'env'>, csrfToken: 
       actor: req.actor,
       unreadNotifications: req.unreadNotifications ?? 0,
       currentPath: req.originalUrl,
+      // The one way a page writes a time: TIMEZONE, "2026-12-02 04:07" (after `data`: it wins).
+      formatTime: (at: Date | string | null | undefined) => formatDateTime(at, config.site.timeZone),
     };
     // The CSRF token (and its cookie) only when the page uses it: a form, or a logged-in
     // reader's scripts. Anonymous reading pages then carry no Set-Cookie and stay cacheable.

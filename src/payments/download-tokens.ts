@@ -56,7 +56,10 @@ export function verifyDownloadToken(secret: string, token: string, nowMs: number
   const purchaseId = payload.pur as unknown;
   if (!Number.isSafeInteger(userId) || userId <= 0 || !Number.isSafeInteger(documentId)) throw invalidLink();
   if (purchaseId !== null && !Number.isSafeInteger(purchaseId)) throw invalidLink();
-  if (payload.exp * 1000 <= nowMs) throw new AppError('link_expired', '下载链接已过期，请重新获取 (download link expired)');
+  // The signature is good: naming the document lets the expired-link page lead back to it.
+  if (payload.exp * 1000 <= nowMs) {
+    throw new AppError('link_expired', '下载链接已过期，请重新获取 (download link expired)', { documentId });
+  }
   return {
     userId,
     documentId: documentId as number,

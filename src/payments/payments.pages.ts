@@ -10,7 +10,7 @@ import { payoutsPagesRouter, walletPayoutData } from './payouts.pages.js';
 import { WalletQuery } from './payments.schemas.js';
 import { findTopupOrderOfUser } from './topups.repo.js';
 import { createTopupOrder, handlePaymentWebhook, presentOrder, signWebhookBody } from './topups.service.js';
-import { ENTRY_KIND_LABELS, getWallet } from './wallet.service.js';
+import { ENTRY_KIND_LABELS, entryDocumentTitles, getWallet } from './wallet.service.js';
 
 
 export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
@@ -20,7 +20,9 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
   const renderWallet = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
     const query = parseInput(WalletQuery, req.query);
     const wallet = await getWallet(deps, req.actor!.userId, query);
-    render(req, res, 'payments/wallet', { ...(await walletPayoutData(deps, req)), wallet, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, paid: req.query.paid === '1', ...extra }, {
+    // The table names documents by title (the API's entries carry only the id).
+    const titles = await entryDocumentTitles(deps, wallet.entries);
+    render(req, res, 'payments/wallet', { ...(await walletPayoutData(deps, req)), wallet, titles, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, paid: req.query.paid === '1', ...extra }, {
       title: '我的钱包',
       noindex: true,
       scripts: ['payments.js'],

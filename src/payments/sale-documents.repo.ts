@@ -45,3 +45,10 @@ export async function countDocumentDownloader(db: Queryable, documentId: number,
   );
   return rows.length > 0;
 }
+
+/** Titles of the documents a wallet page's entries name (whatever their state now: the entries stay). */
+export async function findDocumentTitles(db: Queryable, ids: readonly number[]): Promise<Map<number, string>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<{ id: number; title: string }>('SELECT id, title FROM documents WHERE id = ANY($1::bigint[])', [ids]);
+  return new Map(rows.map((r) => [Number(r.id), r.title]));
+}

@@ -7,6 +7,7 @@ import { listUserEntries } from './ledger.repo.js';
 import { creditUser, lockUserAccounts, postTransaction } from './ledger.service.js';
 import { getUserBalanceCents } from './wallet-accounts.repo.js';
 import { withdrawableCents } from './payouts.service.js';
+import { findDocumentTitles } from './sale-documents.repo.js';
 
 type Deps = Pick<AppDeps, 'db'>;
 
@@ -52,6 +53,11 @@ export async function getWallet(
     documentId: r.documentId,
   }));
   return { balanceCents, withdrawableCents: await withdrawableCents(deps.db.pool, userId, balanceCents), entries, nextCursor: more ? String(entries[entries.length - 1]!.id) : null };
+}
+
+/** The titles of the documents wallet entries name, for the wallet page. */
+export async function entryDocumentTitles(deps: Deps, entries: readonly WalletEntryView[]): Promise<Map<number, string>> {
+  return findDocumentTitles(deps.db.pool, [...new Set(entries.flatMap((e) => (e.documentId ? [e.documentId] : [])))]);
 }
 
 /**

@@ -154,7 +154,7 @@ export interface TicketSummary {
  * The user's latest tickets as plain strings, for other pages (e.g. /me) to show with
  * `include('/support/my-tickets', { tickets })`.
  */
-export async function getMyTicketSummaries(deps: Deps, actor: Actor, limit = 10): Promise<TicketSummary[]> {
+export async function getMyTicketSummaries(deps: Deps & Pick<AppDeps, 'config'>, actor: Actor, limit = 10): Promise<TicketSummary[]> {
   const rows = await listTickets(deps.db.pool, { reporterId: actor.userId, limit });
   const messages = rows.length ? await listTicketMessages(deps.db.pool, rows.map((t) => t.id)) : [];
   return rows.map((t) => {
@@ -168,7 +168,7 @@ export async function getMyTicketSummaries(deps: Deps, actor: Actor, limit = 10)
       statusBadge: STATUS_BADGE[t.status],
       outcome: t.resolutionAction ? (ACTION_WORDS[t.resolutionAction] ?? null) : null,
       lastReply: reply && reply.length > 60 ? `${reply.slice(0, 60)}…` : reply,
-      updatedAt: formatTime(t.updatedAt),
+      updatedAt: formatTime(t.updatedAt, deps.config.site.timeZone),
     };
   });
 }

@@ -176,8 +176,10 @@ describe('/admin', () => {
     expect((await agent.get('/admin/takedowns')).text).not.toContain(`action="/admin/documents/${doc.id}/restore"`);
 
     const log = await agent.get('/admin/audit-log');
-    expect(log.text).toContain('document.restore');
-    expect(log.text).toContain('ticket.takedown');
-    expect(log.text).toContain('ticket.refund');
+    // Actions in words (issue 16: no raw codes on pages).
+    expect(log.text).toContain('恢复文档');
+    expect(log.text).toContain('工单处理：下架文档');
+    expect(log.text).toContain('工单处理：退款');
+    expect(log.text).not.toContain('document.restore');
   });
 });

@@ -1,6 +1,7 @@
 // Shapes ticket rows into the contract's Ticket, and the words pages show for them.
 import type { Ticket, TicketCategory, TicketStatus } from './support.schemas.js';
 import type { MessageRow, TicketRow } from './tickets.repo.js';
+import { formatDateTime } from '../../public/js/format.js';
 
 export function presentTicket(t: TicketRow, messages: readonly MessageRow[]): Ticket {
   return {
@@ -41,6 +42,20 @@ export const ACTION_WORDS: Record<string, string> = {
   restore: '已恢复',
 };
 
+/** The audit log's actions in words; an action without words shows as 其他操作, never its code. */
+export const AUDIT_WORDS: Record<string, string> = {
+  'ticket.refund': '工单处理：退款',
+  'ticket.takedown': '工单处理：下架文档',
+  'ticket.reject': '工单处理：驳回',
+  'ticket.none': '工单处理：处理完成',
+  'ticket.restore': '工单处理：恢复文档',
+  'ticket.counter_notice': '工单处理：反通知',
+  'ticket.reply': '回复工单',
+  'ticket.status': '变更工单状态',
+  'document.restore': '恢复文档',
+  'document.takedown_near_copy': '下架相近副本',
+};
+
 export const EVENT_WORDS: Record<string, string> = {
   created: '提交工单',
   status: '状态变更',
@@ -53,11 +68,8 @@ export const EVENT_WORDS: Record<string, string> = {
   counter_notice: '反通知',
 };
 
-const TIME = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
-});
-/** Beijing time for pages, e.g. 2026/11/27 22:30. */
-export const formatTime = (d: Date | string | null) => (d ? TIME.format(new Date(d)) : '');
+// Pages get `it.formatTime` from the renderer (TIMEZONE); this one serves lists built in services.
+export const formatTime = (d: Date | string | null, timeZone = 'Asia/Shanghai') => formatDateTime(d, timeZone);
 
 /** The site's badge colours reused for ticket statuses. */
 export const STATUS_BADGE: Record<TicketStatus, string> = {

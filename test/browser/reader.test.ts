@@ -320,6 +320,11 @@ describe('the reader pages in Chromium', () => {
     expect(await dialog.textContent()).toContain('¥2.50');
     expect(await dialog.locator('.dialog-notices li').count()).toBe(live.ctx.deps.config.site.notices.length);
     expect(await dialog.locator('.js-dialog-confirm').isDisabled()).toBe(true);
+    // Too little balance is said up front, with what is missing; nothing to tick yet.
+    await expect.poll(() => dialog.locator('.js-dialog-error').textContent()).toContain('还差 ¥2.50');
+    expect(await dialog.locator('.js-confirm-check').isDisabled()).toBe(true);
+    // Focus is inside the dialog (never on 充值, where Enter would leave the page).
+    expect(await page.evaluate(() => !!document.activeElement?.closest('#download-dialog') && !document.activeElement?.matches('a[href="/wallet"]'))).toBe(true);
     // Focus stays in the modal dialog.
     for (let i = 0; i < 6; i++) await page.keyboard.press('Tab');
     expect(await page.evaluate(() => !!document.activeElement?.closest('#download-dialog'))).toBe(true);
@@ -335,9 +340,6 @@ describe('the reader pages in Chromium', () => {
     };
     expect(await charged()).toBe(0);
 
-    await dialog.locator('.js-confirm-check').check();
-    await dialog.locator('.js-dialog-confirm').click();
-    await expect.poll(() => dialog.locator('.js-dialog-error').textContent()).toContain('余额不足');
     expect(await dialog.locator('.js-dialog-error a[href="/wallet"]').count()).toBe(1);
     expect(await charged()).toBe(0);
 
@@ -349,8 +351,11 @@ describe('the reader pages in Chromium', () => {
     await expect.poll(() => dialog.locator('.js-balance').textContent()).toBe('¥10.00');
     await dialog.locator('.js-confirm-check').check();
     const [download] = await Promise.all([page.waitForEvent('download'), dialog.locator('.js-dialog-confirm').click()]);
-    // Named after the document's title (「党办:…」, the colon not allowed in file names) with the detected format's extension.
-    expect(download.suggestedFilename()).toBe('党办_在全县政法稳定工作推进会议上的讲话.doc');
+    expect(download.suggestedFilename()).toBe('党办_在全县政法稳定工作推进会议上的讲话.doc'); // named after the title
+    // Bought: the dialog closed, the page says so with the new balance, the buttons say 已购买.
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    expect(await page.textContent('.js-download-done')).toContain('购买成功，余额 ¥7.50');
+    expect(await page.textContent('.buy-card .js-open-download')).toBe('已购买 · 下载');
     const bought = await live.ctx.deps.db.pool.query('SELECT price_cents AS "priceCents" FROM purchases WHERE buyer_id = $1', [reader.id]);
     expect(bought.rows).toEqual([{ priceCents: 250 }]);
     const me = await live.ctx.http().get('/api/v1/me').set('authorization', `Bearer ${login.body.token}`);

@@ -10,7 +10,7 @@ import { getDocumentPreview, getDocumentWithEntitlement } from '../documents.ser
 import { listRelatedDocuments } from '../search.service.js';
 import { isFavoriteOf } from '../favorites.service.js';
 import { metaDescription } from './format.js';
-import { OWNERSHIP_NOTES, readerOwnership } from './ownership.js';
+import { OWNERSHIP_NOTES, downloadLabels, readerOwnership } from './ownership.js';
 import { docCard, thumbnailOf } from './view-models.js';
 import { viewerOfRequest } from '../view-counter.js';
 
@@ -67,6 +67,8 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
       isAdmin: actor?.role === 'admin',
       favorited,
       ownershipNote: ownership ? OWNERSHIP_NOTES[ownership] : null,
+      bought: ownership === 'bought',
+      download: downloadLabels(ownership, doc.priceCents === 0, docCard(doc).price),
     },
     preview: {
       state: preview ? 'ready' : doc.status === 'processing' ? 'processing' : 'failed',

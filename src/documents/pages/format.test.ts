@@ -41,6 +41,14 @@ describe('display helpers of the reader pages', () => {
     expect(s.length).toBeLessThanOrEqual(62);
   });
 
+  it('when a match is deep in a long text, then it sits in the middle of the snippet', () => {
+    const text = `${'甲'.repeat(300)}信访工作${'乙'.repeat(300)}`;
+    const s = snippet(text, ['信访工作'], 60).replace(/…/gu, '');
+    const before = s.indexOf('信访工作');
+    const after = s.length - before - '信访工作'.length;
+    expect(Math.abs(before - after)).toBeLessThanOrEqual(1);
+  });
+
   it('when a description is built, then blanks are dropped and it is capped', () => {
     expect(metaDescription([null, ' 标题 ', '', '正文\n第二行'])).toBe('标题 正文 第二行');
     expect(metaDescription(['字'.repeat(200)], 150)).toHaveLength(150);

@@ -61,7 +61,7 @@ export function highlight(text: string, terms: readonly string[]): Segment[] {
 }
 
 /**
- * A snippet of about `width` characters around the first match of any term (or the start),
+ * A snippet of about `width` characters centred on the first match of any term (or the start),
  * with "…" where text was cut. Whitespace runs become one space.
  */
 export function snippet(text: string, terms: readonly string[], width = 120): string {
@@ -69,11 +69,17 @@ export function snippet(text: string, terms: readonly string[], width = 120): st
   if (flat.length <= width) return flat;
   const lower = flat.toLowerCase();
   let first = -1;
+  let matchLength = 0;
   for (const t of terms) {
     const at = t.trim() ? lower.indexOf(t.trim().toLowerCase()) : -1;
-    if (at !== -1 && (first === -1 || at < first)) first = at;
+    if (at !== -1 && (first === -1 || at < first)) {
+      first = at;
+      matchLength = t.trim().length;
+    }
   }
-  const start = first <= width / 3 ? 0 : Math.min(first - Math.floor(width / 3), flat.length - width);
+  // The match in the middle of the snippet (as much text before it as after), clamped to the text.
+  const centred = first === -1 ? 0 : first - Math.floor((width - matchLength) / 2);
+  const start = Math.max(0, Math.min(centred, flat.length - width));
   const end = Math.min(flat.length, start + width);
   return `${start > 0 ? '…' : ''}${flat.slice(start, end)}${end < flat.length ? '…' : ''}`;
 }

@@ -14,3 +14,13 @@ export const OWNERSHIP_NOTES: Record<Exclude<Ownership, null>, string> = {
   admin: '管理员下载不收费。',
   bought: '你已购买此文档，再次下载不再收费。',
 };
+
+/**
+ * The download buttons' words: a bought document says so (a price on the button would suggest a
+ * second charge); the phone's bar shows `short` where the price would be.
+ */
+export function downloadLabels(ownership: Ownership, free: boolean, price: string): { button: string; short: string } {
+  if (ownership === 'bought') return { button: '已购买 · 下载', short: '已购买' };
+  if (ownership || free) return { button: '下载文档', short: free ? price : '免费下载' };
+  return { button: `下载文档（${price}）`, short: price };
+}
