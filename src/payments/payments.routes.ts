@@ -10,6 +10,7 @@ import { purchaseDocument } from './purchases.service.js';
 import { referrerFromCookie } from './referrals.js';
 import { handleAlipayNotice, handleWechatNotice } from './provider-notices.service.js';
 import { createTopupOrder, getOwnTopupOrder, handlePaymentWebhook } from './topups.service.js';
+import { vipApiRouter } from './vip.routes.js';
 import { creditWalletByAdmin, getWallet } from './wallet.service.js';
 
 export function paymentsApiRouter(deps: AppDeps): Router {
@@ -82,6 +83,8 @@ export function paymentsApiRouter(deps: AppDeps): Router {
   router.get('/me/earnings', async (req, res) => {
     res.json(await getEarnings(deps, requireActor(req).userId));
   });
+
+  router.use(vipApiRouter(deps));
 
   return router;
 }
