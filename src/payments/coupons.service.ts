@@ -4,6 +4,7 @@
 import { randomInt } from 'node:crypto';
 import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
+import { isListed, isTakenDown } from '../documents/visibility.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import { conflict, notFound } from '../errors.js';
 import { insertCouponBatch, listCouponBatches, listCouponsOfBatch, lockCouponByCode, markCouponRedeemed, type CouponBatchRow } from './coupons.repo.js';
@@ -114,14 +115,14 @@ export async function redeemCoupon(
         documentId: input.documentId, buyerId: actor.userId, referralCode: null, cookieReferrerId: null, visitSince: now,
       });
       const doc = candidate?.document;
-      if (!doc || doc.status === 'taken_down' || doc.takenDownAt) throw notFound('文档');
+      if (!doc || isTakenDown(doc)) throw notFound('文档');
       if (candidate.paidPurchaseId !== null) {
         const existing = (await findPurchaseById(tx, candidate.paidPurchaseId))!;
         return { status: 200 as const, body: { purchase: presentPurchase(existing), wallet: { balanceCents: await getUserBalanceCents(tx, actor.userId) } } };
       }
-      if (doc.deletedAt || doc.status === 'failed') throw notFound('文档');
-      if (doc.status === 'processing') throw conflict('文档正在处理中，请稍后再试 (document is still processing)', { reason: 'processing' });
+      if (doc.deletedAt) throw notFound('文档');
       if (doc.uploaderId === actor.userId) throw conflict('不能购买自己上传的文档 (this is your own document)', { reason: 'own_document' });
+      if (!isListed(doc)) throw notFound('文档');
       if (doc.priceCents === 0) throw conflict('免费文档无需购买，可直接下载 (free documents need no purchase)', { reason: 'free_document' });
       if (coupon.redeemedAt) throw couponUnusable('该下载券已被使用 (coupon already used)', 'coupon_used');
       if (coupon.expiresAt && coupon.expiresAt <= now) throw couponUnusable('该下载券已过期 (coupon expired)', 'coupon_expired');

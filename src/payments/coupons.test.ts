@@ -1,13 +1,13 @@
 // Download coupons (下载券) through the HTTP API: admins issue batches, a code pays for one
 // download of a document up to its limit, the author is paid from the platform, once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type TestContext } from '../../test/app.js';
-import { balanceOf, CLEAN_LEDGER, createPaymentsTestContext, insertDocument, ledgerInvariants, topUp } from './test-fixtures.js';
+import { createTestContext, type TestContext } from '../../test/app.js';
+import { CLEAN_LEDGER, balanceOf, createDocument, ledgerInvariants, registerUser, topUp } from '../../test/factories.js';
 
 let ctx: TestContext;
 let admin: Awaited<ReturnType<typeof registerUser>>;
 beforeAll(async () => {
-  ctx = await createPaymentsTestContext({ ADMIN_EMAILS: 'coupon-admin@example.com' });
+  ctx = await createTestContext({ ADMIN_EMAILS: 'coupon-admin@example.com' });
   admin = await registerUser(ctx, { email: 'coupon-admin@example.com' });
 });
 afterAll(async () => ctx.close());
@@ -45,8 +45,8 @@ describe('redeeming a coupon', () => {
     const author = await registerUser(ctx);
     const reader = await registerUser(ctx);
     const other = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 800 });
-    const doc2 = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 800 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 800 });
+    const doc2 = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 800 });
     const { codes } = await issue(1, 1000);
     expect((await redeem(reader.token, doc.id, { code: codes[0]! })).status).toBe(428);
     const res = await redeem(reader.token, doc.id, { code: codes[0]!.toLowerCase().replace(/-/g, ' '), confirm: true });
@@ -71,15 +71,15 @@ describe('redeeming a coupon', () => {
   it('when the code is unknown, expired or worth less than the price, or the document is free or one\'s own, then nothing is redeemed', async () => {
     const author = await registerUser(ctx);
     const reader = await registerUser(ctx);
-    const pricey = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 2000 });
-    const free = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 0 });
+    const pricey = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 2000 });
+    const free = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0 });
     const { codes } = await issue(3, 1000);
     const expired = await issue(1, 1000, { expiresAt: new Date(Date.now() - 60_000).toISOString() });
     expect((await redeem(reader.token, pricey.id, { code: 'AAAA-BBBB-CCCC-DDDD', confirm: true })).status).toBe(404);
     expect((await redeem(reader.token, pricey.id, { code: 'not a code', confirm: true })).status).toBe(404);
     const limit = await redeem(reader.token, pricey.id, { code: codes[0]!, confirm: true });
     expect([limit.status, limit.body.error.details.reason]).toEqual([409, 'coupon_price_limit']);
-    const cheap = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 500 });
+    const cheap = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 500 });
     const old = await redeem(reader.token, cheap.id, { code: expired.codes[0]!, confirm: true });
     expect([old.status, old.body.error.details.reason]).toEqual([409, 'coupon_expired']);
     expect((await redeem(reader.token, free.id, { code: codes[1]!, confirm: true })).body.error.details.reason).toBe('free_document');
@@ -91,7 +91,7 @@ describe('redeeming a coupon', () => {
 
   it('when 20 readers redeem the same code at once, then exactly one purchase is made and the author is paid once', async () => {
     const author = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 1000 });
     const readers = await Promise.all(Array.from({ length: 20 }, () => registerUser(ctx)));
     const { codes } = await issue(1, 1000);
     const answers = await Promise.all(readers.map((r) => redeem(r.token, doc.id, { code: codes[0]!, confirm: true })));
@@ -106,7 +106,7 @@ describe('redeeming a coupon', () => {
   it('when one reader redeems one code for 20 documents at once, then exactly one is bought with it', async () => {
     const author = await registerUser(ctx);
     const reader = await registerUser(ctx);
-    const docs = await Promise.all(Array.from({ length: 20 }, () => insertDocument(ctx, { uploaderId: author.user.id, priceCents: 300 })));
+    const docs = await Promise.all(Array.from({ length: 20 }, () => createDocument(ctx, { uploaderId: author.user.id, priceCents: 300 })));
     const { codes } = await issue(1, 300);
     const answers = await Promise.all(docs.map((d) => redeem(reader.token, d.id, { code: codes[0]!, confirm: true })));
     expect(answers.map((a) => a.status).sort()).toEqual([201, ...Array(19).fill(409)]);
@@ -118,7 +118,7 @@ describe('redeeming a coupon', () => {
   it('when a reader who already bought with the wallet redeems a coupon, then it answers 200 and the coupon stays unused', async () => {
     const author = await registerUser(ctx);
     const reader = await registerUser(ctx);
-    const doc = await insertDocument(ctx, { uploaderId: author.user.id, priceCents: 400 });
+    const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 400 });
     await topUp(ctx, reader.token, 400);
     expect((await ctx.http().post(`/api/v1/documents/${doc.id}/purchase`).set(auth(reader.token)).send({ confirm: true })).status).toBe(201);
     const { codes } = await issue(1, 1000);

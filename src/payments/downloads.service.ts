@@ -2,6 +2,7 @@
 // recording completed downloads.
 import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
+import { isListed } from '../documents/visibility.js';
 import { AppError, forbidden, notFound } from '../errors.js';
 import { findUserById } from '../auth/users.repo.js';
 import { entitlementOf } from '../documents/entitlement.js';
@@ -36,7 +37,7 @@ function checkAccess(doc: SaleDocumentRow | null, user: Viewer, purchase: Purcha
 
 /** Paid, on sale, and neither the actor's own nor an admin's: checkAccess would ask for a purchase. */
 function needsPurchase(doc: SaleDocumentRow, actor: Actor): boolean {
-  return doc.status === 'ready' && !doc.deletedAt && !doc.takenDownAt && doc.priceCents > 0 && doc.uploaderId !== actor.userId && actor.role !== 'admin';
+  return isListed(doc) && !doc.deletedAt && doc.priceCents > 0 && doc.uploaderId !== actor.userId && actor.role !== 'admin';
 }
 
 /** A signed link for the actor, bound to the document and their live purchase (if any). */

@@ -3,7 +3,7 @@
 // of days; after every step the entries sum to zero, caches match and no wallet is negative.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type TestContext } from '../../test/app.js';
+import { createTestContext, type TestContext } from '../../test/app.js';
 import type { Actor } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
 import { AppError } from '../errors.js';
@@ -11,7 +11,7 @@ import { issueCouponBatch, redeemCoupon } from './coupons.service.js';
 import { issueDownloadLink } from './downloads.service.js';
 import { purchaseDocument } from './purchases.service.js';
 import { refundPurchase } from './refunds.service.js';
-import { CLEAN_LEDGER, createPaymentsTestContext, insertDocument, ledgerInvariants, topUp } from './test-fixtures.js';
+import { CLEAN_LEDGER, createDocument, ledgerInvariants, registerUser, topUp } from '../../test/factories.js';
 import { cancelVip, purchaseVip } from './vip.service.js';
 
 const PLANS = [
@@ -21,7 +21,7 @@ const PLANS = [
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createPaymentsTestContext({ VIP_PLANS: JSON.stringify(PLANS), SESSION_TTL: '3650d' });
+  ctx = await createTestContext({ VIP_PLANS: JSON.stringify(PLANS), SESSION_TTL: '3650d' });
 });
 afterAll(async () => ctx.close());
 
@@ -46,7 +46,7 @@ describe('ledger properties with VIP and coupons', () => {
     const prices = [1, 2, 99, 250, 1000, 3333];
     const docs: number[] = [];
     for (let i = 0; i < prices.length; i++) {
-      docs.push((await insertDocument(ctx, { uploaderId: people[i % people.length]!.user.id, priceCents: prices[i]! })).id);
+      docs.push((await createDocument(ctx, { uploaderId: people[i % people.length]!.user.id, priceCents: prices[i]! })).id);
     }
     const { codes } = await issueCouponBatch(ctx.deps, admin, { quantity: 200, maxPriceCents: 1000, note: 'property test' });
     let nextCode = 0;

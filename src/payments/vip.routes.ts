@@ -1,7 +1,7 @@
 // VIP plans, purchase and cancel; download coupons (redeeming, and the admin's batches).
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
-import { requireActor, requireAdmin } from '../http/actor.js';
+import { requireActor, requireAdmin } from '../auth/actor.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { issueCouponBatch, listBatchCodes, listBatches, redeemCoupon } from './coupons.service.js';
 import { cancelVip, listVipPlans, purchaseVip } from './vip.service.js';

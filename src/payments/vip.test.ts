@@ -1,10 +1,10 @@
 // VIP membership through the HTTP API: purchase, quota per day in TIMEZONE, expiry, cancel with
 // a pro-rata refund, the reminder, and members' downloads paying authors from the platform.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type TestContext } from '../../test/app.js';
+import { createTestContext, type TestContext } from '../../test/app.js';
 import { withTransaction } from '../db/transaction.js';
 import { refundPurchase } from './refunds.service.js';
-import { balanceOf, CLEAN_LEDGER, createPaymentsTestContext, insertDocument, ledgerInvariants, topUp } from './test-fixtures.js';
+import { CLEAN_LEDGER, balanceOf, createDocument, ledgerInvariants, registerUser, topUp } from '../../test/factories.js';
 import { sendVipReminders } from './vip.service.js';
 
 const PLANS = [
@@ -15,7 +15,7 @@ const DAY = 24 * 3600 * 1000;
 
 let ctx: TestContext;
 beforeAll(async () => {
-  ctx = await createPaymentsTestContext({ VIP_PLANS: JSON.stringify(PLANS), TIMEZONE: 'Asia/Shanghai', SESSION_TTL: '365d' });
+  ctx = await createTestContext({ VIP_PLANS: JSON.stringify(PLANS), TIMEZONE: 'Asia/Shanghai', SESSION_TTL: '365d' });
 });
 afterAll(async () => ctx.close());
 
@@ -39,7 +39,7 @@ async function member(planId = 'week', balance = 700) {
 async function paidDocs(n: number, priceCents = 1000) {
   const author = await registerUser(ctx);
   const docs = [];
-  for (let i = 0; i < n; i++) docs.push(await insertDocument(ctx, { uploaderId: author.user.id, priceCents }));
+  for (let i = 0; i < n; i++) docs.push(await createDocument(ctx, { uploaderId: author.user.id, priceCents }));
   return { author, docs };
 }
 

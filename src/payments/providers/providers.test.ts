@@ -2,8 +2,8 @@
 // with their own RSA keys, and sign exactly as the providers document.
 import { createVerify, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type TestContext } from '../../../test/app.js';
-import { balanceOf, CLEAN_LEDGER, createPaymentsTestContext, ledgerInvariants } from '../test-fixtures.js';
+import { createTestContext, type TestContext } from '../../../test/app.js';
+import { CLEAN_LEDGER, balanceOf, ledgerInvariants, registerUser } from '../../../test/factories.js';
 import { alipaySign, rsaPair, startFakeWechatServer, wechatEncrypt, wechatSign, type FakeWechatServer } from './provider-test-keys.js';
 
 const ALIPAY_APP_ID = '2021000123456789';
@@ -22,7 +22,7 @@ let ctx: TestContext;
 let wechat: FakeWechatServer;
 beforeAll(async () => {
   wechat = await startFakeWechatServer(platformKey.privateKey);
-  ctx = await createPaymentsTestContext({
+  ctx = await createTestContext({
     PUBLIC_URL: 'https://wenku.example',
     ALIPAY_APP_ID,
     ALIPAY_PRIVATE_KEY: appKey.privatePem,
@@ -302,7 +302,7 @@ describe('WeChat Pay', () => {
 
 describe('methods', () => {
   it('when a method is not configured, then the top-up answers 400 and names the methods offered', async () => {
-    const other = await createPaymentsTestContext();
+    const other = await createTestContext();
     try {
       const { token } = await registerUser(other);
       const res = await other.http().post('/api/v1/wallet/topups').set(auth(token)).send({ amountCents: 100, method: 'alipay' });
