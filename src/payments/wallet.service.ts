@@ -27,6 +27,8 @@ export const ENTRY_KIND_LABELS: Record<string, string> = {
   sale_reversal: '销售收入冲回（退款）',
   referral_reversal: '推荐收入冲回（退款）',
   admin_credit: '平台补偿',
+  vip_purchase: '开通会员',
+  vip_refund: '会员退款（未使用天数）',
 };
 
 /** Balance (wallet + debt) and the user's entries, newest first; `nextCursor` pages on. */
