@@ -2,13 +2,14 @@
 // download of a document up to its limit, the author is paid from the platform, once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../test/app.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 import { CLEAN_LEDGER, balanceOf, createDocument, ledgerInvariants, registerUser, topUp } from '../../test/factories.js';
 
 let ctx: TestContext;
 let admin: Awaited<ReturnType<typeof registerUser>>;
 beforeAll(async () => {
   ctx = await createTestContext({ ADMIN_EMAILS: 'coupon-admin@example.com' });
-  admin = await registerUser(ctx, { email: 'coupon-admin@example.com' });
+  admin = await registerAdmin(ctx, { email: 'coupon-admin@example.com' });
 });
 afterAll(async () => ctx.close());
 

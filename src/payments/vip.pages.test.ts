@@ -3,6 +3,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../test/app.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 import { alipaySign, rsaPair } from './providers/provider-test-keys.js';
 import { balanceOf, createDocument, registerUser, topUp } from '../../test/factories.js';
 
@@ -15,7 +16,7 @@ beforeAll(async () => {
   ctx = await createTestContext({
     DEV_PAYMENTS: 'true',
     ADMIN_EMAILS: 'pages-admin@example.com',
-    PUBLIC_URL: 'https://wenku.example',
+    PUBLIC_URL: 'http://127.0.0.1',
     ALIPAY_APP_ID: APP_ID,
     ALIPAY_PRIVATE_KEY: appKey.privatePem,
     ALIPAY_PUBLIC_KEY: alipayKey.publicPem,
@@ -24,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => ctx.close());
 
 async function loggedIn(email?: string) {
-  const { token, user } = await registerUser(ctx, email ? { email } : {});
+  const { token, user } = email ? await registerAdmin(ctx, { email }) : await registerUser(ctx);
   const agent = request.agent(ctx.app);
   agent.set('cookie', `wenku_session=${token}`);
   return { agent, token, user };

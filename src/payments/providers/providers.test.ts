@@ -23,7 +23,7 @@ let wechat: FakeWechatServer;
 beforeAll(async () => {
   wechat = await startFakeWechatServer(platformKey.privateKey);
   ctx = await createTestContext({
-    PUBLIC_URL: 'https://wenku.example',
+    PUBLIC_URL: 'http://127.0.0.1',
     ALIPAY_APP_ID,
     ALIPAY_PRIVATE_KEY: appKey.privatePem,
     ALIPAY_PUBLIC_KEY: alipayKey.publicPem.replace(/\n/g, '\\n'), // as an env file carries it
@@ -86,7 +86,7 @@ describe('Alipay', () => {
     const url = new URL(order.payUrl!);
     expect(url.origin + url.pathname).toBe('https://openapi-sandbox.dl.alipaydev.com/gateway.do');
     const params = Object.fromEntries(url.searchParams);
-    expect(params).toMatchObject({ app_id: ALIPAY_APP_ID, method: 'alipay.trade.page.pay', sign_type: 'RSA2', notify_url: 'https://wenku.example/api/v1/payments/alipay/notify' });
+    expect(params).toMatchObject({ app_id: ALIPAY_APP_ID, method: 'alipay.trade.page.pay', sign_type: 'RSA2', notify_url: 'http://127.0.0.1/api/v1/payments/alipay/notify' });
     expect(JSON.parse(params.biz_content!)).toMatchObject({ out_trade_no: `wenku_topup_${order.id}`, total_amount: '12.30', product_code: 'FAST_INSTANT_TRADE_PAY' });
     // Alipay checks request signatures over every parameter but sign, sorted.
     const content = Object.keys(params).filter((k) => k !== 'sign').sort().map((k) => `${k}=${params[k]}`).join('&');
@@ -218,7 +218,7 @@ describe('WeChat Pay', () => {
     expect([request.method, request.path]).toEqual(['POST', '/v3/pay/transactions/native']);
     expect(JSON.parse(request.body)).toMatchObject({
       appid: APPID, mchid: MCHID, out_trade_no: `wenku_topup_${order.id}`, amount: { total: 1500, currency: 'CNY' },
-      notify_url: 'https://wenku.example/api/v1/payments/wechat/notify',
+      notify_url: 'http://127.0.0.1/api/v1/payments/wechat/notify',
     });
     const m = String(request.headers.authorization).match(/^WECHATPAY2-SHA256-RSA2048 mchid="(\d+)",nonce_str="(\w+)",signature="([^"]+)",timestamp="(\d+)",serial_no="(\w+)"$/);
     expect(m).not.toBeNull();
