@@ -1,6 +1,6 @@
 // The one place that reads the environment. Every setting is parsed once with zod;
 // a bad value stops start-up with a message naming the setting.
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ms from 'ms';
@@ -35,6 +35,65 @@ const durationOrZero = z.string().transform((value, ctx) => {
   }
   return parsed;
 });
+
+/** A PEM key (literal "\\n" allowed, as env files often carry it) or bare base64 DER. */
+function parseKey(kind: 'private' | 'public') {
+  return z.string().transform((value, ctx): KeyObject => {
+    const text = value.replace(/\\n/g, '\n').trim();
+    const attempts: Array<() => KeyObject> = text.includes('-----BEGIN')
+      ? [() => (kind === 'private' ? createPrivateKey(text) : createPublicKey(text))]
+      : (kind === 'private' ? (['pkcs8', 'pkcs1'] as const) : (['spki', 'pkcs1'] as const)).map(
+          (type) => () =>
+            kind === 'private'
+              ? createPrivateKey({ key: Buffer.from(text, 'base64'), format: 'der', type: type as 'pkcs8' | 'pkcs1' })
+              : createPublicKey({ key: Buffer.from(text, 'base64'), format: 'der', type: type as 'spki' | 'pkcs1' }),
+        );
+    for (const attempt of attempts) {
+      try {
+        const key = attempt();
+        if (key.asymmetricKeyType === 'rsa') return key;
+      } catch {
+        // try the next encoding
+      }
+    }
+    ctx.addIssue({ code: 'custom', message: `is not an RSA ${kind} key (PEM, or base64 DER)` });
+    return z.NEVER;
+  });
+}
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'is not an IANA time zone such as Asia/Shanghai' },
+);
+
+export interface VipPlan {
+  id: string;
+  name: string;
+  days: number;
+  priceCents: number;
+  downloadsPerDay: number;
+}
+
+const VipPlanSchema = z.object({
+  id: z.string().regex(/^[a-z0-9_-]{1,32}$/),
+  name: z.string().min(1).max(40),
+  days: z.number().int().min(1).max(3660),
+  priceCents: z.number().int().min(1).max(100_000_000),
+  downloadsPerDay: z.number().int().min(0).max(10_000),
+});
+
+export const DEFAULT_VIP_PLANS: VipPlan[] = [
+  { id: 'month', name: '月度会员', days: 30, priceCents: 2500, downloadsPerDay: 5 },
+  { id: 'quarter', name: '季度会员', days: 90, priceCents: 6800, downloadsPerDay: 8 },
+  { id: 'year', name: '年度会员', days: 365, priceCents: 19800, downloadsPerDay: 10 },
+];
 
 const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
@@ -92,18 +151,6 @@ const envSchema = z
     /** The development payment page; default on for the embedded database, always off in production. */
     DEV_PAYMENTS: flag.optional(),
     SITE_NAME: z.string().min(1).default('文库'),
-    /** The zone every page shows times in (an IANA name); the API always speaks UTC ISO. */
-    TIMEZONE: z
-      .string()
-      .default('Asia/Shanghai')
-      .refine((zone) => {
-        try {
-          new Intl.DateTimeFormat('en', { timeZone: zone });
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'must be an IANA time zone such as Asia/Shanghai'),
     SITE_NOTICES: z
       .string()
       .transform((value, ctx) => {
@@ -145,6 +192,32 @@ const envSchema = z
     HTTP_KEEP_ALIVE_TIMEOUT: duration.prefault('65s'),
     /** Express "trust proxy": which hops may set X-Forwarded-For (rate limits key on the client IP). */
     TRUST_PROXY: z.string().default('loopback'),
+    /** The zone every page shows times in and VIP members' days are counted in (the API always speaks UTC ISO). */
+    TIMEZONE: timeZone.default('Asia/Shanghai'),
+    VIP_PLANS: z
+      .string()
+      .transform((value, ctx) => {
+        try {
+          const plans = z.array(VipPlanSchema).min(1).parse(JSON.parse(value));
+          if (new Set(plans.map((p) => p.id)).size !== plans.length) throw new Error('duplicate id');
+          return plans;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {id, name, days, priceCents, downloadsPerDay} with distinct ids' });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+    ALIPAY_APP_ID: z.string().regex(/^\d{8,32}$/, 'must be the digits of the Alipay app id').optional(),
+    ALIPAY_PRIVATE_KEY: parseKey('private').optional(),
+    ALIPAY_PUBLIC_KEY: parseKey('public').optional(),
+    ALIPAY_GATEWAY: z.string().url().default('https://openapi.alipay.com/gateway.do'),
+    WECHAT_MCHID: z.string().regex(/^\d{8,32}$/, 'must be the digits of the merchant id').optional(),
+    WECHAT_APPID: z.string().min(1).max(32).optional(),
+    WECHAT_API_V3_KEY: z.string().refine((k) => Buffer.byteLength(k) === 32, 'must be the 32-character APIv3 key').optional(),
+    WECHAT_SERIAL_NO: z.string().regex(/^[0-9A-Fa-f]{8,64}$/, 'must be the merchant certificate serial number (hex)').optional(),
+    WECHAT_PRIVATE_KEY: parseKey('private').optional(),
+    WECHAT_PLATFORM_PUBLIC_KEY: parseKey('public').optional(),
+    WECHAT_API_BASE: z.string().url().default('https://api.mch.weixin.qq.com'),
     /** Where `soffice` is looked for when SOFFICE_PATH is unset. */
     PATH: z.string().default(''),
   })
@@ -164,7 +237,40 @@ const envSchema = z
   .refine((env) => !env.S3_ACCESS_KEY_ID === !env.S3_SECRET_ACCESS_KEY, {
     message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together',
     path: ['S3_SECRET_ACCESS_KEY'],
+  })
+  .superRefine((env, ctx) => {
+    // A provider is offered only when all its settings are there; half a configuration is a mistake.
+    for (const [provider, names] of Object.entries(PROVIDER_SETTINGS)) {
+      const given = names.filter((n) => env[n] !== undefined);
+      if (given.length === 0) continue;
+      for (const n of names.filter((n) => env[n] === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [n], message: `is required when any of ${names.join(', ')} is set (${provider})` });
+      }
+      if (!env.PUBLIC_URL) ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: `is required for ${provider}: the provider calls back to it` });
+    }
   });
+
+const PROVIDER_SETTINGS = {
+  alipay: ['ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY'],
+  wechat: ['WECHAT_MCHID', 'WECHAT_APPID', 'WECHAT_API_V3_KEY', 'WECHAT_SERIAL_NO', 'WECHAT_PRIVATE_KEY', 'WECHAT_PLATFORM_PUBLIC_KEY'],
+} as const;
+
+export interface AlipayConfig {
+  appId: string;
+  privateKey: KeyObject;
+  alipayPublicKey: KeyObject;
+  gateway: string;
+}
+
+export interface WechatPayConfig {
+  mchid: string;
+  appid: string;
+  apiV3Key: string;
+  serialNo: string;
+  privateKey: KeyObject;
+  platformPublicKey: KeyObject;
+  apiBase: string;
+}
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -196,8 +302,6 @@ export interface Config {
   devPayments: boolean;
   site: {
     name: string;
-    /** IANA zone of the times on pages. */
-    timeZone: string;
     notices: string[];
     support: { email: string; qq: string; phone: string; hours: string };
   };
@@ -206,6 +310,10 @@ export interface Config {
   downloadAccelPrefix: string | null;
   trustProxy: string;
   http: { idleTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number; bodyTimeoutMs: number; keepAliveTimeoutMs: number };
+  timezone: string;
+  vipPlans: VipPlan[];
+  /** Each provider is null unless all its settings are given. */
+  payments: { alipay: AlipayConfig | null; wechat: WechatPayConfig | null };
 }
 
 export type BlobStoreConfig =
@@ -281,7 +389,6 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
     devPayments: e.NODE_ENV === 'production' ? false : (e.DEV_PAYMENTS ?? !e.DATABASE_URL),
     site: {
       name: e.SITE_NAME,
-      timeZone: e.TIMEZONE,
       notices: e.SITE_NOTICES ?? DEFAULT_NOTICES,
       support: { email: e.SUPPORT_EMAIL, qq: e.SUPPORT_QQ, phone: e.SUPPORT_PHONE, hours: e.SUPPORT_HOURS },
     },
@@ -295,6 +402,26 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
       bodyTimeoutMs: e.HTTP_BODY_TIMEOUT,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,
+    },
+    timezone: e.TIMEZONE,
+    vipPlans: e.VIP_PLANS ?? DEFAULT_VIP_PLANS,
+    payments: {
+      alipay:
+        e.ALIPAY_APP_ID && e.ALIPAY_PRIVATE_KEY && e.ALIPAY_PUBLIC_KEY
+          ? { appId: e.ALIPAY_APP_ID, privateKey: e.ALIPAY_PRIVATE_KEY, alipayPublicKey: e.ALIPAY_PUBLIC_KEY, gateway: e.ALIPAY_GATEWAY }
+          : null,
+      wechat:
+        e.WECHAT_MCHID && e.WECHAT_APPID && e.WECHAT_API_V3_KEY && e.WECHAT_SERIAL_NO && e.WECHAT_PRIVATE_KEY && e.WECHAT_PLATFORM_PUBLIC_KEY
+          ? {
+              mchid: e.WECHAT_MCHID,
+              appid: e.WECHAT_APPID,
+              apiV3Key: e.WECHAT_API_V3_KEY,
+              serialNo: e.WECHAT_SERIAL_NO.toUpperCase(),
+              privateKey: e.WECHAT_PRIVATE_KEY,
+              platformPublicKey: e.WECHAT_PLATFORM_PUBLIC_KEY,
+              apiBase: e.WECHAT_API_BASE.replace(/\/$/, ''),
+            }
+          : null,
     },
   };
 }

@@ -8,6 +8,7 @@ import { createHttpServer } from './http/http-server.js';
 import { createLogger } from './logger.js';
 import { startConversions, type ConversionWorker } from './documents/conversion.worker.js';
 import { runPrimary } from './cluster.js';
+import { startVipReminders } from './payments/vip.service.js';
 import type { Config } from './config.js';
 import type { Logger } from 'pino';
 
@@ -37,12 +38,16 @@ async function serve(config: Config, log: Logger, role: { primary: boolean }) {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, url: `http://localhost:${port}` }, 'Wenku is listening');
+  // VIP reminders 3 days before a membership ends; every web process runs them (each end date is
+  // claimed once by one UPDATE, so no reminder is sent twice).
+  const stopVipReminders = startVipReminders(deps);
   let worker: ConversionWorker | null = null;
   if (runConversions) worker = await startConversions(deps);
   // The queue is needed to enqueue conversions; starting it now spares the first upload the wait.
   else await deps.jobs.start();
 
   exitGracefully(log, 20_000, async () => {
+    stopVipReminders();
     server.close();
     server.closeIdleConnections();
     await worker?.stop(10_000); // running conversions finish or go back to the queue

@@ -194,8 +194,16 @@ import { formatYuan } from './format.js';
           let paidNow = null;
           let res = await api('POST', '/api/v1/documents/' + docId + '/download-link', { confirm: true });
           if (res.status === 402 && priceCents > 0) {
-            // The price the reader was shown: if the author changed it meanwhile, nothing is charged (409).
-            const bought = await api('POST', '/api/v1/documents/' + docId + '/purchase', { confirm: true, expectedPriceCents: priceCents }, { 'Idempotency-Key': idempotencyKey });
+            const couponInput = dialog.querySelector('.js-coupon-code');
+            const coupon = couponInput ? couponInput.value.trim() : '';
+            // A coupon (下载券) pays instead of the wallet; its refusals are about the coupon. The wallet
+            // purchase sends the price the reader was shown: if it changed meanwhile, nothing is charged (409).
+            const bought = coupon
+              ? await api('POST', '/api/v1/documents/' + docId + '/redeem-coupon', { code: coupon, confirm: true })
+              : await api('POST', '/api/v1/documents/' + docId + '/purchase', { confirm: true, expectedPriceCents: priceCents }, { 'Idempotency-Key': idempotencyKey });
+            if (coupon && (bought.status === 404 || bought.status === 409)) {
+              return showError(bought.status === 404 ? '券码不存在，请检查后重试。' : ((bought.data && bought.data.error && bought.data.error.message) || '该下载券无法使用。'));
+            }
             if (!bought.ok) return explain(bought);
             if (bought.data && bought.data.wallet) paidNow = bought.data.wallet.balanceCents;
             if (balanceEl && bought.data && bought.data.wallet) {

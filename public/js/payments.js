@@ -1,8 +1,40 @@
-// Wallet page: create the top-up order through the API, then go to the payment page.
-// Without JavaScript the form posts to /wallet/topups and the server does the same.
+// Wallet page: create the top-up order through the API, then go to the payment page (the
+// order's QR code, or the development payment page). Without JavaScript the form posts to
+// /wallet/topups and the server does the same.
+// Order page (/wallet/topup/:id): polls the order until it is paid, then says so and goes to the wallet.
 import { YUAN_LIMITS, yuanToCents } from './format.js';
 
 (function () {
+  const orderBox = document.getElementById('topup-order');
+  if (orderBox && orderBox.dataset.status === 'pending' && window.wenku) {
+    const statusBox = document.getElementById('topup-order-status');
+    const started = Date.now();
+    const poll = async function () {
+      try {
+        const res = await window.wenku.api('GET', '/api/v1/wallet/topups/' + orderBox.dataset.orderId);
+        const order = res.ok && res.data.order;
+        if (order && order.status === 'paid') {
+          statusBox.textContent = '支付成功，余额已到账，正在返回钱包…';
+          statusBox.className = 'alert alert-ok';
+          const qr = orderBox.querySelector('.pay-qr');
+          if (qr) qr.hidden = true;
+          setTimeout(function () { window.location.href = '/wallet?paid=1'; }, 1200);
+          return;
+        }
+        if (order && order.status === 'failed') {
+          statusBox.textContent = '该订单未能支付，请重新下单。';
+          statusBox.className = 'alert alert-error';
+          return;
+        }
+      } catch {
+        // a network blip: try again on the next tick
+      }
+      // Every 2 s for 15 minutes, then every 10 s: the buyer may still be paying.
+      setTimeout(poll, Date.now() - started < 15 * 60 * 1000 ? 2000 : 10000);
+    };
+    setTimeout(poll, 2000);
+  }
+
   const form = document.getElementById('topup-form');
   const message = document.getElementById('topup-message');
   if (!form || !window.wenku) return;
@@ -20,10 +52,14 @@ import { YUAN_LIMITS, yuanToCents } from './format.js';
     const button = form.querySelector('button[type="submit"]');
     button.disabled = true;
     try {
-      const res = await window.wenku.api('POST', '/api/v1/wallet/topups', { amountCents: cents });
+      const checked = form.querySelector('input[name="method"]:checked') || form.querySelector('input[name="method"]');
+      const method = checked ? checked.value : 'dev';
+      const res = await window.wenku.api('POST', '/api/v1/wallet/topups', { amountCents: cents, method: method });
       if (!res.ok) return show((res.data && res.data.error && res.data.error.message) || '创建订单失败，请稍后重试', false);
       const order = res.data.order;
-      if (form.dataset.devPayments === '1') {
+      if (order.method !== 'dev') {
+        window.location.href = '/wallet/topup/' + order.id;
+      } else if (form.dataset.devPayments === '1') {
         window.location.href = '/wallet/topup/' + order.id + '/dev-pay';
       } else {
         show('充值订单 #' + order.id + ' 已创建，等待支付完成。', true);

@@ -1,5 +1,6 @@
 // Accounts API: register, login, me, logout, password reset and change, email verification.
 import { Router } from 'express';
+import { getVipStatus } from '../payments/vip.service.js';
 import type { AppDeps } from '../deps.js';
 import { requireActor } from './actor.js';
 import { parseInput } from '../http/validate.js';
@@ -21,7 +22,9 @@ export function authApiRouter(deps: AppDeps): Router {
   });
 
   router.get('/me', async (req, res) => {
-    res.json(await getMe(deps, requireActor(req)));
+    const actor = requireActor(req);
+    const [me, vip] = await Promise.all([getMe(deps, actor), getVipStatus(deps, actor.userId)]);
+    res.json({ ...me, vip });
   });
 
   router.post('/auth/logout', async (req, res) => {

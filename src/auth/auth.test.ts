@@ -88,7 +88,7 @@ describe('login and me', () => {
     expect(res.body.user.id).toBe(user.id);
     const me = await ctx.http().get('/api/v1/me').set('authorization', `Bearer ${res.body.token}`);
     expect(me.status).toBe(200);
-    expect(me.body).toEqual({ user: { ...user }, wallet: { balanceCents: 0 } });
+    expect(me.body).toEqual({ user: { ...user }, wallet: { balanceCents: 0 }, vip: null });
   });
 
   it('when the email is unknown or the password wrong, then both answer 401 with the same message', async () => {

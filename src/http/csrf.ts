@@ -8,7 +8,7 @@ import { SESSION_COOKIE } from '../auth/actor.js';
 
 export const CSRF_HEADER = 'x-csrf-token';
 export const CSRF_FIELD = '_csrf';
-const EXEMPT_PATHS = new Set(['/api/v1/payments/webhook']);
+const EXEMPT_PATHS = new Set(['/api/v1/payments/webhook', '/api/v1/payments/alipay/notify', '/api/v1/payments/wechat/notify']);
 
 export function createCsrf(config: Pick<Config, 'jwtSecret' | 'env'>) {
   const secure = config.env === 'production';

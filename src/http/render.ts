@@ -21,7 +21,7 @@ export interface PageOptions {
 
 export type CsrfTokenFn = (req: Request, res: Response) => string;
 
-export function createRenderer(config: Pick<Config, 'site' | 'env'>, csrfToken: CsrfTokenFn) {
+export function createRenderer(config: Pick<Config, 'site' | 'env' | 'timezone'>, csrfToken: CsrfTokenFn) {
   const eta = new Eta({ views: VIEWS_DIR, autoEscape: true, cache: config.env === 'production', autoTrim: false });
   return function renderPage(req: Request, res: Response, view: string, data: Record<string, unknown>, page: PageOptions) {
     const locals: Record<string, unknown> = {
@@ -32,7 +32,7 @@ export function createRenderer(config: Pick<Config, 'site' | 'env'>, csrfToken: 
       unreadNotifications: req.unreadNotifications ?? 0,
       currentPath: req.originalUrl,
       // The one way a page writes a time: TIMEZONE, "2026-12-02 04:07" (after `data`: it wins).
-      formatTime: (at: Date | string | null | undefined) => formatDateTime(at, config.site.timeZone),
+      formatTime: (at: Date | string | null | undefined) => formatDateTime(at, config.timezone),
     };
     // The CSRF token (and its cookie) only when the page uses it: a form, or a logged-in
     // reader's scripts. Anonymous reading pages then carry no Set-Cookie and stay cacheable.

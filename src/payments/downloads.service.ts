@@ -2,6 +2,7 @@
 // recording completed downloads.
 import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
+import { isListed } from '../documents/visibility.js';
 import { AppError, forbidden, notFound } from '../errors.js';
 import { findUserById } from '../auth/users.repo.js';
 import { entitlementOf } from '../documents/entitlement.js';
@@ -10,6 +11,7 @@ import { signDownloadToken, verifyDownloadToken, type DownloadClaims } from './d
 import { upsertDownloadEvent } from './downloads.repo.js';
 import { confirmationRequired } from './purchases.service.js';
 import { findPaidPurchase, findPurchaseById, type PurchaseRow } from './purchases.repo.js';
+import { downloadAsMember } from './vip.service.js';
 import { countDocumentDownloader, findSaleDocument, type SaleDocumentRow } from './sale-documents.repo.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'clock'>;
@@ -33,11 +35,18 @@ function checkAccess(doc: SaleDocumentRow | null, user: Viewer, purchase: Purcha
   throw new AppError('insufficient_funds', '购买后才能下载该文档 (buy the document first)', { priceCents: doc.priceCents });
 }
 
+/** Paid, on sale, and neither the actor's own nor an admin's: checkAccess would ask for a purchase. */
+function needsPurchase(doc: SaleDocumentRow, actor: Actor): boolean {
+  return isListed(doc) && !doc.deletedAt && doc.priceCents > 0 && doc.uploaderId !== actor.userId && actor.role !== 'admin';
+}
+
 /** A signed link for the actor, bound to the document and their live purchase (if any). */
 export async function issueDownloadLink(deps: Deps, actor: Actor, documentId: number, confirm: unknown): Promise<DownloadLinkView> {
   if (confirm !== true) throw confirmationRequired('下载');
   const doc = await findSaleDocument(deps.db.pool, documentId);
-  const purchase = doc ? await findPaidPurchase(deps.db.pool, actor.userId, doc.id) : null;
+  let purchase = doc ? await findPaidPurchase(deps.db.pool, actor.userId, doc.id) : null;
+  // A member needs no purchase within the day's quota: the download becomes one paid by the membership.
+  if (doc && !purchase && needsPurchase(doc, actor)) purchase = await downloadAsMember(deps, actor, doc);
   checkAccess(doc, { userId: actor.userId, isAdmin: actor.role === 'admin' }, purchase);
   const { token, expiresAt } = signDownloadToken(
     deps.config.jwtSecret,

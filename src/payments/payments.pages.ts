@@ -9,9 +9,18 @@ import { parseId, parseInput } from '../http/validate.js';
 import { payoutsPagesRouter, walletPayoutData } from './payouts.pages.js';
 import { WalletQuery } from './payments.schemas.js';
 import { findTopupOrderOfUser } from './topups.repo.js';
-import { createTopupOrder, handlePaymentWebhook, presentOrder, signWebhookBody } from './topups.service.js';
+import type { TopupMethod } from './topups.repo.js';
+import { availableTopupMethods, createTopupOrder, getOwnTopupOrder, handlePaymentWebhook, presentOrder, signWebhookBody } from './topups.service.js';
+import { vipPagesRouter } from './vip.pages.js';
 import { ENTRY_KIND_LABELS, entryDocumentTitles, getWallet } from './wallet.service.js';
 
+export const METHOD_LABELS: Record<TopupMethod, string> = { alipay: '支付宝', wechat: '微信支付', dev: '模拟支付（开发环境）' };
+
+/** What the top-up form offers: the configured providers, the development page when on; else the generic webhook. */
+function pageTopupMethods(deps: AppDeps): TopupMethod[] {
+  const methods = availableTopupMethods(deps.config).filter((m) => m !== 'dev' || deps.config.devPayments);
+  return methods.length ? methods : ['dev'];
+}
 
 export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
   const router = Router();
@@ -22,7 +31,8 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
     const wallet = await getWallet(deps, req.actor!.userId, query);
     // The table names documents by title (the API's entries carry only the id).
     const titles = await entryDocumentTitles(deps, wallet.entries);
-    render(req, res, 'payments/wallet', { ...(await walletPayoutData(deps, req)), wallet, titles, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, paid: req.query.paid === '1', ...extra }, {
+    const methods = pageTopupMethods(deps);
+    render(req, res, 'payments/wallet', { ...(await walletPayoutData(deps, req)), wallet, titles, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, methods, methodLabels: METHOD_LABELS, paid: req.query.paid === '1', ...extra }, {
       title: '我的钱包',
       noindex: true,
       scripts: ['payments.js'],
@@ -44,9 +54,24 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
       res.status(400);
       return renderWallet(req, res, { error: '请输入 0.01 到 100000 之间的金额，最多两位小数' });
     }
-    const order = await createTopupOrder(deps, req.actor!.userId, cents);
-    if (deps.config.devPayments) return res.redirect(303, devPayPath(order.id));
-    await renderWallet(req, res, { pendingOrder: order });
+    const methods = pageTopupMethods(deps);
+    const asked = (req.body as Record<string, unknown> | undefined)?.method;
+    const method = methods.find((m) => m === asked) ?? methods[0]!;
+    const order = await createTopupOrder(deps, req.actor!.userId, cents, method);
+    if (method === 'dev' && deps.config.devPayments) return res.redirect(303, devPayPath(order.id));
+    if (method === 'dev') return renderWallet(req, res, { pendingOrder: order });
+    res.redirect(303, `/wallet/topup/${order.id}`);
+  });
+
+  // The order page: the QR code to scan, and payments.js polls the order until it is paid.
+  router.get('/wallet/topup/:orderId', async (req, res) => {
+    if (loginRedirect(req, res)) return;
+    const order = await getOwnTopupOrder(deps, req.actor!.userId, parseId(req.params.orderId));
+    render(req, res, 'payments/topup-order', { order, formatYuan, methodLabels: METHOD_LABELS, devPayments: deps.config.devPayments }, {
+      title: `充值订单 #${order.id}`,
+      noindex: true,
+      scripts: ['payments.js'],
+    });
   });
 
   const findOwnOrder = async (req: Request) => {
@@ -78,5 +103,6 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
     res.redirect(303, '/wallet?paid=1');
   });
 
+  router.use(vipPagesRouter(deps, render));
   return router;
 }

@@ -8,7 +8,9 @@ import { getEarnings, listMyPurchases } from './earnings.service.js';
 import { AdminCreditBody, DownloadLinkBody, PurchaseBody, TopupBody, WalletQuery } from './payments.schemas.js';
 import { purchaseDocument } from './purchases.service.js';
 import { referrerFromCookie } from './referrals.js';
-import { createTopupOrder, handlePaymentWebhook } from './topups.service.js';
+import { handleAlipayNotice, handleWechatNotice } from './provider-notices.service.js';
+import { createTopupOrder, getOwnTopupOrder, handlePaymentWebhook } from './topups.service.js';
+import { vipApiRouter } from './vip.routes.js';
 import { creditWalletByAdmin, getWallet } from './wallet.service.js';
 
 export function paymentsApiRouter(deps: AppDeps): Router {
@@ -21,8 +23,23 @@ export function paymentsApiRouter(deps: AppDeps): Router {
 
   router.post('/wallet/topups', async (req, res) => {
     const actor = requireActor(req);
-    const { amountCents } = parseInput(TopupBody, req.body);
-    res.status(201).json({ order: await createTopupOrder(deps, actor.userId, amountCents) });
+    const { amountCents, method } = parseInput(TopupBody, req.body);
+    res.status(201).json({ order: await createTopupOrder(deps, actor.userId, amountCents, method) });
+  });
+
+  router.get('/wallet/topups/:id', async (req, res) => {
+    res.json({ order: await getOwnTopupOrder(deps, requireActor(req).userId, parseId(req.params.id)) });
+  });
+
+  // The providers' notifications: authenticated by their signatures, not by a session.
+  router.post('/payments/alipay/notify', async (req, res) => {
+    const answer = await handleAlipayNotice(deps, (req.body ?? {}) as Record<string, unknown>);
+    res.status(answer.status).type('text/plain').send(answer.text);
+  });
+
+  router.post('/payments/wechat/notify', async (req, res) => {
+    const answer = await handleWechatNotice(deps, (name) => req.get(name), req.rawBody);
+    res.status(answer.status).json(answer.body);
   });
 
   // Authenticated by the HMAC signature over the raw body, not by a session (CSRF-exempt).
@@ -66,6 +83,8 @@ export function paymentsApiRouter(deps: AppDeps): Router {
   router.get('/me/earnings', async (req, res) => {
     res.json(await getEarnings(deps, requireActor(req).userId));
   });
+
+  router.use(vipApiRouter(deps));
 
   return router;
 }

@@ -9,6 +9,8 @@ const err = (description: string) => ({ description, ...json(ErrorBody) });
 
 export const TopupBody = z.object({
   amountCents: z.number().int('金额必须是整数分 (integer cents)').min(1, '金额至少 1 分').max(MAX_TOPUP_CENTS, '单笔充值不超过 10 万元'),
+  /** alipay and wechat only when configured; dev (the generic signed webhook) when omitted. */
+  method: z.enum(['alipay', 'wechat', 'dev']).optional(),
 });
 export const WebhookBody = z.object({
   orderId: z.number().int().positive(),
@@ -44,7 +46,15 @@ export const Wallet = registry.register(
 );
 export const TopupOrder = registry.register(
   'TopupOrder',
-  z.object({ id: z.number().int(), amountCents: cents, status: z.enum(['pending', 'paid', 'failed']) }),
+  z.object({
+    id: z.number().int(),
+    amountCents: cents,
+    status: z.enum(['pending', 'paid', 'failed']),
+    method: z.enum(['alipay', 'wechat', 'dev']),
+    payUrl: z.string().nullable(),
+    // The QR code to scan while pending, as an SVG data URL.
+    qrCode: z.string().nullable(),
+  }),
 );
 export const Purchase = registry.register(
   'Purchase',
@@ -90,7 +100,24 @@ registry.registerPath({
 });
 registry.registerPath({
   method: 'post', path: '/api/v1/wallet/topups', tags: ['wallet'], security: bearer, request: { body: json(TopupBody) },
-  responses: { 201: { description: 'pending order', ...json(z.object({ order: TopupOrder })) }, 400: err('bad amount') },
+  responses: {
+    201: { description: 'pending order', ...json(z.object({ order: TopupOrder })) },
+    400: err('bad amount, or a method that is not configured'), 503: err('the provider could not be reached'),
+  },
+});
+registry.registerPath({
+  method: 'get', path: '/api/v1/wallet/topups/{id}', tags: ['wallet'], security: bearer, request: { params: z.object({ id: z.string() }) },
+  responses: { 200: { description: 'own order (the top-up page polls it)', ...json(z.object({ order: TopupOrder })) }, 404: err('not yours') },
+});
+registry.registerPath({
+  method: 'post', path: '/api/v1/payments/alipay/notify', tags: ['wallet'],
+  description: 'Alipay asynchronous notification, form-encoded, RSA2 signed. Answers the text success only when the order is credited or already was.',
+  responses: { 200: { description: 'success or failure (text)' }, 401: { description: 'failure: bad signature' } },
+});
+registry.registerPath({
+  method: 'post', path: '/api/v1/payments/wechat/notify', tags: ['wallet'],
+  description: 'WeChat Pay APIv3 notification: Wechatpay-Signature over timestamp, nonce and body; resource AES-256-GCM.',
+  responses: { 200: { description: '{"code":"SUCCESS"}' }, 401: { description: '{"code":"FAIL"}: bad signature or stale' } },
 });
 registry.registerPath({
   method: 'post', path: '/api/v1/payments/webhook', tags: ['wallet'],

@@ -21,13 +21,16 @@ export interface PurchaseRow {
   refundNote: string | null;
   createdAt: Date;
   refundedAt: Date | null;
+  /** wallet: bought; vip / coupon: a member's quota or a coupon paid (sponsored-purchases.service.ts). */
+  paidWith: 'wallet' | 'vip' | 'coupon';
 }
 
 const columns = (t: string) => `${t}.id, ${t}.buyer_id AS "buyerId", ${t}.document_id AS "documentId",
   ${t}.price_cents AS "priceCents", ${t}.author_id AS "authorId", ${t}.author_cents AS "authorCents",
   ${t}.referrer_id AS "referrerId", ${t}.referrer_cents AS "referrerCents", ${t}.platform_cents AS "platformCents",
   ${t}.status, ${t}.ledger_transaction_id AS "ledgerTransactionId", ${t}.refund_transaction_id AS "refundTransactionId",
-  ${t}.refunded_by AS "refundedBy", ${t}.refund_note AS "refundNote", ${t}.created_at AS "createdAt", ${t}.refunded_at AS "refundedAt"`;
+  ${t}.refunded_by AS "refundedBy", ${t}.refund_note AS "refundNote", ${t}.created_at AS "createdAt", ${t}.refunded_at AS "refundedAt",
+  ${t}.paid_with AS "paidWith"`;
 const COLUMNS = columns('purchases');
 
 export interface PurchaseCandidate {
@@ -122,7 +125,7 @@ export async function lockPurchase(db: Queryable, id: number): Promise<PurchaseR
 export async function markPurchaseRefunded(
   db: Queryable,
   id: number,
-  refund: { refundTransactionId: number; refundedBy: number | null; note: string | null },
+  refund: { refundTransactionId: number | null; refundedBy: number | null; note: string | null },
 ): Promise<PurchaseRow> {
   const { rows } = await db.query<PurchaseRow>(
     `UPDATE purchases SET status = 'refunded', refunded_at = now(), refund_transaction_id = $2, refunded_by = $3, refund_note = $4

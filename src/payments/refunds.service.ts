@@ -3,6 +3,7 @@ import type { PoolClient } from 'pg';
 import { conflict, notFound } from '../errors.js';
 import { creditUser, debitUserIntoDebt, lockUserAccounts, postTransaction } from './ledger.service.js';
 import { lockPurchase, markPurchaseRefunded, type PurchaseRow } from './purchases.repo.js';
+import { reverseSponsoredPurchase } from './sponsored-purchases.service.js';
 
 /**
  * Refunds a purchase in the caller's transaction: the buyer gets the full price back (settling
@@ -18,6 +19,10 @@ export async function refundPurchase(
   const p = await lockPurchase(tx, input.purchaseId);
   if (!p) throw notFound('购买记录');
   if (p.status === 'refunded') throw conflict('该订单已退款 (already refunded)');
+  if (p.paidWith !== 'wallet') {
+    const refundTransactionId = await reverseSponsoredPurchase(tx, p, input.note);
+    return markPurchaseRefunded(tx, p.id, { refundTransactionId, refundedBy: input.actorId, note: input.note });
+  }
   const userIds = [p.buyerId, p.authorId, ...(p.referrerId ? [p.referrerId] : [])];
   const accounts = await lockUserAccounts(tx, userIds);
   const { transactionId } = await postTransaction(tx, accounts, {

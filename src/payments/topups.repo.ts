@@ -1,24 +1,38 @@
 // SQL for top-up orders.
 import type { Queryable } from '../db/pool.js';
 
+export type TopupMethod = 'dev' | 'alipay' | 'wechat';
+
 export interface TopupOrderRow {
   id: number;
   userId: number;
   amountCents: number;
   status: 'pending' | 'paid' | 'failed';
   providerRef: string | null;
+  method: TopupMethod;
+  /** The signed Alipay page-pay URL or WeChat's code_url, once the provider's order exists. */
+  providerUrl: string | null;
   createdAt: Date;
   paidAt: Date | null;
 }
 
 const COLUMNS = `id, user_id AS "userId", amount_cents AS "amountCents", status, provider_ref AS "providerRef",
-  created_at AS "createdAt", paid_at AS "paidAt"`;
+  method, provider_url AS "providerUrl", created_at AS "createdAt", paid_at AS "paidAt"`;
 
-export async function insertTopupOrder(db: Queryable, order: { userId: number; amountCents: number }): Promise<TopupOrderRow> {
+export async function insertTopupOrder(
+  db: Queryable,
+  order: { userId: number; amountCents: number; method?: TopupMethod },
+): Promise<TopupOrderRow> {
   const { rows } = await db.query<TopupOrderRow>(
-    `INSERT INTO topup_orders (user_id, amount_cents) VALUES ($1, $2) RETURNING ${COLUMNS}`,
-    [order.userId, order.amountCents],
+    `INSERT INTO topup_orders (user_id, amount_cents, method) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
+    [order.userId, order.amountCents, order.method ?? 'dev'],
   );
+  return rows[0]!;
+}
+
+/** Stores the provider's payment URL (Alipay page pay, WeChat code_url) on a pending order. */
+export async function setTopupProviderUrl(db: Queryable, id: number, providerUrl: string): Promise<TopupOrderRow> {
+  const { rows } = await db.query<TopupOrderRow>(`UPDATE topup_orders SET provider_url = $2 WHERE id = $1 RETURNING ${COLUMNS}`, [id, providerUrl]);
   return rows[0]!;
 }
 

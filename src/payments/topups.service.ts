@@ -7,21 +7,86 @@ import { AppError, conflict, notFound, validationFailed } from '../errors.js';
 import { parseInput } from '../http/validate.js';
 import { creditUser, lockUserAccounts, postTransaction } from './ledger.service.js';
 import { WebhookBody } from './payments.schemas.js';
-import { insertTopupOrder, lockTopupOrder, markTopupFailed, markTopupPaid, type TopupOrderRow } from './topups.repo.js';
+import { alipayPagePayUrl } from './providers/alipay.js';
+import { qrCodeDataUrl } from './providers/qr-code.js';
+import { createWechatNativeOrder } from './providers/wechat-pay.js';
+import {
+  findTopupOrderOfUser,
+  insertTopupOrder,
+  lockTopupOrder,
+  markTopupFailed,
+  markTopupPaid,
+  setTopupProviderUrl,
+  type TopupMethod,
+  type TopupOrderRow,
+} from './topups.repo.js';
 
-type Deps = Pick<AppDeps, 'config' | 'db' | 'log'>;
+type Deps = Pick<AppDeps, 'config' | 'db' | 'log' | 'clock'>;
 
 export interface TopupOrder {
   id: number;
   amountCents: number;
   status: 'pending' | 'paid' | 'failed';
+  method: TopupMethod;
+  /** Alipay: the signed page-pay URL (open it, or scan its QR code). Otherwise null. */
+  payUrl: string | null;
+  /** A pending provider order's QR code as an SVG data URL (Alipay: the pay URL; WeChat: code_url). */
+  qrCode: string | null;
 }
 
-export const presentOrder = (o: TopupOrderRow): TopupOrder => ({ id: o.id, amountCents: o.amountCents, status: o.status });
+/** The order without its QR code (webhook answers); presentOrderWithQr adds it. */
+export const presentOrder = (o: TopupOrderRow): TopupOrder => ({
+  id: o.id,
+  amountCents: o.amountCents,
+  status: o.status,
+  method: o.method,
+  payUrl: o.method === 'alipay' ? o.providerUrl : null,
+  qrCode: null,
+});
 
-/** Creates a pending order; the wallet is credited only by the webhook. */
-export async function createTopupOrder(deps: Deps, userId: number, amountCents: number): Promise<TopupOrder> {
-  return presentOrder(await insertTopupOrder(deps.db.pool, { userId, amountCents }));
+/** The order with the QR code to scan while it is pending. */
+export async function presentOrderWithQr(o: TopupOrderRow): Promise<TopupOrder> {
+  const qrCode = o.status === 'pending' && o.providerUrl ? await qrCodeDataUrl(o.providerUrl) : null;
+  return { ...presentOrder(o), qrCode };
+}
+
+/**
+ * Creates a pending order; the wallet is credited only by a verified notification. For Alipay the
+ * signed page-pay URL is built locally; for WeChat Pay the Native order is placed with WeChat
+ * (its code_url is the QR code). A method whose settings are missing → 400.
+ */
+export async function createTopupOrder(deps: Deps, userId: number, amountCents: number, method: TopupMethod = 'dev'): Promise<TopupOrder> {
+  const available = availableTopupMethods(deps.config);
+  if (!available.includes(method)) {
+    throw validationFailed(`暂不支持该支付方式 (payment method ${method} is not configured)`, { reason: 'method_unavailable', available });
+  }
+  const order = await insertTopupOrder(deps.db.pool, { userId, amountCents, method });
+  if (method === 'dev') return presentOrderWithQr(order);
+  let url: string;
+  try {
+    url = method === 'alipay' ? alipayPagePayUrl(deps.config, order) : await createWechatNativeOrder(deps, order);
+  } catch (err) {
+    deps.log.error({ err, orderId: order.id, method }, 'payment provider order failed');
+    await markTopupFailed(deps.db.pool, order.id);
+    throw new AppError('unavailable', '支付渠道暂时不可用，请稍后重试 (payment provider unavailable)');
+  }
+  return presentOrderWithQr(await setTopupProviderUrl(deps.db.pool, order.id, url));
+}
+
+/** The user's own order with its QR code (the top-up page polls it); another's → 404. */
+export async function getOwnTopupOrder(deps: Deps, userId: number, orderId: number): Promise<TopupOrder> {
+  const order = await findTopupOrderOfUser(deps.db.pool, orderId, userId);
+  if (!order) throw notFound('充值订单');
+  return presentOrderWithQr(order);
+}
+
+/** The methods offered: a provider only when configured; the generic webhook ('dev') always. */
+export function availableTopupMethods(config: AppDeps['config']): TopupMethod[] {
+  return [
+    ...(config.payments.alipay ? (['alipay'] as const) : []),
+    ...(config.payments.wechat ? (['wechat'] as const) : []),
+    'dev',
+  ];
 }
 
 /** `sha256=<hex HMAC-SHA256 of the raw body>`, as the provider sends it. */
@@ -59,11 +124,32 @@ export async function handlePaymentWebhook(
   } catch {
     throw validationFailed('请求体不是合法的 JSON (malformed JSON body)');
   }
-  const event = parseInput(WebhookBody, json);
+  return applyPaymentEvent(deps, parseInput(WebhookBody, json), null);
+}
+
+export interface PaymentEvent {
+  orderId: number;
+  status: 'paid' | 'failed';
+  amountCents: number;
+  providerRef: string;
+}
+
+/**
+ * The order → credit-once path every payment notification ends in, once its sender is verified
+ * (the generic webhook, Alipay, WeChat Pay). In one transaction with the order locked: unknown
+ * order (or one created for another provider) → 404, amount differs → 400, failed → order failed
+ * (a late failure of a paid order changes nothing), paid → the wallet credited exactly once
+ * (replays answer with credited false and change nothing; another payment of a paid order → 409).
+ */
+export async function applyPaymentEvent(
+  deps: Deps,
+  event: PaymentEvent,
+  provider: 'alipay' | 'wechat' | null,
+): Promise<{ order: TopupOrder; credited: boolean }> {
   try {
     return await withTransaction(deps.db.pool, async (tx) => {
       const order = await lockTopupOrder(tx, event.orderId);
-      if (!order) throw notFound('充值订单');
+      if (!order || (provider !== null && order.method !== provider)) throw notFound('充值订单');
       if (order.amountCents !== event.amountCents) {
         deps.log.warn({ orderId: order.id, expected: order.amountCents, got: event.amountCents }, 'webhook amount mismatch');
         throw validationFailed('金额与订单不符 (amount does not match the order)', { expectedCents: order.amountCents });

@@ -31,6 +31,8 @@ export const ENTRY_KIND_LABELS: Record<string, string> = {
   admin_credit: '平台补偿',
   payout: '提现',
   payout_return: '提现退回',
+  vip_purchase: '开通会员',
+  vip_refund: '会员退款（未使用天数）',
 };
 
 /** Balance (wallet + debt) and the user's entries, newest first; `nextCursor` pages on. */

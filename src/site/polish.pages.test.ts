@@ -28,8 +28,8 @@ describe('times on pages', () => {
   });
 
   it('when TIMEZONE is unset, then it is Asia/Shanghai; a zone that does not exist stops start-up naming the setting', () => {
-    expect(parseConfig({}).site.timeZone).toBe('Asia/Shanghai');
-    expect(parseConfig({ TIMEZONE: 'Europe/Berlin' }).site.timeZone).toBe('Europe/Berlin');
+    expect(parseConfig({}).timezone).toBe('Asia/Shanghai');
+    expect(parseConfig({ TIMEZONE: 'Europe/Berlin' }).timezone).toBe('Europe/Berlin');
     expect(() => parseConfig({ TIMEZONE: 'Mars/Olympus' })).toThrow(/TIMEZONE/);
   });
 

@@ -168,7 +168,7 @@ export async function getMyTicketSummaries(deps: Deps & Pick<AppDeps, 'config'>,
       statusBadge: STATUS_BADGE[t.status],
       outcome: t.resolutionAction ? (ACTION_WORDS[t.resolutionAction] ?? null) : null,
       lastReply: reply && reply.length > 60 ? `${reply.slice(0, 60)}…` : reply,
-      updatedAt: formatTime(t.updatedAt, deps.config.site.timeZone),
+      updatedAt: formatTime(t.updatedAt, deps.config.timezone),
     };
   });
 }

@@ -1,0 +1,85 @@
+// Alipay (支付宝): the signed page-pay URL of a top-up order, and the asynchronous notification.
+//
+// Alipay's own SDK (alipay-sdk) builds and signs the page-pay URL (alipay.trade.page.pay, RSA2)
+// without any network call, and checks the notification's RSA2 signature: the parameters other
+// than sign and sign_type, sorted by name, joined as key=value with &, SHA256withRSA under
+// ALIPAY_PUBLIC_KEY. What a verified notification means is decided here; crediting is the shared
+// order → credit-once path (applyPaymentEvent).
+import { AlipaySdk } from 'alipay-sdk';
+import type { AlipayConfig, Config } from '../../config.js';
+import type { TopupOrderRow } from '../topups.repo.js';
+import { formatYuanAmount, parseYuanAmount } from './amounts.js';
+
+const sdks = new WeakMap<AlipayConfig, AlipaySdk>();
+
+function sdkFor(config: AlipayConfig): AlipaySdk {
+  let sdk = sdks.get(config);
+  if (!sdk) {
+    sdk = new AlipaySdk({
+      appId: config.appId,
+      privateKey: config.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+      keyType: 'PKCS1',
+      alipayPublicKey: config.alipayPublicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      gateway: config.gateway,
+      signType: 'RSA2',
+    });
+    sdks.set(config, sdk);
+  }
+  return sdk;
+}
+
+/** Our out_trade_no for an order: unique per merchant, and the way back to the order. */
+export const alipayTradeNo = (orderId: number) => `wenku_topup_${orderId}`;
+const ORDER_FROM_TRADE_NO = /^wenku_topup_([1-9]\d{0,15})$/;
+
+const notifyUrl = (config: Pick<Config, 'publicUrl'>) => `${config.publicUrl!.replace(/\/$/, '')}/api/v1/payments/alipay/notify`;
+
+/** The signed page-pay URL (GET) the buyer opens, or scans as a QR code with the Alipay app. */
+export function alipayPagePayUrl(config: Config, order: TopupOrderRow): string {
+  const alipay = config.payments.alipay!;
+  const base = config.publicUrl!.replace(/\/$/, '');
+  return sdkFor(alipay).pageExecute('alipay.trade.page.pay', 'GET', {
+    notifyUrl: notifyUrl(config),
+    returnUrl: `${base}/wallet/topup/${order.id}`,
+    bizContent: {
+      outTradeNo: alipayTradeNo(order.id),
+      productCode: 'FAST_INSTANT_TRADE_PAY',
+      totalAmount: formatYuanAmount(order.amountCents),
+      subject: `${config.site.name}钱包充值`,
+      timeoutExpress: '2h',
+    },
+  });
+}
+
+export type AlipayNotice =
+  | { kind: 'forged' }
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'event'; event: { orderId: number; status: 'paid' | 'failed'; amountCents: number; providerRef: string } };
+
+/**
+ * Reads a notification (the form fields as posted). Forged: no valid RSA2 signature under
+ * ALIPAY_PUBLIC_KEY, or for another app. TRADE_SUCCESS / TRADE_FINISHED → paid; TRADE_CLOSED →
+ * failed; anything else (WAIT_BUYER_PAY) or not our trade number → ignored.
+ */
+export function readAlipayNotice(config: AlipayConfig, fields: Record<string, unknown>): AlipayNotice {
+  const params: Record<string, string> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (typeof v !== 'string') return { kind: 'forged' }; // a repeated field is not what Alipay sends
+    params[k] = v;
+  }
+  if (!params.sign || (params.sign_type && params.sign_type !== 'RSA2')) return { kind: 'forged' };
+  // raw: the form body is already decoded; the signature covers the decoded values.
+  if (!sdkFor(config).checkNotifySignV2(params)) return { kind: 'forged' };
+  if (params.app_id !== config.appId) return { kind: 'forged' };
+  const orderMatch = params.out_trade_no?.match(ORDER_FROM_TRADE_NO);
+  if (!orderMatch) return { kind: 'ignored', reason: 'not our trade number' };
+  const amountCents = parseYuanAmount(params.total_amount);
+  if (amountCents === null || !params.trade_no) return { kind: 'ignored', reason: 'no amount or trade number' };
+  const status = params.trade_status === 'TRADE_SUCCESS' || params.trade_status === 'TRADE_FINISHED'
+    ? 'paid'
+    : params.trade_status === 'TRADE_CLOSED'
+      ? 'failed'
+      : null;
+  if (status === null) return { kind: 'ignored', reason: `trade status ${params.trade_status}` };
+  return { kind: 'event', event: { orderId: Number(orderMatch[1]), status, amountCents, providerRef: `alipay:${params.trade_no}` } };
+}

@@ -1,0 +1,317 @@
+// Alipay and WeChat Pay end to end through the real HTTP endpoints: the tests play the providers,
+// with their own RSA keys, and sign exactly as the providers document.
+import { createVerify, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../../../test/app.js';
+import { CLEAN_LEDGER, balanceOf, ledgerInvariants, registerUser } from '../../../test/factories.js';
+import { alipaySign, rsaPair, startFakeWechatServer, wechatEncrypt, wechatSign, type FakeWechatServer } from './provider-test-keys.js';
+
+const ALIPAY_APP_ID = '2021000123456789';
+const MCHID = '1900000109';
+const APPID = 'wxd678efh567hg6787';
+const API_V3_KEY = randomBytes(16).toString('hex'); // 32 characters
+const SERIAL = '5157F09EFDC096DE15EBE81A47057A7232F1B8E1';
+
+const appKey = rsaPair(); // the merchant's Alipay application key (ours)
+const alipayKey = rsaPair(); // Alipay's key: the test holds the private half
+const merchantKey = rsaPair(); // the WeChat merchant key (ours)
+const platformKey = rsaPair(); // WeChat's platform key: the test holds the private half
+const strangerKey = rsaPair();
+
+let ctx: TestContext;
+let wechat: FakeWechatServer;
+beforeAll(async () => {
+  wechat = await startFakeWechatServer(platformKey.privateKey);
+  ctx = await createTestContext({
+    PUBLIC_URL: 'http://127.0.0.1',
+    ALIPAY_APP_ID,
+    ALIPAY_PRIVATE_KEY: appKey.privatePem,
+    ALIPAY_PUBLIC_KEY: alipayKey.publicPem.replace(/\n/g, '\\n'), // as an env file carries it
+    ALIPAY_GATEWAY: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
+    WECHAT_MCHID: MCHID,
+    WECHAT_APPID: APPID,
+    WECHAT_API_V3_KEY: API_V3_KEY,
+    WECHAT_SERIAL_NO: SERIAL,
+    WECHAT_PRIVATE_KEY: merchantKey.privatePem,
+    WECHAT_PLATFORM_PUBLIC_KEY: platformKey.publicPem,
+    WECHAT_API_BASE: wechat.url,
+  });
+});
+afterAll(async () => {
+  await ctx.close();
+  await wechat.close();
+});
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+const q = async (sql: string, params: unknown[]) => (await ctx.deps.db.pool.query(sql, params)).rows;
+const creditsOf = async (orderId: number) => (await q(`SELECT 1 FROM ledger_transactions WHERE reference = $1`, [`topup:${orderId}`])).length;
+const orderStatus = async (orderId: number) => (await q(`SELECT status FROM topup_orders WHERE id = $1`, [orderId]))[0]!.status as string;
+
+async function newOrder(method: 'alipay' | 'wechat', amountCents: number) {
+  const { token, user } = await registerUser(ctx);
+  const res = await ctx.http().post('/api/v1/wallet/topups').set(auth(token)).send({ amountCents, method });
+  expect(res.status).toBe(201);
+  return { token, user, order: res.body.order as { id: number; payUrl: string | null; qrCode: string | null; method: string } };
+}
+
+// ---------------------------------------------------------------- Alipay
+
+function alipayNotice(orderId: number, amount: string, overrides: Record<string, string> = {}, key = alipayKey.privateKey) {
+  const params: Record<string, string> = {
+    notify_time: '2026-12-01 23:30:00',
+    notify_type: 'trade_status_sync',
+    notify_id: randomBytes(12).toString('hex'),
+    app_id: ALIPAY_APP_ID,
+    charset: 'utf-8',
+    version: '1.0',
+    sign_type: 'RSA2',
+    trade_no: `2026120122001${orderId}`,
+    out_trade_no: `wenku_topup_${orderId}`,
+    trade_status: 'TRADE_SUCCESS',
+    total_amount: amount,
+    receipt_amount: amount,
+    subject: '文库钱包充值',
+    ...overrides,
+  };
+  return { ...params, sign: alipaySign(key, params) };
+}
+
+const postAlipay = (fields: Record<string, string>) =>
+  ctx.http().post('/api/v1/payments/alipay/notify').type('form').send(new URLSearchParams(fields).toString());
+
+describe('Alipay', () => {
+  it('when a user tops up with Alipay, then the order carries a page-pay URL signed with the app key and its QR code, built without calling out', async () => {
+    const { order, user } = await newOrder('alipay', 1230);
+    expect(order.method).toBe('alipay');
+    const url = new URL(order.payUrl!);
+    expect(url.origin + url.pathname).toBe('https://openapi-sandbox.dl.alipaydev.com/gateway.do');
+    const params = Object.fromEntries(url.searchParams);
+    expect(params).toMatchObject({ app_id: ALIPAY_APP_ID, method: 'alipay.trade.page.pay', sign_type: 'RSA2', notify_url: 'http://127.0.0.1/api/v1/payments/alipay/notify' });
+    expect(JSON.parse(params.biz_content!)).toMatchObject({ out_trade_no: `wenku_topup_${order.id}`, total_amount: '12.30', product_code: 'FAST_INSTANT_TRADE_PAY' });
+    // Alipay checks request signatures over every parameter but sign, sorted.
+    const content = Object.keys(params).filter((k) => k !== 'sign').sort().map((k) => `${k}=${params[k]}`).join('&');
+    expect(createVerify('RSA-SHA256').update(content).verify(appKey.publicKey, params.sign!, 'base64')).toBe(true);
+    expect(order.qrCode).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(Buffer.from(order.qrCode!.split(',')[1]!, 'base64').toString()).toContain('<svg');
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 0, debt: 0 });
+  });
+
+  it('when Alipay notifies a paid trade with a valid signature, then it answers success and credits the wallet; replays credit nothing more', async () => {
+    const { order, user, token } = await newOrder('alipay', 1230);
+    const notice = alipayNotice(order.id, '12.30');
+    const first = await postAlipay(notice);
+    expect([first.status, first.text]).toEqual([200, 'success']);
+    const replays = await Promise.all([postAlipay(notice), postAlipay(alipayNotice(order.id, '12.30', { trade_status: 'TRADE_FINISHED' }))]);
+    expect(replays.map((r) => r.text)).toEqual(['success', 'success']);
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 1230, debt: 0 });
+    expect(await creditsOf(order.id)).toBe(1);
+    const polled = await ctx.http().get(`/api/v1/wallet/topups/${order.id}`).set(auth(token));
+    expect(polled.body.order).toMatchObject({ status: 'paid', qrCode: null });
+    expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
+  });
+
+  it('when ten identical notifications arrive at once, then the wallet is credited exactly once', async () => {
+    const { order, user } = await newOrder('alipay', 999);
+    const notice = alipayNotice(order.id, '9.99');
+    const answers = await Promise.all(Array.from({ length: 10 }, () => postAlipay(notice)));
+    expect(answers.map((a) => a.text)).toEqual(Array(10).fill('success'));
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 999, debt: 0 });
+    expect(await creditsOf(order.id)).toBe(1);
+  });
+
+  it.each([
+    ['signed with another key', (id: number) => alipayNotice(id, '5.00', {}, strangerKey.privateKey)],
+    ['a tampered amount', (id: number) => ({ ...alipayNotice(id, '0.05'), total_amount: '5.00', receipt_amount: '5.00' })],
+    ['a tampered trade status', (id: number) => ({ ...alipayNotice(id, '5.00', { trade_status: 'WAIT_BUYER_PAY' }), trade_status: 'TRADE_SUCCESS' })],
+    ['no signature', (id: number) => ({ ...alipayNotice(id, '5.00'), sign: '' })],
+    ['another app id', (id: number) => alipayNotice(id, '5.00', { app_id: '2021000999999999' })],
+  ])('when a notification has %s, then it answers failure (401) and nothing is credited', async (_name, build) => {
+    const { order, user } = await newOrder('alipay', 500);
+    const res = await postAlipay(build(order.id));
+    expect([res.status, res.text]).toEqual([401, 'failure']);
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 0, debt: 0 });
+    expect(await orderStatus(order.id)).toBe('pending');
+  });
+
+  it('when a correctly signed notification states another amount, then it answers failure (400) and credits nothing', async () => {
+    const { order, user } = await newOrder('alipay', 500);
+    const res = await postAlipay(alipayNotice(order.id, '50.00'));
+    expect([res.status, res.text]).toEqual([400, 'failure']);
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 0, debt: 0 });
+  });
+
+  it('when a correctly signed notification names an unknown order, or a WeChat order, then it answers failure (404) and credits nothing', async () => {
+    const unknown = await postAlipay(alipayNotice(987654, '5.00'));
+    expect([unknown.status, unknown.text]).toEqual([404, 'failure']);
+    const { order, user } = await newOrder('wechat', 500);
+    const foreign = await postAlipay(alipayNotice(order.id, '5.00'));
+    expect([foreign.status, foreign.text]).toEqual([404, 'failure']);
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 0, debt: 0 });
+  });
+
+  it('when a trade is closed before payment, then the order fails and the answer is not success; a close after payment changes nothing', async () => {
+    const closed = await newOrder('alipay', 700);
+    const res = await postAlipay(alipayNotice(closed.order.id, '7.00', { trade_status: 'TRADE_CLOSED' }));
+    expect(res.text).toBe('failure');
+    expect(await orderStatus(closed.order.id)).toBe('failed');
+
+    const paid = await newOrder('alipay', 700);
+    expect((await postAlipay(alipayNotice(paid.order.id, '7.00'))).text).toBe('success');
+    const late = await postAlipay(alipayNotice(paid.order.id, '7.00', { trade_status: 'TRADE_CLOSED' }));
+    expect(late.text).toBe('success');
+    expect(await orderStatus(paid.order.id)).toBe('paid');
+    expect(await balanceOf(ctx, paid.user.id)).toEqual({ wallet: 700, debt: 0 });
+    expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
+  });
+});
+
+// ---------------------------------------------------------------- WeChat Pay
+
+function wechatNotice(
+  orderId: number,
+  total: number,
+  opts: { tradeState?: string; key?: typeof platformKey; apiV3Key?: string; timestamp?: number; transactionId?: string } = {},
+) {
+  const transaction = {
+    mchid: MCHID,
+    appid: APPID,
+    out_trade_no: `wenku_topup_${orderId}`,
+    transaction_id: opts.transactionId ?? `4200000${orderId}`,
+    trade_type: 'NATIVE',
+    trade_state: opts.tradeState ?? 'SUCCESS',
+    trade_state_desc: '支付成功',
+    success_time: '2026-12-01T23:30:00+08:00',
+    payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+    amount: { total, payer_total: total, currency: 'CNY', payer_currency: 'CNY' },
+  };
+  const body = JSON.stringify({
+    id: randomBytes(8).toString('hex'),
+    create_time: '2026-12-01T23:30:01+08:00',
+    resource_type: 'encrypt-resource',
+    event_type: 'TRANSACTION.SUCCESS',
+    summary: '支付成功',
+    resource: wechatEncrypt(opts.apiV3Key ?? API_V3_KEY, transaction),
+  });
+  const timestamp = String(Math.floor((opts.timestamp ?? ctx.clock.now().getTime()) / 1000));
+  const nonce = randomBytes(16).toString('hex');
+  return {
+    body,
+    headers: {
+      'wechatpay-timestamp': timestamp,
+      'wechatpay-nonce': nonce,
+      'wechatpay-serial': 'PUB_KEY_ID_0000000001',
+      'wechatpay-signature': wechatSign((opts.key ?? platformKey).privateKey, [timestamp, nonce, body]),
+    },
+  };
+}
+
+const postWechat = (n: { body: string; headers: Record<string, string> }) =>
+  ctx.http().post('/api/v1/payments/wechat/notify').set(n.headers).set('content-type', 'application/json').send(n.body);
+
+describe('WeChat Pay', () => {
+  it('when a user tops up with WeChat Pay, then the Native order is placed with a merchant-signed request and its code_url comes back as a QR code', async () => {
+    const before = wechat.requests.length;
+    const { order } = await newOrder('wechat', 1500);
+    expect(order).toMatchObject({ method: 'wechat', payUrl: null });
+    expect(order.qrCode).toMatch(/^data:image\/svg\+xml;base64,/);
+    const request = wechat.requests[before]!;
+    expect([request.method, request.path]).toEqual(['POST', '/v3/pay/transactions/native']);
+    expect(JSON.parse(request.body)).toMatchObject({
+      appid: APPID, mchid: MCHID, out_trade_no: `wenku_topup_${order.id}`, amount: { total: 1500, currency: 'CNY' },
+      notify_url: 'http://127.0.0.1/api/v1/payments/wechat/notify',
+    });
+    const m = String(request.headers.authorization).match(/^WECHATPAY2-SHA256-RSA2048 mchid="(\d+)",nonce_str="(\w+)",signature="([^"]+)",timestamp="(\d+)",serial_no="(\w+)"$/);
+    expect(m).not.toBeNull();
+    expect([m![1], m![5]]).toEqual([MCHID, SERIAL]);
+    const signed = ['POST', '/v3/pay/transactions/native', m![4], m![2], request.body].map((l) => `${l}\n`).join('');
+    expect(createVerify('RSA-SHA256').update(signed).verify(merchantKey.publicKey, m![3]!, 'base64')).toBe(true);
+    const row = (await q(`SELECT provider_url AS url FROM topup_orders WHERE id = $1`, [order.id]))[0]!;
+    expect(row.url).toBe(`weixin://wxpay/bizpayurl?pr=wenku_topup_${order.id}`);
+  });
+
+  it('when WeChat answers unsigned or with an error, then the top-up answers 503 and the order is failed', async () => {
+    for (const mode of ['unsigned', 'error'] as const) {
+      wechat.mode = mode;
+      const { token, user } = await registerUser(ctx);
+      const res = await ctx.http().post('/api/v1/wallet/topups').set(auth(token)).send({ amountCents: 100, method: 'wechat' });
+      expect(res.status).toBe(503);
+      expect(await q(`SELECT status FROM topup_orders WHERE user_id = $1`, [user.id])).toEqual([{ status: 'failed' }]);
+    }
+    wechat.mode = 'ok';
+  });
+
+  it('when WeChat notifies a successful payment, then it answers SUCCESS and credits once, also for replays and ten at once', async () => {
+    const { order, user } = await newOrder('wechat', 1500);
+    const notice = wechatNotice(order.id, 1500);
+    const first = await postWechat(notice);
+    expect([first.status, first.body]).toEqual([200, { code: 'SUCCESS' }]);
+    const again = await Promise.all(Array.from({ length: 10 }, () => postWechat(notice)));
+    expect(again.map((r) => r.body.code)).toEqual(Array(10).fill('SUCCESS'));
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 1500, debt: 0 });
+    expect(await creditsOf(order.id)).toBe(1);
+    expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
+  });
+
+  it('when the first notifications of an order arrive all at once, then it is credited exactly once', async () => {
+    const { order, user } = await newOrder('wechat', 800);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => postWechat(wechatNotice(order.id, 800))));
+    expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 800, debt: 0 });
+    expect(await creditsOf(order.id)).toBe(1);
+  });
+
+  it.each([
+    ['signed with another key', (id: number) => wechatNotice(id, 600, { key: strangerKey })],
+    ['a tampered body', (id: number) => {
+      const n = wechatNotice(id, 600);
+      return { ...n, body: n.body.replace('"summary":"支付成功"', '"summary":"支付成功 "') };
+    }],
+    ['a resource encrypted under another APIv3 key', (id: number) => wechatNotice(id, 600, { apiV3Key: randomBytes(16).toString('hex') })],
+    ['a timestamp ten minutes old (a replay of a captured notice)', (id: number) => wechatNotice(id, 600, { timestamp: ctx.clock.now().getTime() - 10 * 60_000 })],
+    ['no signature', (id: number) => {
+      const n = wechatNotice(id, 600);
+      return { ...n, headers: { ...n.headers, 'wechatpay-signature': '' } };
+    }],
+  ])('when a notification has %s, then it answers 401 FAIL and nothing is credited', async (_name, build) => {
+    const { order, user } = await newOrder('wechat', 600);
+    const res = await postWechat(build(order.id));
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('FAIL');
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 0, debt: 0 });
+    expect(await orderStatus(order.id)).toBe('pending');
+  });
+
+  it('when a verified notification states another amount or an unknown order, then it answers FAIL and credits nothing', async () => {
+    const { order, user } = await newOrder('wechat', 600);
+    const wrong = await postWechat(wechatNotice(order.id, 60000));
+    expect([wrong.status, wrong.body.code]).toEqual([400, 'FAIL']);
+    const unknown = await postWechat(wechatNotice(876543, 600));
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'FAIL']);
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 0, debt: 0 });
+  });
+
+  it('when a closed trade is reported after the payment, then the order stays paid and nothing changes', async () => {
+    const { order, user } = await newOrder('wechat', 400);
+    expect((await postWechat(wechatNotice(order.id, 400))).status).toBe(200);
+    const late = await postWechat(wechatNotice(order.id, 400, { tradeState: 'CLOSED' }));
+    expect(late.body).toEqual({ code: 'SUCCESS' });
+    expect(await orderStatus(order.id)).toBe('paid');
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 400, debt: 0 });
+  });
+});
+
+describe('methods', () => {
+  it('when a method is not configured, then the top-up answers 400 and names the methods offered', async () => {
+    const other = await createTestContext();
+    try {
+      const { token } = await registerUser(other);
+      const res = await other.http().post('/api/v1/wallet/topups').set(auth(token)).send({ amountCents: 100, method: 'alipay' });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toMatchObject({ reason: 'method_unavailable', available: ['dev'] });
+      const notify = await other.http().post('/api/v1/payments/alipay/notify').type('form').send('a=b');
+      expect([notify.status, notify.text]).toEqual([404, 'failure']);
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -1,0 +1,204 @@
+// VIP membership (会员), without the dark patterns: bought from the wallet with a confirmation,
+// never renewed by itself, a reminder three days before the end, one-click cancel refunding the
+// unused whole days. Members download paid documents within a daily quota (days in TIMEZONE);
+// each such download is a purchase whose author is paid from the platform (sponsored-purchases).
+import type { PoolClient } from 'pg';
+import type { Actor, AppDeps } from '../deps.js';
+import type { VipPlan } from '../config.js';
+import { withTransaction } from '../db/transaction.js';
+import { conflict, notFound } from '../errors.js';
+import { notify } from '../notifications/notifications.service.js';
+import { creditUser, insufficientFunds, lockUserAccounts, postTransaction } from './ledger.service.js';
+import { findPaidPurchase, type PurchaseRow } from './purchases.repo.js';
+import { confirmationRequired } from './purchases.service.js';
+import type { SaleDocumentRow } from './sale-documents.repo.js';
+import { recordSponsoredPurchase } from './sponsored-purchases.service.js';
+import { claimDueReminders, countVipDownloadsOnDay, insertVipPeriod, listLivePeriods, markPeriodCancelled, type VipPeriodRow } from './vip.repo.js';
+import { getUserBalanceCents } from './wallet-accounts.repo.js';
+
+type Deps = Pick<AppDeps, 'config' | 'db' | 'clock'>;
+
+const DAY_MS = 24 * 3600 * 1000;
+export const REMINDER_BEFORE_MS = 3 * DAY_MS;
+
+export interface VipStatus {
+  until: string;
+  downloadsLeftToday: number;
+}
+
+/** The calendar day (YYYY-MM-DD) of `at` in the time zone: members' quotas reset at its midnight. */
+export function dayIn(timeZone: string, at: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+export function listVipPlans(deps: Pick<AppDeps, 'config'>): { items: VipPlan[] } {
+  return { items: deps.config.vipPlans };
+}
+
+function currentPeriod(periods: readonly VipPeriodRow[], now: Date): VipPeriodRow | null {
+  return periods.find((p) => p.startsAt <= now && p.endsAt > now) ?? null;
+}
+
+/** The member's status for GET /me: the end of the last period and today's downloads left; null for non-members. */
+export async function getVipStatus(deps: Deps, userId: number): Promise<VipStatus | null> {
+  const now = deps.clock.now();
+  const periods = await listLivePeriods(deps.db.pool, userId, now);
+  const current = currentPeriod(periods, now);
+  if (!current) return null;
+  const used = await countVipDownloadsOnDay(deps.db.pool, userId, dayIn(deps.config.timezone, now));
+  return { until: periods[periods.length - 1]!.endsAt.toISOString(), downloadsLeftToday: Math.max(0, current.downloadsPerDay - used) };
+}
+
+/**
+ * Buys a plan from the wallet: 428 without confirm, 404 unknown plan, 402 when short. A period
+ * bought while one runs starts where the last one ends. One transaction (wallet → platform).
+ */
+export async function purchaseVip(
+  deps: Deps,
+  actor: Actor,
+  input: { planId: string; confirm?: unknown },
+): Promise<{ period: VipPeriodView; vip: VipStatus; wallet: { balanceCents: number } }> {
+  if (input.confirm !== true) throw confirmationRequired('开通会员');
+  const plan = deps.config.vipPlans.find((p) => p.id === input.planId);
+  if (!plan) throw notFound('会员套餐');
+  const period = await withTransaction(deps.db.pool, async (tx) => {
+    const now = deps.clock.now();
+    const accounts = await lockUserAccounts(tx, [actor.userId]);
+    const me = accounts.get(actor.userId)!;
+    if (me.wallet.balanceCents < plan.priceCents) throw insufficientFunds();
+    const live = await listLivePeriods(tx, actor.userId, now, true);
+    const startsAt = live.length ? live[live.length - 1]!.endsAt : now;
+    const { transactionId } = await postTransaction(tx, accounts, {
+      kind: 'vip_purchase',
+      reference: `vip:${plan.id}`,
+      entries: [
+        { accountId: me.wallet.id, amountCents: -plan.priceCents, kind: 'vip_purchase' },
+        { systemAccount: 'platform_revenue', amountCents: plan.priceCents, kind: 'vip_fee' },
+      ],
+    });
+    return insertVipPeriod(tx, {
+      userId: actor.userId,
+      planId: plan.id,
+      planName: plan.name,
+      days: plan.days,
+      priceCents: plan.priceCents,
+      downloadsPerDay: plan.downloadsPerDay,
+      startsAt,
+      endsAt: new Date(startsAt.getTime() + plan.days * DAY_MS),
+      ledgerTransactionId: transactionId,
+    });
+  });
+  const [vip, balanceCents] = await Promise.all([getVipStatus(deps, actor.userId), getUserBalanceCents(deps.db.pool, actor.userId)]);
+  return { period: presentPeriod(period), vip: vip!, wallet: { balanceCents } };
+}
+
+export interface VipPeriodView {
+  id: number;
+  planId: string;
+  planName: string;
+  days: number;
+  priceCents: number;
+  downloadsPerDay: number;
+  startsAt: string;
+  endsAt: string;
+}
+
+const presentPeriod = (p: VipPeriodRow): VipPeriodView => ({
+  id: p.id,
+  planId: p.planId,
+  planName: p.planName,
+  days: p.days,
+  priceCents: p.priceCents,
+  downloadsPerDay: p.downloadsPerDay,
+  startsAt: p.startsAt.toISOString(),
+  endsAt: p.endsAt.toISOString(),
+});
+
+/** What a period gives back on cancel: its unused whole days, pro rata (a period not begun: all of it). */
+export function unusedRefundCents(p: Pick<VipPeriodRow, 'days' | 'priceCents' | 'startsAt' | 'endsAt'>, now: Date): number {
+  if (p.startsAt >= now) return p.priceCents;
+  const unusedDays = Math.min(p.days, Math.floor((p.endsAt.getTime() - now.getTime()) / DAY_MS));
+  return Math.floor((p.priceCents * unusedDays) / p.days);
+}
+
+/**
+ * One-click cancel: membership ends now; the unused whole days of every live period come back to
+ * the wallet from the platform's revenue, in one transaction. Not a member → 409.
+ */
+export async function cancelVip(deps: Deps, actor: Actor): Promise<{ refundCents: number; wallet: { balanceCents: number } }> {
+  const refundCents = await withTransaction(deps.db.pool, async (tx) => {
+    const now = deps.clock.now();
+    const accounts = await lockUserAccounts(tx, [actor.userId]);
+    const live = await listLivePeriods(tx, actor.userId, now, true);
+    if (live.length === 0) throw conflict('您当前不是会员 (no active membership)', { reason: 'not_a_member' });
+    const refunds = live.map((p) => ({ period: p, cents: unusedRefundCents(p, now) }));
+    const total = refunds.reduce((sum, r) => sum + r.cents, 0);
+    let transactionId: number | null = null;
+    if (total > 0) {
+      ({ transactionId } = await postTransaction(tx, accounts, {
+        kind: 'vip_refund',
+        reference: `vip-cancel:${actor.userId}`,
+        entries: [
+          { systemAccount: 'platform_revenue', amountCents: -total, kind: 'vip_fee_refund' },
+          ...creditUser(accounts.get(actor.userId)!, total, 'vip_refund'),
+        ],
+      }));
+    }
+    for (const r of refunds) await markPeriodCancelled(tx, r.period.id, { at: now, refundCents: r.cents, refundTransactionId: transactionId });
+    return total;
+  });
+  return { refundCents, wallet: { balanceCents: await getUserBalanceCents(deps.db.pool, actor.userId) } };
+}
+
+/**
+ * A member's download of a paid document they have not bought: within today's quota it becomes a
+ * purchase paid by the membership (the author is paid their share from the platform). Returns the
+ * purchase (an existing one if they have it), or null when not a member or the quota is used up.
+ * One transaction; the buyer's accounts are locked first, so concurrent downloads never exceed
+ * the quota.
+ */
+export async function downloadAsMember(deps: Deps, actor: Actor, doc: SaleDocumentRow): Promise<PurchaseRow | null> {
+  const now = deps.clock.now();
+  if (!currentPeriod(await listLivePeriods(deps.db.pool, actor.userId, now), now)) return null;
+  return withTransaction(deps.db.pool, async (tx: PoolClient) => {
+    const accounts = await lockUserAccounts(tx, [actor.userId, doc.uploaderId]);
+    const existing = await findPaidPurchase(tx, actor.userId, doc.id);
+    if (existing) return existing;
+    const period = currentPeriod(await listLivePeriods(tx, actor.userId, now), now);
+    if (!period) return null;
+    const quotaDay = dayIn(deps.config.timezone, now);
+    if ((await countVipDownloadsOnDay(tx, actor.userId, quotaDay)) >= period.downloadsPerDay) return null;
+    return recordSponsoredPurchase(deps, tx, accounts, { buyerId: actor.userId, doc, by: { paidWith: 'vip', vipPeriodId: period.id, quotaDay } });
+  });
+}
+
+/**
+ * Sends the reminder to every member whose membership ends within 3 days, once per end date
+ * (buying more moves the end and a new reminder comes before it). Returns how many were sent.
+ */
+export async function sendVipReminders(deps: Deps): Promise<number> {
+  return withTransaction(deps.db.pool, async (tx) => {
+    const now = deps.clock.now();
+    const due = await claimDueReminders(tx, now, new Date(now.getTime() + REMINDER_BEFORE_MS));
+    const format = new Intl.DateTimeFormat('zh-CN', { timeZone: deps.config.timezone, dateStyle: 'long', timeStyle: 'short' });
+    for (const d of due) {
+      await notify(tx, {
+        userId: d.userId,
+        kind: 'vip_expiring',
+        title: '会员即将到期',
+        body: `您的会员将于 ${format.format(d.endsAt)} 到期。会员不会自动续费，到期后如需继续使用，请在会员页手动开通。`,
+        link: '/vip',
+      });
+    }
+    return due.length;
+  });
+}
+
+/** Runs sendVipReminders now and then every `everyMs`; returns a stop function. */
+export function startVipReminders(deps: Deps & Pick<AppDeps, 'log'>, everyMs = 3600_000): () => void {
+  const run = () => void sendVipReminders(deps).catch((err: unknown) => deps.log.error({ err }, 'vip reminders failed'));
+  run();
+  const timer = setInterval(run, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
