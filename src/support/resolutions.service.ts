@@ -10,6 +10,7 @@ import { formatYuan } from '../../public/js/format.js';
 import { isTakenDown } from '../documents/visibility.js';
 import { listDocumentIdsByHash } from '../documents/near-copies.repo.js';
 import { refundPurchase } from '../payments/refunds.service.js';
+import { invalidateDocument } from '../cache/invalidation.js';
 import { insertAuditEntry } from './audit.repo.js';
 import { lockDocumentForSupport, type TicketDocumentRow } from './lookups.repo.js';
 import type { CounterNoticeBody, ResolveBody, Ticket } from './support.schemas.js';
@@ -42,9 +43,11 @@ type Deps = Pick<AppDeps, 'db' | 'clock'>;
  * history, a message to the reporter and the audit entry. The ticket row is locked first, so
  * concurrent resolves run one after another; a refund of an already refunded purchase → 409.
  */
-export async function resolveTicket(deps: Deps, admin: Actor, id: number, input: ResolveBody): Promise<Ticket> {
+export async function resolveTicket(deps: Deps & Pick<AppDeps, 'invalidations'>, admin: Actor, id: number, input: ResolveBody): Promise<Ticket> {
   const now = deps.clock.now();
-  await withTransaction(deps.db.pool, async (tx) => {
+  // The document a refund or takedown changed, for every node's caches once committed.
+  const changedDocumentIds = await withTransaction(deps.db.pool, async (tx): Promise<number[]> => {
+    let changed: number[] = [];
     const t = await lockTicket(tx, id);
     if (!t) throw notFound('工单');
     const note = input.note;
@@ -55,18 +58,22 @@ export async function resolveTicket(deps: Deps, admin: Actor, id: number, input:
       const refunded = await refundPurchase(tx, { purchaseId: t.purchaseId, actorId: admin.userId, note: note || null });
       message = `已将 ${formatYuan(refunded.priceCents)} 全额退回您的钱包。${note ? `\n${note}` : ''}`;
       Object.assign(details, { purchaseId: refunded.id, amountCents: refunded.priceCents, buyerId: refunded.buyerId });
+      changed = [refunded.documentId];
     } else if (input.action === 'takedown') {
       if (t.documentId === null) throw needsField('该工单没有关联文档，无法下架 (the ticket has no document to take down)', 'documentId');
       const taken = await takeDown(tx, t, admin, note, now);
       message = `文档《${taken.doc.title}》已下架，不再提供预览和下载。${note ? `\n${note}` : ''}`;
       Object.assign(details, { documentId: taken.doc.id, sha256: taken.doc.sha256, wasAlreadyDown: !taken.changed, noticeTicketId: taken.noticeTicketId, copies: taken.copies });
+      changed = [taken.doc.id, ...taken.copies];
     }
     const status = input.action === 'reject' ? 'rejected' : 'resolved';
     await updateTicketResolution(tx, t.id, { status, action: input.action, note, by: admin.userId, now });
     await insertTicketEvent(tx, { ticketId: t.id, actorId: admin.userId, kind: input.action, fromStatus: t.status, toStatus: status, note: note || null, now });
     if (message) await insertTicketMessage(tx, { ticketId: t.id, author: 'support', authorId: admin.userId, body: message, now });
     await insertAuditEntry(tx, { adminId: admin.userId, action: `ticket.${input.action}`, targetType: 'ticket', targetId: t.id, details, now });
+    return changed;
   });
+  await invalidateDocument(deps, ...changedDocumentIds);
   return loadTicket(deps.db.pool, id);
 }
 
@@ -121,9 +128,15 @@ async function takeDownWithCopies(tx: PoolClient, doc: TicketDocumentRow, ticket
  * other bytes) under the same complaint, with its own identical copies. 404 unless the ticket has
  * a document and the copy exists; 409 when the copy is already down. One transaction.
  */
-export async function takeDownNearCopy(deps: Deps, admin: Actor, ticketId: number, documentId: number, note: string): Promise<{ copies: number[] }> {
+export async function takeDownNearCopy(
+  deps: Deps & Pick<AppDeps, 'invalidations'>,
+  admin: Actor,
+  ticketId: number,
+  documentId: number,
+  note: string,
+): Promise<{ copies: number[] }> {
   const now = deps.clock.now();
-  return withTransaction(deps.db.pool, async (tx) => {
+  const taken = await withTransaction(deps.db.pool, async (tx) => {
     const t = await lockTicket(tx, ticketId);
     if (!t || t.documentId === null) throw notFound('工单');
     const copy = await lockDocumentForSupport(tx, documentId);
@@ -137,6 +150,8 @@ export async function takeDownNearCopy(deps: Deps, admin: Actor, ticketId: numbe
     });
     return { copies: [copy.id, ...copies] };
   });
+  await invalidateDocument(deps, ...taken.copies);
+  return taken;
 }
 
 function noticeText(t: TicketRow, doc: TicketDocumentRow, note: string): string {
@@ -154,9 +169,14 @@ function noticeText(t: TicketRow, doc: TicketDocumentRow, note: string): string 
  * still down), records the step and resolves the takedown's tickets with "restore". 409 when the
  * document is not taken down. One transaction.
  */
-export async function restoreDocument(deps: Deps, admin: Actor, documentId: number, note: string): Promise<{ document: { id: number; status: string } }> {
+export async function restoreDocument(
+  deps: Deps & Pick<AppDeps, 'invalidations'>,
+  admin: Actor,
+  documentId: number,
+  note: string,
+): Promise<{ document: { id: number; status: string } }> {
   const now = deps.clock.now();
-  return withTransaction(deps.db.pool, async (tx) => {
+  const restored = await withTransaction(deps.db.pool, async (tx) => {
     const doc = await lockDocumentForSupport(tx, documentId);
     if (!doc) throw notFound('文档');
     // Clearing taken_down_at is the whole restore: the conversion state was never overwritten.
@@ -176,6 +196,8 @@ export async function restoreDocument(deps: Deps, admin: Actor, documentId: numb
     await insertAuditEntry(tx, { adminId: admin.userId, action: 'document.restore', targetType: 'document', targetId: doc.id, details: { note, sha256: doc.sha256, ticketId, status: previous }, now });
     return { document: { id: doc.id, status: previous } };
   });
+  await invalidateDocument(deps, documentId);
+  return restored;
 }
 
 async function resolveWithRestore(tx: PoolClient, t: TicketRow, admin: Actor, note: string, message: string, now: Date) {
