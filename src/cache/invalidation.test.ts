@@ -49,7 +49,7 @@ describe.skipIf(!reachable)('two nodes sharing Postgres and Redis', () => {
     b = await secondNode(a, env);
     admin = await registerUser(a, { email: 'desk@example.com' });
     author = await registerUser(a);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await b?.deps.close(1_000);
     await a?.close();
@@ -100,7 +100,7 @@ describe('when Redis is unreachable', () => {
   let a: TestContext;
   beforeAll(async () => {
     a = await createTestContext(env);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => a?.close());
 
   it('then rate limits fail open (requests go through, never a 500) and a takedown still drops this node’s cached page', async () => {
