@@ -7,8 +7,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.js';
 import { buildDeps, type BuiltDeps } from '../build-deps.js';
-import { createTestContext, registerUser, testConfig, type TestContext } from '../../test/app.js';
-import { bearer, count, createDocument, type TestUser } from '../../test/factories.js';
+import { createTestContext, testConfig, type TestContext } from '../../test/app.js';
+import { bearer, count, createDocument } from '../../test/factories.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -31,24 +31,33 @@ async function secondNode(a: TestContext, env: Record<string, string>): Promise<
 /** A client address of our own, so leftover counts in the shared Redis never meet this run. */
 const randomIp = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
 
-const register = (app: ReturnType<typeof createApp>, ip: string, n: number) =>
+const register = (app: ReturnType<typeof createApp>, ip: string, n: number, name = '节点用户') =>
   request(app)
     .post('/api/v1/auth/register')
     .set('X-Forwarded-For', ip)
-    .send({ email: `rl${n}-${Date.now()}-${randomInt(1e9)}@example.com`, password: 'correct horse battery', displayName: `节点用户${n}` });
+    .send({ email: `rl${n}-${Date.now()}-${randomInt(1e9)}@example.com`, password: 'correct horse battery', displayName: `${name}${n}` });
+
+/** A user registered from an address of our own (shared Redis counts survive runs); `admin` made so directly. */
+async function user(app: ReturnType<typeof createApp>, ctx: TestContext, admin = false): Promise<{ token: string; id: number }> {
+  const res = await register(app, randomIp(), randomInt(1e9), admin ? '管理员' : '作者');
+  if (res.status !== 201) throw new Error(`register: ${res.status} ${JSON.stringify(res.body)}`);
+  const id = res.body.user.id as number;
+  if (admin) await ctx.deps.db.pool.query(`UPDATE users SET role = 'admin', email_verified_at = now() WHERE id = $1`, [id]);
+  return { token: res.body.token as string, id };
+}
 
 describe.skipIf(!reachable)('two nodes sharing Postgres and Redis', () => {
   const env = { REDIS_URL, RESPONSE_CACHE_TTL: '60s', ADMIN_EMAILS: 'desk@example.com', RATE_LIMIT_SCALE: '1' };
   let a: TestContext;
   let b: { deps: BuiltDeps; app: ReturnType<typeof createApp> };
-  let admin: TestUser;
-  let author: TestUser;
+  let admin: { token: string; id: number };
+  let author: { token: string; id: number };
 
   beforeAll(async () => {
     a = await createTestContext(env);
     b = await secondNode(a, env);
-    admin = await registerUser(a, { email: 'desk@example.com' });
-    author = await registerUser(a);
+    admin = await user(a.app, a, true);
+    author = await user(a.app, a);
   }, 180_000);
   afterAll(async () => {
     await b?.deps.close(1_000);
@@ -56,7 +65,7 @@ describe.skipIf(!reachable)('two nodes sharing Postgres and Redis', () => {
   });
 
   it('when a document is taken down through node A, then node B stops serving its cached page within one second', async () => {
-    const doc = await createDocument(a, { uploaderId: author.user.id, title: '乡村振兴工作会议讲话', priceCents: 200 });
+    const doc = await createDocument(a, { uploaderId: author.id, title: '乡村振兴工作会议讲话', priceCents: 200 });
     // Both nodes cache the anonymous page (a 60 s TTL: only an invalidation can drop it in time).
     for (const app of [a.app, b.app]) {
       expect((await request(app).get(`/doc/${doc.id}`)).status).toBe(200);
@@ -110,8 +119,8 @@ describe('when Redis is unreachable', () => {
     expect(statuses).toEqual([201, 201, 201, 201, 201, 201]);
     expect(await count(a, "users WHERE display_name LIKE '节点用户%'")).toBe(6);
 
-    const admin = await registerUser(a, { email: 'desk@example.com' });
-    const doc = await createDocument(a, { uploaderId: admin.user.id });
+    const admin = await user(a.app, a, true);
+    const doc = await createDocument(a, { uploaderId: admin.id });
     await request(a.app).get(`/doc/${doc.id}`);
     expect((await request(a.app).get(`/doc/${doc.id}`)).headers['x-cache']).toBe('HIT');
     const ticket = await request(a.app).post('/api/v1/tickets').send({
