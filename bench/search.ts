@@ -43,11 +43,11 @@ export async function loadDocuments(pool: pg.Pool, uploaderId: number, count: nu
     );
     await pipeline(rows, client.query(copyFrom('COPY staging FROM STDIN')));
     // Bulk-load practice: drop the secondary indexes, insert, rebuild them once (definitions read
-    // from the catalog, so they are exactly the schema's).
+    // from the catalog, so they are exactly the schema's). The trigger fills document_search.
     const indexes = (
       await client.query<{ name: string; def: string }>(
         `SELECT indexname AS name, indexdef AS def FROM pg_indexes
-          WHERE tablename = 'documents' AND indexname NOT IN (SELECT conname FROM pg_constraint)`,
+          WHERE tablename IN ('documents', 'document_search') AND indexname NOT IN (SELECT conname FROM pg_constraint)`,
       )
     ).rows;
     for (const i of indexes) await client.query(`DROP INDEX ${i.name}`);
@@ -68,6 +68,7 @@ export async function loadDocuments(pool: pg.Pool, uploaderId: number, count: nu
     await client.query(`SET maintenance_work_mem = '1GB'`);
     for (const i of indexes) await client.query(i.def);
     await client.query('ANALYZE documents');
+    await client.query('ANALYZE document_search');
   } finally {
     client.release();
   }

@@ -51,7 +51,10 @@ export function createApp(deps: AppDeps): Express {
   // Anonymous readers of public pages are served from memory for up to RESPONSE_CACHE_TTL, before
   // anything else runs (hits replay the stored security headers; they are not logged one by one).
   app.use(publicHostCheck(deps.config.publicUrl)); // first: nothing is rendered or cached for a foreign Host
-  app.use(new ResponseCache(deps.config.responseCacheTtlMs, deps.clock).middleware());
+  const responseCache = new ResponseCache(deps.config.responseCacheTtlMs, deps.clock);
+  // A takedown, refund, price change or delete on any node drops the document's entries here.
+  deps.invalidations.subscribe((documentId) => responseCache.dropDocument(documentId));
+  app.use(responseCache.middleware());
 
   app.use(
     pinoHttp({

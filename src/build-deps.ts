@@ -11,6 +11,8 @@ import { createRateLimits } from './http/rate-limit.js';
 import { JobQueue, type JobQueueOptions } from './jobs/queue.js';
 import { createBlobStore, prepareBlobStore } from './storage/index.js';
 import { createMailer } from './mail/mailer.js';
+import { closeRedis, openRedis } from './cache/redis.js';
+import { LocalInvalidations, RedisInvalidations, type Invalidations } from './cache/invalidation.js';
 
 export interface BuildOptions {
   /** An already open database (the tests' clone); otherwise the configured one is opened. */
@@ -42,6 +44,12 @@ export async function buildDeps(config: Config, log: Logger, options: BuildOptio
   const blobs = createBlobStore(config);
   await prepareBlobStore(blobs, { create: config.env !== 'production' });
   const mailer = createMailer(config, log);
+  // REDIS_URL: counts and invalidations shared by every node; the subscriber needs a connection
+  // of its own (a subscribed connection can run nothing else).
+  const redis = config.redisUrl ? openRedis(config.redisUrl, log, 'commands') : undefined;
+  const subscriber = config.redisUrl ? openRedis(config.redisUrl, log, 'invalidations') : undefined;
+  const invalidations: Invalidations =
+    redis && subscriber ? new RedisInvalidations(redis, subscriber, log) : new LocalInvalidations();
   return {
     config,
     db,
@@ -50,12 +58,15 @@ export async function buildDeps(config: Config, log: Logger, options: BuildOptio
     blobs,
     jobs,
     views,
-    rateLimits: createRateLimits(config.rateLimitScale),
+    rateLimits: createRateLimits(config.rateLimitScale, { redis, log }),
     mailer,
+    invalidations,
     async close(jobsTimeoutMs = 10_000) {
       await views.stop();
       mailer.close();
       await jobs.stop(jobsTimeoutMs);
+      await invalidations.close();
+      for (const r of [subscriber, redis]) if (r) await closeRedis(r);
       await db.close();
       blobs.close?.();
     },

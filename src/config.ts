@@ -139,6 +139,11 @@ const envSchema = z
     RESPONSE_CACHE_TTL: durationOrZero.prefault('1s'),
     SOFFICE_PATH: z.string().optional(),
     RATE_LIMIT_SCALE: z.coerce.number().min(0).default(1),
+    /**
+     * Redis for many nodes (redis://host:6379): rate-limit counts shared by every node, and
+     * cross-node invalidation of cached responses. Unset: both stay in this machine's memory.
+     */
+    REDIS_URL: z.string().url().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Run the conversion worker inside the web process (default) or only via `npm run worker`. */
     RUN_WORKER: flag.default(true),
@@ -295,6 +300,7 @@ export interface Config {
   /** The PATH to search for `soffice` when SOFFICE_PATH is not given. */
   executableSearchPath: string;
   rateLimitScale: number;
+  redisUrl: string | undefined;
   logLevel: string;
   runWorker: boolean;
   webConcurrency: number;
@@ -382,6 +388,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
     sofficePath: e.SOFFICE_PATH,
     executableSearchPath: e.PATH,
     rateLimitScale: e.RATE_LIMIT_SCALE,
+    redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     runWorker: e.RUN_WORKER,
     webConcurrency: e.WEB_CONCURRENCY,

@@ -8,6 +8,7 @@ import type { JobQueue } from './jobs/queue.js';
 import type { ViewCounter } from './documents/view-counter.js';
 import type { RateLimits } from './http/rate-limit.js';
 import type { Mailer } from './mail/mailer.js';
+import type { Invalidations } from './cache/invalidation.js';
 
 export interface Clock {
   now(): Date;
@@ -28,6 +29,8 @@ export interface AppDeps {
   rateLimits: RateLimits;
   /** Outgoing mail (password resets, address verification). */
   mailer: Mailer;
+  /** Tells every node (Redis pub/sub, or this process alone) that a document's cached responses are stale. */
+  invalidations: Invalidations;
 }
 
 /** Who is making a request: a logged-in user, or nobody. */

@@ -22,6 +22,7 @@ import type { Viewer } from './visibility.js';
 import { presentDocument } from './documents.present.js';
 import { documentSearchTokens, mergeKeywords } from './document-text.js';
 import { decodeIdCursor, encodeIdCursor } from './cursor.js';
+import { invalidateDocument } from '../cache/invalidation.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs'>;
 
@@ -127,7 +128,7 @@ async function manageableDocument(deps: Deps, actor: Actor, id: number): Promise
 }
 
 /** Edits the uploader's fields; keywords and the search vector are derived again. One transaction. */
-export async function updateDocument(deps: Deps, actor: Actor, id: number, body: UpdateDocumentBody): Promise<Document> {
+export async function updateDocument(deps: Deps & Pick<AppDeps, 'invalidations'>, actor: Actor, id: number, body: UpdateDocumentBody): Promise<Document> {
   await manageableDocument(deps, actor, id);
   await withTransaction(deps.db.pool, async (tx) => {
     const doc = await lockDocumentForEdit(tx, id);
@@ -149,13 +150,15 @@ export async function updateDocument(deps: Deps, actor: Actor, id: number, body:
       search: doc.status === 'processing' ? null : documentSearchTokens({ title, keywords, description, body: doc.bodyText ?? '' }),
     });
   });
+  await invalidateDocument(deps, id); // a new price or title, on every node
   return presentDocument((await findDocumentById(deps.db.pool, id))!, deps.views.unsaved(id));
 }
 
 /** Hides the document everywhere (uploader or admin). Its file stays: buyers keep their downloads. */
-export async function deleteDocument(deps: Deps, actor: Actor, id: number): Promise<void> {
+export async function deleteDocument(deps: Deps & Pick<AppDeps, 'invalidations'>, actor: Actor, id: number): Promise<void> {
   await manageableDocument(deps, actor, id);
   await markDocumentDeleted(deps.db.pool, id);
+  await invalidateDocument(deps, id);
 }
 
 /** Converts a failed document again (uploader or admin): back to processing, job enqueued, one transaction. */

@@ -34,18 +34,20 @@ export interface ListedRow extends DocumentRow {
 // estimate how many documents match: few → the GIN index; many → the popularity index.
 const QUERY = `plainto_tsquery('simple', $1::text)`;
 
-// Per sort: the keyset condition on $6.. and the order. Relevance (below) needs a query (the
-// service turns relevance without one into popular).
-const ORDERS: Record<'newest' | 'popular', { after: string; orderBy: string }> = {
+// Per sort: the keyset condition on $6.. and the order, over the table `t` whose id column is
+// `id`. Relevance (below) needs a query (the service turns relevance without one into popular).
+const orders = (t: string, id: string): Record<'newest' | 'popular', { after: string; orderBy: string }> => ({
   newest: {
-    after: '(d.created_at, d.id) < ($6::timestamptz, $7::bigint)',
-    orderBy: 'd.created_at DESC, d.id DESC',
+    after: `(${t}.created_at, ${t}.${id}) < ($6::timestamptz, $7::bigint)`,
+    orderBy: `${t}.created_at DESC, ${t}.${id} DESC`,
   },
   popular: {
-    after: '(d.popularity, d.id) < ($6::bigint, $7::bigint)',
-    orderBy: 'd.popularity DESC, d.id DESC',
+    after: `(${t}.popularity, ${t}.${id}) < ($6::bigint, $7::bigint)`,
+    orderBy: `${t}.popularity DESC, ${t}.${id} DESC`,
   },
-};
+});
+const ORDERS = orders('d', 'id');
+const SEARCH_ORDERS = orders('s', 'document_id');
 
 function keysetParams(after: Keyset | null): unknown[] {
   if (!after) return [];
@@ -62,13 +64,24 @@ function keysetParams(after: Keyset | null): unknown[] {
  */
 export const RELEVANCE_CANDIDATES = 1000;
 
-const FILTERS = `${LISTED}
-       AND ($1::text IS NULL OR d.search_vector @@ ${QUERY})
-       AND ($2::text IS NULL OR d.category = $2::text)
-       AND ($3::text IS NULL OR d.format = $3::text)
-       AND ($4::boolean IS NULL OR $4::boolean = (d.price_cents = 0))`;
+// The filters over table `t` (documents, or its narrow copy document_search: same column names).
+const filtersOn = (t: string) => `${listedSql(t)}
+       AND ($1::text IS NULL OR ${t}.search_vector @@ ${QUERY})
+       AND ($2::text IS NULL OR ${t}.category = $2::text)
+       AND ($3::text IS NULL OR ${t}.format = $3::text)
+       AND ($4::boolean IS NULL OR $4::boolean = (${t}.price_cents = 0))`;
+const FILTERS = filtersOn('d');
+const SEARCH_FILTERS = filtersOn('s');
 
-/** One page (limit rows) of listed documents matching the filters, in the given order. */
+const PAGE_COLUMNS = `${DOCUMENT_COLUMNS}, d.popularity,
+       to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdKey"`;
+
+/**
+ * One page (limit rows) of listed documents matching the filters, in the given order. With a
+ * query, the matching and ordering run on document_search (migration 0050: narrow rows, so a
+ * query matching tens of thousands of documents reads megabytes, not the documents table), and
+ * only the page's rows are read from documents.
+ */
 export async function selectListedDocuments(
   db: Queryable,
   filters: ListFilters,
@@ -77,35 +90,49 @@ export async function selectListedDocuments(
   limit: number,
 ): Promise<ListedRow[]> {
   const params = [filters.tokens, filters.category, filters.format, filters.free, limit, ...keysetParams(after)];
-  const columns = `${DOCUMENT_COLUMNS}, d.popularity,
-       to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdKey",
-       CASE WHEN $1::text IS NULL THEN NULL ELSE ts_rank_cd(d.search_vector, ${QUERY}) END::text AS "rankKey"`;
   if (sort === 'relevance') {
-    // Two steps: the candidates scored (ids, rank, popularity: most popular first, capped), then
-    // the page over those, and only the page's rows read in full.
+    // Three steps: the candidates (ids and popularity, most popular first, capped), their rank
+    // (ts_rank_cd reads the vector, so only for the candidates), then the page over those.
     const { rows } = await db.query<ListedRow>(
-      `WITH candidates AS (
-         SELECT d.id, d.popularity, ts_rank_cd(d.search_vector, ${QUERY}) AS rank FROM documents d
-         WHERE ${FILTERS}
-         ORDER BY d.popularity DESC, d.id DESC
+      `WITH matches AS (
+         SELECT s.document_id AS id, s.popularity FROM document_search s
+         WHERE ${SEARCH_FILTERS}
+         ORDER BY s.popularity DESC, s.document_id DESC
          LIMIT ${RELEVANCE_CANDIDATES}),
+       candidates AS (
+         SELECT m.id, m.popularity, ts_rank_cd(s.search_vector, ${QUERY}) AS rank
+         FROM matches m JOIN document_search s ON s.document_id = m.id),
        page AS (
          SELECT c.id, c.rank FROM candidates c
          ${after ? 'WHERE (c.rank, c.popularity, c.id) < ($6::real, $7::bigint, $8::bigint)' : ''}
          ORDER BY c.rank DESC, c.popularity DESC, c.id DESC
          LIMIT $5)
-       SELECT ${DOCUMENT_COLUMNS}, d.popularity,
-         to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdKey",
-         p.rank::text AS "rankKey"
+       SELECT ${PAGE_COLUMNS}, p.rank::text AS "rankKey"
        FROM page p JOIN documents d ON d.id = p.id JOIN users u ON u.id = d.uploader_id
        ORDER BY p.rank DESC, d.popularity DESC, d.id DESC`,
       params,
     );
     return rows;
   }
+  if (filters.tokens !== null) {
+    const order = SEARCH_ORDERS[sort];
+    const { rows } = await db.query<ListedRow>(
+      `WITH page AS (
+         SELECT s.document_id AS id FROM document_search s
+         WHERE ${SEARCH_FILTERS}
+           ${after ? `AND ${order.after}` : ''}
+         ORDER BY ${order.orderBy}
+         LIMIT $5)
+       SELECT ${PAGE_COLUMNS}, ts_rank_cd(d.search_vector, ${QUERY})::text AS "rankKey"
+       FROM page p JOIN documents d ON d.id = p.id JOIN users u ON u.id = d.uploader_id
+       ORDER BY ${ORDERS[sort].orderBy}`,
+      params,
+    );
+    return rows;
+  }
   const order = ORDERS[sort];
   const { rows } = await db.query<ListedRow>(
-    `SELECT ${columns}
+    `SELECT ${PAGE_COLUMNS}, NULL::text AS "rankKey"
      FROM documents d JOIN users u ON u.id = d.uploader_id
      WHERE ${FILTERS}
        ${after ? `AND ${order.after}` : ''}

@@ -1,14 +1,22 @@
 // Rate limits from the contract's decisions, each multiplied by RATE_LIMIT_SCALE (0 turns them
 // off). An app has exactly one limiter per named limit (createRateLimits, built once by
 // buildDeps), and every route that performs the action — API and form page alike — uses it, so
-// a limit holds however the requests arrive. Counts are kept in memory: in this process, or,
-// under WEB_CONCURRENCY, in the cluster's primary process, so every web process counts against
-// one limit.
+// a limit holds however the requests arrive. Counts are kept in Redis when REDIS_URL is set, so
+// every node counts against one limit; else in memory: in this process, or, under
+// WEB_CONCURRENCY, in the cluster's primary process.
+//
+// Redis down: the limits fail open (the request goes through, a warning is logged). A limit is
+// abuse protection, not a correctness rule, and refusing every login and upload because a
+// helper is unreachable would turn a Redis outage into a site outage.
+import { createHash } from 'node:crypto';
 import cluster from 'node:cluster';
 import { ClusterMemoryStoreWorker } from '@express-rate-limit/cluster-memory-store';
 import type { Request, RequestHandler } from 'express';
-import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
+import { rateLimit, ipKeyGenerator, type Store } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
+import type { Logger } from 'pino';
 import { AppError } from '../errors.js';
+import type { Redis } from '../cache/redis.js';
 
 /** Whose requests a limit counts together. */
 type KeyBy =
@@ -57,16 +65,55 @@ function keyFor(keyBy: KeyBy, req: Request): string {
   return `account:${typeof email === 'string' ? email.trim().toLowerCase() : ''}`;
 }
 
+/**
+ * Where the counts live when shared through Redis. rate-limit-redis loads its Lua scripts once at
+ * start; while Redis is unreachable the script's SHA1 is computed here instead (Redis names a
+ * script by the SHA1 of its text), so the store neither fails for good nor leaves a rejected
+ * promise behind, and once Redis is back a NOSCRIPT reply makes it load the script for real.
+ */
+export function redisRateLimitStore(redis: Redis, name: string): Store {
+  return new RedisStore({
+    prefix: `wenku:rl:${name}:`,
+    sendCommand: async (...args: string[]) => {
+      if (args[0] === 'SCRIPT' && args[1] === 'LOAD' && !redis.isReady) return createHash('sha1').update(args[2] ?? '').digest('hex');
+      return (await redis.sendCommand(args)) as never;
+    },
+  });
+}
+
+export interface RateLimitOptions {
+  /** Shared counts for every node (REDIS_URL); else memory. */
+  redis?: Redis;
+  log?: Logger;
+}
+
+function storeFor(name: RateLimitName, options: RateLimitOptions): { store?: Store } {
+  if (options.redis) return { store: redisRateLimitStore(options.redis, name) };
+  // Under WEB_CONCURRENCY the primary keeps one count per name for all web processes.
+  if (cluster.isWorker) return { store: new ClusterMemoryStoreWorker({ prefix: `${name}:` }) };
+  return {};
+}
+
 /** One limiter; made only by createRateLimits, so there is never a second count of the same name. */
-function createLimiter(name: RateLimitName, scale: number): RequestHandler {
+function createLimiter(name: RateLimitName, scale: number, options: RateLimitOptions): RequestHandler {
   const spec: LimitSpec = RATE_LIMITS[name];
+  let warnedAt = 0;
   return rateLimit({
     windowMs: spec.windowMs,
     limit: Math.max(1, Math.round(spec.limit * scale)),
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    // Under WEB_CONCURRENCY the primary keeps one count per name for all web processes.
-    ...(cluster.isWorker ? { store: new ClusterMemoryStoreWorker({ prefix: `${name}:` }) } : {}),
+    ...storeFor(name, options),
+    // Fail open when the store (Redis) is unreachable; warn at most once a minute per limit.
+    passOnStoreError: true,
+    logger: {
+      error: (err) => {
+        if (Date.now() - warnedAt < 60_000) return;
+        warnedAt = Date.now();
+        options.log?.warn({ err, limit: name }, 'rate limit store unreachable; letting requests through');
+      },
+      warn: (err, message) => options.log?.warn({ err, limit: name }, message ?? 'rate limit warning'),
+    },
     keyGenerator: (req) => keyFor(spec.keyBy, req),
     // Per account, only failures count (a success is taken back once the response is sent).
     skipSuccessfulRequests: spec.keyBy === 'targetAccount',
@@ -89,16 +136,16 @@ function both(first: RequestHandler, second: RequestHandler): RequestHandler {
 }
 
 /** The app's limiters, one per named limit. Built once per app (buildDeps). */
-export function createRateLimits(scale: number): RateLimits {
+export function createRateLimits(scale: number, options: RateLimitOptions = {}): RateLimits {
   if (scale === 0) {
     const off: RequestHandler = (_req, _res, next) => next();
     return { login: off, register: off, upload: off, downloadLink: off, ticket: off };
   }
   return {
-    login: both(createLimiter('login', scale), createLimiter('loginAccount', scale)),
-    register: createLimiter('register', scale),
-    upload: createLimiter('upload', scale),
-    downloadLink: createLimiter('downloadLink', scale),
-    ticket: createLimiter('ticket', scale),
+    login: both(createLimiter('login', scale, options), createLimiter('loginAccount', scale, options)),
+    register: createLimiter('register', scale, options),
+    upload: createLimiter('upload', scale, options),
+    downloadLink: createLimiter('downloadLink', scale, options),
+    ticket: createLimiter('ticket', scale, options),
   };
 }

@@ -27,6 +27,8 @@ interface Entry {
 // Headers that belong to one response, not to the stored representation.
 const PER_RESPONSE_HEADERS = new Set(['date', 'x-request-id', 'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'set-cookie', 'x-cache']);
 const MAX_BODY = 2 * 1024 * 1024;
+// A response about one document: its page, preview, JSON (the cache key is the request URL).
+const DOCUMENT_KEY = /^\/(?:doc|api\/v1\/documents)\/(\d+)(?:[/?#]|$)/;
 const COMPRESS_MIN = 1024;
 
 declare global {
@@ -68,6 +70,18 @@ export class ResponseCache {
     private readonly clock: Clock,
     private readonly maxEntries = 2000,
   ) {}
+
+  /**
+   * A document changed for readers (cross-node invalidation, src/cache/invalidation.ts): drops
+   * its own pages and JSON, and every listing (home, search, category: they may show it). Other
+   * documents' pages are kept; their 「相关文档」 lists expire with SHARED_TTL.doc.
+   */
+  dropDocument(documentId: number): void {
+    for (const key of this.entries.keys()) {
+      const named = DOCUMENT_KEY.exec(key);
+      if (!named || Number(named[1]) === documentId) this.entries.delete(key);
+    }
+  }
 
   get enabled(): boolean {
     return this.ttlMs > 0;

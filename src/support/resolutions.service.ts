@@ -10,6 +10,7 @@ import { formatYuan } from '../../public/js/format.js';
 import { isTakenDown } from '../documents/visibility.js';
 import { listDocumentIdsByHash } from '../documents/near-copies.repo.js';
 import { refundPurchase } from '../payments/refunds.service.js';
+import { invalidateDocument } from '../cache/invalidation.js';
 import { insertAuditEntry } from './audit.repo.js';
 import { notify } from '../notifications/notifications.service.js';
 import { mailNotice } from '../notifications/notice-mail.js';
@@ -44,10 +45,12 @@ type Deps = Pick<AppDeps, 'db' | 'clock'>;
  * history, a message to the reporter and the audit entry. The ticket row is locked first, so
  * concurrent resolves run one after another; a refund of an already refunded purchase → 409.
  */
-export async function resolveTicket(deps: Deps & Pick<AppDeps, 'mailer' | 'log' | 'config'>, admin: Actor, id: number, input: ResolveBody): Promise<Ticket> {
+export async function resolveTicket(deps: Deps & Pick<AppDeps, 'mailer' | 'log' | 'config' | 'invalidations'>, admin: Actor, id: number, input: ResolveBody): Promise<Ticket> {
   const now = deps.clock.now();
   const mails: Array<{ userId: number; title: string; body: string; link: string }> = [];
-  await withTransaction(deps.db.pool, async (tx) => {
+  // The document a refund or takedown changed, for every node's caches once committed.
+  const changedDocumentIds = await withTransaction(deps.db.pool, async (tx): Promise<number[]> => {
+    let changed: number[] = [];
     const t = await lockTicket(tx, id);
     if (!t) throw notFound('工单');
     const note = input.note;
@@ -58,12 +61,14 @@ export async function resolveTicket(deps: Deps & Pick<AppDeps, 'mailer' | 'log' 
       const refunded = await refundPurchase(tx, { purchaseId: t.purchaseId, actorId: admin.userId, note: note || null });
       message = `已将 ${formatYuan(refunded.priceCents)} 全额退回您的钱包。${note ? `\n${note}` : ''}`;
       Object.assign(details, { purchaseId: refunded.id, amountCents: refunded.priceCents, buyerId: refunded.buyerId });
+      changed = [refunded.documentId];
     } else if (input.action === 'takedown') {
       if (t.documentId === null) throw needsField('该工单没有关联文档，无法下架 (the ticket has no document to take down)', 'documentId');
       const taken = await takeDown(tx, t, admin, note, now);
       if (taken.changed) mails.push({ userId: taken.doc.uploaderId, title: `您的文档《${taken.doc.title}》已被下架`, body: noticeText(t, taken.doc, note), link: `/doc/${taken.doc.id}` });
       message = `文档《${taken.doc.title}》已下架，不再提供预览和下载。${note ? `\n${note}` : ''}`;
       Object.assign(details, { documentId: taken.doc.id, sha256: taken.doc.sha256, wasAlreadyDown: !taken.changed, noticeTicketId: taken.noticeTicketId, copies: taken.copies });
+      changed = [taken.doc.id, ...taken.copies];
     }
     const status = input.action === 'reject' ? 'rejected' : 'resolved';
     await updateTicketResolution(tx, t.id, { status, action: input.action, note, by: admin.userId, now });
@@ -73,7 +78,9 @@ export async function resolveTicket(deps: Deps & Pick<AppDeps, 'mailer' | 'log' 
     if (t.reporterId !== null) {
       await notify(tx, { userId: t.reporterId, kind: 'ticket_resolved', title: `您的工单 #${t.id} 已${status === 'rejected' ? '驳回' : '处理'}`, body: (message || t.subject).slice(0, 200), link: `/support/tickets/${t.id}` });
     }
+    return changed;
   });
+  await invalidateDocument(deps, ...changedDocumentIds);
   // A takedown is mailed too, once the transaction committed (the notification is the record).
   for (const mail of mails) await mailNotice(deps, mail.userId, mail);
   return loadTicket(deps.db.pool, id);
@@ -135,9 +142,15 @@ async function takeDownWithCopies(tx: PoolClient, doc: TicketDocumentRow, ticket
  * other bytes) under the same complaint, with its own identical copies. 404 unless the ticket has
  * a document and the copy exists; 409 when the copy is already down. One transaction.
  */
-export async function takeDownNearCopy(deps: Deps, admin: Actor, ticketId: number, documentId: number, note: string): Promise<{ copies: number[] }> {
+export async function takeDownNearCopy(
+  deps: Deps & Pick<AppDeps, 'invalidations'>,
+  admin: Actor,
+  ticketId: number,
+  documentId: number,
+  note: string,
+): Promise<{ copies: number[] }> {
   const now = deps.clock.now();
-  return withTransaction(deps.db.pool, async (tx) => {
+  const taken = await withTransaction(deps.db.pool, async (tx) => {
     const t = await lockTicket(tx, ticketId);
     if (!t || t.documentId === null) throw notFound('工单');
     const copy = await lockDocumentForSupport(tx, documentId);
@@ -151,6 +164,8 @@ export async function takeDownNearCopy(deps: Deps, admin: Actor, ticketId: numbe
     });
     return { copies: [copy.id, ...copies] };
   });
+  await invalidateDocument(deps, ...taken.copies);
+  return taken;
 }
 
 function noticeText(t: TicketRow, doc: TicketDocumentRow, note: string): string {
@@ -168,9 +183,14 @@ function noticeText(t: TicketRow, doc: TicketDocumentRow, note: string): string 
  * still down), records the step and resolves the takedown's tickets with "restore". 409 when the
  * document is not taken down. One transaction.
  */
-export async function restoreDocument(deps: Deps, admin: Actor, documentId: number, note: string): Promise<{ document: { id: number; status: string } }> {
+export async function restoreDocument(
+  deps: Deps & Pick<AppDeps, 'invalidations'>,
+  admin: Actor,
+  documentId: number,
+  note: string,
+): Promise<{ document: { id: number; status: string } }> {
   const now = deps.clock.now();
-  return withTransaction(deps.db.pool, async (tx) => {
+  const restored = await withTransaction(deps.db.pool, async (tx) => {
     const doc = await lockDocumentForSupport(tx, documentId);
     if (!doc) throw notFound('文档');
     // Clearing taken_down_at is the whole restore: the conversion state was never overwritten.
@@ -191,6 +211,8 @@ export async function restoreDocument(deps: Deps, admin: Actor, documentId: numb
     await insertAuditEntry(tx, { adminId: admin.userId, action: 'document.restore', targetType: 'document', targetId: doc.id, details: { note, sha256: doc.sha256, ticketId, status: previous }, now });
     return { document: { id: doc.id, status: previous } };
   });
+  await invalidateDocument(deps, documentId);
+  return restored;
 }
 
 async function resolveWithRestore(tx: PoolClient, t: TicketRow, admin: Actor, note: string, message: string, now: Date) {
