@@ -27,6 +27,8 @@ import { paymentsPagesRouter } from './payments/payments.pages.js';
 import { payoutsApiRouter } from './payments/payouts.routes.js';
 import { rememberReferral } from './payments/referrals.js';
 import { supportApiRouter } from './support/support.routes.js';
+import { ratingsApiRouter } from './ratings/ratings.routes.js';
+import { discoveryRouter } from './discovery/discovery.routes.js';
 import { supportPagesRouter } from './support/support.pages.js';
 import { mePagesRouter } from './me/me.pages.js';
 import { mailPagesRouter } from './mail/mail.pages.js';
@@ -94,6 +96,7 @@ export function createApp(deps: AppDeps): Express {
   );
 
   app.use(healthRouter(deps));
+  app.use(discoveryRouter(deps)); // /robots.txt, /sitemap.xml, /sitemaps/N.xml
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: deps.config.env === 'production' ? '7d' : 0, index: false }));
 
   // An announced body over the route's limit gets 413 before any of it is read.
@@ -125,6 +128,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(supportApiRouter(deps));
   api.use(notificationsApiRouter(deps));
   api.use(payoutsApiRouter(deps));
+  api.use(ratingsApiRouter(deps));
   api.use(apiNotFound);
   app.use('/api/v1', api);
   app.use('/api', apiNotFound);

@@ -34,6 +34,7 @@ export const RATE_LIMITS = {
   upload: { limit: 30, windowMs: 3_600_000, keyBy: 'actor' },
   downloadLink: { limit: 60, windowMs: 3_600_000, keyBy: 'actor' },
   ticket: { limit: 10, windowMs: 3_600_000, keyBy: 'actor' },
+  comments: { limit: 20, windowMs: 3_600_000, keyBy: 'actor' },
 } as const satisfies Record<string, LimitSpec>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;
@@ -45,6 +46,7 @@ export interface RateLimits {
   upload: RequestHandler;
   downloadLink: RequestHandler;
   ticket: RequestHandler;
+  comments: RequestHandler;
 }
 
 const ipKey = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? '')}`;
@@ -92,7 +94,7 @@ function both(first: RequestHandler, second: RequestHandler): RequestHandler {
 export function createRateLimits(scale: number): RateLimits {
   if (scale === 0) {
     const off: RequestHandler = (_req, _res, next) => next();
-    return { login: off, register: off, upload: off, downloadLink: off, ticket: off };
+    return { login: off, register: off, upload: off, downloadLink: off, ticket: off, comments: off };
   }
   return {
     login: both(createLimiter('login', scale), createLimiter('loginAccount', scale)),
@@ -100,5 +102,6 @@ export function createRateLimits(scale: number): RateLimits {
     upload: createLimiter('upload', scale),
     downloadLink: createLimiter('downloadLink', scale),
     ticket: createLimiter('ticket', scale),
+    comments: createLimiter('comments', scale),
   };
 }
