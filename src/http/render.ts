@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import type { Config } from '../config.js';
+import type { SeoTags } from '../discovery/seo.js';
 
 export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../views');
 
@@ -14,6 +15,8 @@ export interface PageOptions {
   scripts?: string[];
   canonical?: string;
   noindex?: boolean;
+  /** OpenGraph tags and the JSON-LD data block (src/discovery/seo.ts). */
+  seo?: SeoTags;
 }
 
 export type CsrfTokenFn = (req: Request, res: Response) => string;
