@@ -30,6 +30,7 @@ import { supportApiRouter } from './support/support.routes.js';
 import { ratingsApiRouter } from './ratings/ratings.routes.js';
 import { discoveryRouter } from './discovery/discovery.routes.js';
 import { ratingsPagesRouter } from './ratings/ratings.pages.js';
+import { shareQrRouter } from './discovery/share-qr.js';
 import { supportPagesRouter } from './support/support.pages.js';
 import { mePagesRouter } from './me/me.pages.js';
 import { mailPagesRouter } from './mail/mail.pages.js';
@@ -140,6 +141,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(authPagesRouter(deps, render));
   app.use(documentsPagesRouter(deps, render));
   app.use(ratingsPagesRouter(deps)); // the document page's rating and comment forms
+  app.use(shareQrRouter(deps)); // GET /doc/:id/share-qr.svg
   app.use(paymentsPagesRouter(deps, render));
   app.use(supportPagesRouter(deps, render));
   app.use(mePagesRouter(deps, render)); // GET /me, 我的文库

@@ -87,6 +87,7 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
     share: {
       url: actor ? `${base}${path}?ref=${encodeURIComponent(actor.referralCode)}` : `${base}${path}`,
       percent: Math.round(deps.config.referralShare * 100),
+      qrUrl: `${path}/share-qr.svg${actor ? `?ref=${encodeURIComponent(actor.referralCode)}` : ''}`,
     },
     feedback,
     loginUrl: `/login?next=${back}`,
