@@ -28,6 +28,10 @@ import { paymentsPagesRouter } from './payments/payments.pages.js';
 import { payoutsApiRouter } from './payments/payouts.routes.js';
 import { rememberReferral } from './payments/referrals.js';
 import { supportApiRouter } from './support/support.routes.js';
+import { ratingsApiRouter } from './ratings/ratings.routes.js';
+import { discoveryRouter } from './discovery/discovery.routes.js';
+import { ratingsPagesRouter } from './ratings/ratings.pages.js';
+import { shareQrRouter } from './discovery/share-qr.js';
 import { supportPagesRouter } from './support/support.pages.js';
 import { mePagesRouter } from './me/me.pages.js';
 import { mailPagesRouter } from './mail/mail.pages.js';
@@ -102,6 +106,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/favicon.ico', (_req, res) => {
     res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').sendFile(path.join(PUBLIC_DIR, 'favicon.svg'));
   });
+  app.use(discoveryRouter(deps)); // /robots.txt, /sitemap.xml, /sitemaps/N.xml
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: deps.config.env === 'production' ? '7d' : 0, index: false }));
 
   // An announced body over the route's limit gets 413 before any of it is read.
@@ -133,6 +138,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(supportApiRouter(deps));
   api.use(notificationsApiRouter(deps));
   api.use(payoutsApiRouter(deps));
+  api.use(ratingsApiRouter(deps));
   api.use(apiNotFound);
   app.use('/api/v1', api);
   app.use('/api', apiNotFound);
@@ -142,6 +148,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(unreadCountForPages(deps));
   app.use(authPagesRouter(deps, render));
   app.use(documentsPagesRouter(deps, render));
+  app.use(ratingsPagesRouter(deps)); // the document page's rating and comment forms
+  app.use(shareQrRouter(deps)); // GET /doc/:id/share-qr.svg
   app.use(paymentsPagesRouter(deps, render));
   app.use(supportPagesRouter(deps, render));
   app.use(mePagesRouter(deps, render)); // GET /me, 我的文库

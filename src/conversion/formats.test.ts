@@ -260,7 +260,7 @@ describe('format badges', () => {
     const base = {
       id: 1, title: 't', description: '', sizeBytes: 1, pages: 1, wordCount: 1, uploadedAt: '2025-01-01T00:00:00Z', keywords: [],
       category: '其他', priceCents: 0, freePreviewPages: 1, status: 'ready', failureReason: null, thumbnailUrl: null,
-      uploader: { id: 1, displayName: 'a' }, stats: { views: 0, downloads: 0, favorites: 0 }, originalFilename: 'a',
+      uploader: { id: 1, displayName: 'a' }, stats: { views: 0, downloads: 0, favorites: 0 }, originalFilename: 'a', rating: { average: 0, count: 0 },
     };
     const cls = (format: string) => docCard({ ...base, format } as Parameters<typeof docCard>[0]).formatClass;
     expect(cls('PDF')).toBe('fmt-pdf fmt-red');

@@ -13,6 +13,7 @@ import { buildDocPage } from './pages/doc-page.js';
 import { humanSize } from '../../public/js/format.js';
 import { buildHomePage, buildSearchPage } from './pages/listing-pages.js';
 import { viewerOfRequest } from './view-counter.js';
+import { hotSearches, logSearch } from '../discovery/hot-searches.service.js';
 
 /**
  * The preview frame's own policy: no script of any kind, no network but our stylesheet,
@@ -38,9 +39,9 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
   const frameEta = new Eta({ views: VIEWS_DIR, autoEscape: true, cache: deps.config.env === 'production', autoTrim: false });
 
   router.get('/', async (req, res) => {
-    const data = await buildHomePage(deps);
+    const [data, hot] = await Promise.all([buildHomePage(deps), hotSearches(deps)]);
     setPageCache(req, res, SHARED_TTL.home);
-    render(req, res, 'documents/home', data, {
+    render(req, res, 'documents/home', { ...data, hot }, {
       title: `${deps.config.site.name} - Word 文档在线预览与下载`,
       fullTitle: true,
       description: `${deps.config.site.name}：公文、讲话稿、工作总结、合同、论文等 Word 文档，在线预览，满意再下载。`,
@@ -48,11 +49,13 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
   });
 
   router.get('/search', async (req, res) => {
-    const data = await buildSearchPage(deps, req.query as Record<string, unknown>);
+    const [data, hot] = await Promise.all([buildSearchPage(deps, req.query as Record<string, unknown>), hotSearches(deps)]);
+    // 「热门搜索」 counts first pages of valid searches, once per searcher and day.
+    if (!data.error && !data.cursor) await logSearch(deps, data.q, viewerOfRequest(req));
     setPageCache(req, res, SHARED_TTL.search);
     if (data.error) res.status(400);
     const title = data.q ? `${data.q} - 搜索结果` : data.filters.category ? `${data.filters.category} - 文档分类` : '全部文档';
-    render(req, res, 'documents/search', { ...data, query: data.q }, {
+    render(req, res, 'documents/search', { ...data, hot, query: data.q }, {
       title,
       description: data.q ? `与“${data.q}”相关的 Word 文档：在线预览，满意再下载。` : '按分类、格式和价格浏览 Word 文档。',
       // Result pages of arbitrary queries are not worth indexing; category listings are.

@@ -22,5 +22,7 @@ export function presentDocument(row: DocumentRow, extraViews = 0): Document {
     uploader: { id: row.uploaderId, displayName: row.uploaderName },
     stats: { views: row.views + extraViews, downloads: row.downloads, favorites: row.favoritesCount },
     originalFilename: row.originalFilename,
+    // One decimal, as pages show it; 0 when nobody rated yet.
+    rating: { average: row.ratingCount ? Math.round((row.ratingSum / row.ratingCount) * 10) / 10 : 0, count: row.ratingCount },
   };
 }

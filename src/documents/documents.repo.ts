@@ -31,6 +31,9 @@ export interface DocumentRow {
   views: number;
   downloads: number;
   favoritesCount: number;
+  /** Stored aggregate of document_ratings (migration 0060). */
+  ratingCount: number;
+  ratingSum: number;
   createdAt: Date;
   deletedAt: Date | null;
   takenDownAt: Date | null;
@@ -43,6 +46,7 @@ export const DOCUMENT_COLUMNS = `d.id, d.uploader_id AS "uploaderId", u.display_
   d.size_bytes AS "sizeBytes", d.sha256, d.blob_key AS "blobKey", d.original_filename AS "originalFilename",
   d.status, d.failure_reason AS "failureReason", d.pages, d.word_count AS "wordCount",
   d.preview_simplified AS "previewSimplified", d.views, d.downloads, d.favorites_count AS "favoritesCount",
+  d.rating_count AS "ratingCount", d.rating_sum AS "ratingSum",
   d.created_at AS "createdAt", d.deleted_at AS "deletedAt", d.taken_down_at AS "takenDownAt"`;
 
 /** The document if `viewer` may see it, else null. */

@@ -52,6 +52,7 @@ export const Document = registry.register(
     uploader: z.object({ id: z.number().int(), displayName: z.string() }),
     stats: z.object({ views: z.number().int(), downloads: z.number().int(), favorites: z.number().int() }),
     originalFilename: z.string(),
+    rating: z.object({ average: z.number().meta({ description: '平均星级, one decimal; 0 without ratings' }), count: z.number().int() }),
   }),
 );
 export type Document = z.infer<typeof Document>;

@@ -145,11 +145,13 @@ export async function selectListedDocuments(
 
 /**
  * Listed documents like the given one: sharing keywords, or matching its most frequent terms
- * (title and keyword terms first), ranked by both, then popularity. Never the document itself.
+ * (title and keyword terms first). Ranked in tiers (issue 16): same category and shared keywords
+ * first, then either one, then the rest; within a tier by shared keywords and text rank, then
+ * popularity. Never the document itself, nor a copy of its file (the same SHA-256).
  */
 export async function selectRelatedDocuments(db: Queryable, documentId: number, limit: number): Promise<DocumentRow[]> {
   const { rows } = await db.query<DocumentRow>(
-    `WITH src AS (SELECT id, keywords, search_vector FROM documents WHERE id = $1),
+    `WITH src AS (SELECT id, keywords, search_vector, category, sha256 FROM documents WHERE id = $1),
      terms AS (
        SELECT t.lexeme FROM src, unnest(src.search_vector) AS t(lexeme, positions, weights)
        WHERE char_length(t.lexeme) >= 2
@@ -159,9 +161,10 @@ export async function selectRelatedDocuments(db: Queryable, documentId: number, 
      q AS (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS query FROM terms)
      SELECT ${DOCUMENT_COLUMNS}
      FROM documents d JOIN users u ON u.id = d.uploader_id CROSS JOIN src CROSS JOIN q
-     WHERE ${LISTED} AND d.id <> src.id
+     WHERE ${LISTED} AND d.id <> src.id AND d.sha256 <> src.sha256
        AND (d.keywords && src.keywords OR (q.query IS NOT NULL AND d.search_vector @@ q.query))
-     ORDER BY cardinality(ARRAY(SELECT unnest(d.keywords) INTERSECT SELECT unnest(src.keywords))) * 0.1
+     ORDER BY (d.category = src.category)::int + (d.keywords && src.keywords)::int DESC,
+              cardinality(ARRAY(SELECT unnest(d.keywords) INTERSECT SELECT unnest(src.keywords))) * 0.1
               + coalesce(ts_rank(d.search_vector, q.query), 0) DESC,
               d.popularity DESC, d.id DESC
      LIMIT $2`,

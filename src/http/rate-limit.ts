@@ -42,6 +42,7 @@ export const RATE_LIMITS = {
   upload: { limit: 30, windowMs: 3_600_000, keyBy: 'actor' },
   downloadLink: { limit: 60, windowMs: 3_600_000, keyBy: 'actor' },
   ticket: { limit: 10, windowMs: 3_600_000, keyBy: 'actor' },
+  comments: { limit: 20, windowMs: 3_600_000, keyBy: 'actor' },
 } as const satisfies Record<string, LimitSpec>;
 
 export type RateLimitName = keyof typeof RATE_LIMITS;
@@ -53,6 +54,7 @@ export interface RateLimits {
   upload: RequestHandler;
   downloadLink: RequestHandler;
   ticket: RequestHandler;
+  comments: RequestHandler;
 }
 
 const ipKey = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? '')}`;
@@ -139,7 +141,7 @@ function both(first: RequestHandler, second: RequestHandler): RequestHandler {
 export function createRateLimits(scale: number, options: RateLimitOptions = {}): RateLimits {
   if (scale === 0) {
     const off: RequestHandler = (_req, _res, next) => next();
-    return { login: off, register: off, upload: off, downloadLink: off, ticket: off };
+    return { login: off, register: off, upload: off, downloadLink: off, ticket: off, comments: off };
   }
   return {
     login: both(createLimiter('login', scale, options), createLimiter('loginAccount', scale, options)),
@@ -147,5 +149,6 @@ export function createRateLimits(scale: number, options: RateLimitOptions = {}):
     upload: createLimiter('upload', scale, options),
     downloadLink: createLimiter('downloadLink', scale, options),
     ticket: createLimiter('ticket', scale, options),
+    comments: createLimiter('comments', scale, options),
   };
 }

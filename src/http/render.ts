@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { Eta } from 'eta';
 import type { Config } from '../config.js';
 import { formatDateTime } from '../../public/js/format.js';
+import type { SeoTags } from '../discovery/seo.js';
 
 export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../views');
 
@@ -17,6 +18,8 @@ export interface PageOptions {
   scripts?: string[];
   canonical?: string;
   noindex?: boolean;
+  /** OpenGraph tags and the JSON-LD data block (src/discovery/seo.ts). */
+  seo?: SeoTags;
 }
 
 export type CsrfTokenFn = (req: Request, res: Response) => string;

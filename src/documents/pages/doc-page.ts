@@ -13,6 +13,9 @@ import { metaDescription } from './format.js';
 import { OWNERSHIP_NOTES, downloadLabels, readerOwnership } from './ownership.js';
 import { docCard, thumbnailOf } from './view-models.js';
 import { viewerOfRequest } from '../view-counter.js';
+import { docFeedback } from '../../ratings/ratings.pages.js';
+import { documentSeo } from '../../discovery/seo.js';
+import { absoluteBase } from '../../discovery/discovery.routes.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config'>;
 
@@ -39,13 +42,14 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
   const actor = req.actor;
   const { document: doc, entitlement } = await getDocumentWithEntitlement(deps, actor, id, { viewer: viewerOfRequest(req) });
   const ownership = readerOwnership(entitlement);
-  const [preview, related, favorited] = await Promise.all([
+  const [preview, related, favorited, feedback] = await Promise.all([
     // Admins also see a taken-down document's preview; a conversion in progress has none.
     doc.status === 'ready' || doc.status === 'taken_down'
       ? getDocumentPreview(deps, actor, id).catch(noPreview)
       : Promise.resolve(null as Preview | null),
     listRelatedDocuments(deps, actor, id, 8),
     isFavoriteOf(deps, actor, id),
+    docFeedback(deps, actor, id), // ratings and comments (issue 16)
   ]);
   // Only what this reader may see is flattened: a truncated preview never held the rest.
   const text = preview ? htmlToText(preview.html) : '';
@@ -88,13 +92,18 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
     share: {
       url: actor ? `${base}${path}?ref=${encodeURIComponent(actor.referralCode)}` : `${base}${path}`,
       percent: Math.round(deps.config.referralShare * 100),
+      qrUrl: `${path}/share-qr.svg${actor ? `?ref=${encodeURIComponent(actor.referralCode)}` : ''}`,
     },
+    feedback,
     loginUrl: `/login?next=${back}`,
     loginDownloadUrl: `/login?next=${back}${encodeURIComponent('#download')}`,
   };
+  const description = metaDescription([text || doc.description || doc.title], 150) || doc.title;
   const page: PageOptions = {
     title: `${doc.title} - ${doc.format}`,
-    description: metaDescription([text || doc.description || doc.title], 150) || doc.title,
+    description,
+    // Structured data and OpenGraph need absolute URLs: PUBLIC_URL, else http://localhost:PORT (never the Host header).
+    ...(doc.status === 'ready' ? { seo: documentSeo(doc, `${absoluteBase(deps)}${path}`, description, deps.config.site.name) } : {}),
     canonical: `${base}${path}`,
     scripts: ['doc.js', 'reader.js'],
     noindex: doc.status !== 'ready',

@@ -28,6 +28,7 @@ export interface DocCard {
   views: string;
   downloads: string;
   favorites: string;
+  rating: { label: string; count: number; average: number } | null;
   category: string;
   keywords: string[];
   uploaderName: string;
@@ -63,6 +64,8 @@ export function docCard(doc: Document, opts: { terms?: readonly string[]; snippe
     views: countLabel(doc.stats.views),
     downloads: countLabel(doc.stats.downloads),
     favorites: countLabel(doc.stats.favorites),
+    // 「4.5分 (12人评)」, or null before the first rating.
+    rating: doc.rating.count > 0 ? { label: `${doc.rating.average.toFixed(1)}分`, count: doc.rating.count, average: doc.rating.average } : null,
     category: doc.category,
     keywords: doc.keywords,
     uploaderName: doc.uploader.displayName,
