@@ -70,6 +70,8 @@ const envSchema = z
     /** The development payment page; default on for the embedded database, always off in production. */
     DEV_PAYMENTS: flag.optional(),
     SITE_NAME: z.string().min(1).default('文库'),
+    /** Faint text drawn into preview page images; unset: the site name; empty: none. */
+    PREVIEW_WATERMARK: z.string().max(60).optional(),
     SITE_NOTICES: z
       .string()
       .transform((value, ctx) => {
@@ -152,6 +154,8 @@ export interface Config {
   downloadAccelPrefix: string | null;
   trustProxy: string;
   http: { idleTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number; bodyTimeoutMs: number; keepAliveTimeoutMs: number };
+  /** Drawn into page preview images ('' = none). */
+  previewWatermark: string;
 }
 
 export class ConfigError extends Error {}
@@ -210,6 +214,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
       bodyTimeoutMs: e.HTTP_BODY_TIMEOUT,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,
     },
+    previewWatermark: e.PREVIEW_WATERMARK ?? e.SITE_NAME,
   };
 }
 

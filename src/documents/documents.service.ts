@@ -76,10 +76,11 @@ export async function getDocumentWithEntitlement(
   deps: Deps,
   actor: Actor | null,
   id: number,
-  options: { viewer?: string } = {},
+  options: { viewer?: string; countView?: boolean } = {},
 ): Promise<{ document: Document; entitlement: Entitlement }> {
   const doc = await visibleDocument(deps, actor, id);
-  countView(deps, actor, doc, options.viewer);
+  // The page list (GET /pages) is part of the same visit as the document page: no second view.
+  if (options.countView !== false) countView(deps, actor, doc, options.viewer);
   return { document: presentDocument(doc, deps.views.unsaved(id)), entitlement: await entitlementFor(deps, actor, doc) };
 }
 

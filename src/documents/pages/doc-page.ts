@@ -13,6 +13,7 @@ import { metaDescription } from './format.js';
 import { OWNERSHIP_NOTES, readerOwnership } from './ownership.js';
 import { docCard } from './view-models.js';
 import { viewerOfRequest } from '../view-counter.js';
+import { fontNotice, fontSubstitutionsFor } from '../page-preview.service.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config'>;
 
@@ -39,13 +40,14 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
   const actor = req.actor;
   const { document: doc, entitlement } = await getDocumentWithEntitlement(deps, actor, id, { viewer: viewerOfRequest(req) });
   const ownership = readerOwnership(entitlement);
-  const [preview, related, favorited] = await Promise.all([
+  const [preview, related, favorited, fontSubstitutions] = await Promise.all([
     // Admins also see a taken-down document's preview; a conversion in progress has none.
     doc.status === 'ready' || doc.status === 'taken_down'
       ? getDocumentPreview(deps, actor, id).catch(noPreview)
       : Promise.resolve(null as Preview | null),
     listRelatedDocuments(deps, actor, id, 8),
     isFavoriteOf(deps, actor, id),
+    fontSubstitutionsFor(deps, actor, doc),
   ]);
   // Only what this reader may see is flattened: a truncated preview never held the rest.
   const text = preview ? htmlToText(preview.html) : '';
@@ -79,6 +81,10 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
       collapsible: text.length > COLLAPSE_ABOVE_CHARS,
     },
     takenDown: doc.status === 'taken_down',
+    // Uploader and admins only: 「字体已替换：… → …，预览与原文可能略有差异」.
+    fontSubstitutions,
+    fontNotice: fontNotice(fontSubstitutions),
+    pagesUrl: `/api/v1/documents/${id}/pages`,
     related: related.items.map((d) => docCard(d)),
     share: {
       url: actor ? `${base}${path}?ref=${encodeURIComponent(actor.referralCode)}` : `${base}${path}`,
