@@ -40,8 +40,8 @@ const OLE_FORMATS: readonly string[] = ['DOC', 'WPS', 'XLS', 'ET', 'PPT', 'DPS']
 
 /** The page preview keeps at most this many pages (the true count is kept; the rest is never shown). */
 export const MAX_PREVIEW_PAGES = 200;
-/** A text file is laid out up to this many bytes of UTF-8 (about 150 A4 pages of Chinese). */
-export const MAX_TEXT_LAYOUT_BYTES = 600_000;
+/** A text file is laid out up to this many bytes of UTF-8 (about 100 dense A4 pages of Chinese). */
+export const MAX_TEXT_LAYOUT_BYTES = 300_000;
 export const SCANNED_ZH = '此文档为扫描件，暂无文字版';
 
 /** What the documents feature stores for one upload: the 文字版, the PDF and its pages, metadata. */
@@ -68,11 +68,14 @@ export interface DocumentConversion {
 
 const escapeHtml = (s: string) => s.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;').replace(/"/gu, '&quot;');
 
-/** Positioned text of pages 1..n of a PDF, in calls of at most maxPagesPerCall pages. */
+/** Pages per pdftotext call: a dense page's -bbox-layout XHTML is ~150 KB, the sandbox keeps 16 MB of output. */
+const TEXT_LAYER_PAGES_PER_CALL = Math.min(20, DEFAULT_RENDER_LIMITS.maxPagesPerCall);
+
+/** Positioned text of pages 1..n of a PDF, a few pages per sandboxed call. */
 async function textLayers(pdfPath: string, n: number): Promise<TextLayerPage[]> {
   const out: TextLayerPage[] = [];
-  for (let first = 1; first <= n; first += DEFAULT_RENDER_LIMITS.maxPagesPerCall) {
-    const last = Math.min(n, first + DEFAULT_RENDER_LIMITS.maxPagesPerCall - 1);
+  for (let first = 1; first <= n; first += TEXT_LAYER_PAGES_PER_CALL) {
+    const last = Math.min(n, first + TEXT_LAYER_PAGES_PER_CALL - 1);
     out.push(...(await extractTextLayer(pdfPath, first, last)));
   }
   return out;
@@ -432,6 +435,8 @@ export function createConverter(options: {
     }
     const warnings: string[] = [];
     let totalPages: number;
+    /** Pages in out.pdf (what can be previewed): spreadsheets and partly laid out text hold fewer than totalPages. */
+    let pdfPages: number;
     let fonts: Array<{ requested: string; used: string }> = [];
     const stored = await storedProperties(filePath, format);
     await mkdir(workDir, { recursive: true });
@@ -446,6 +451,7 @@ export function createConverter(options: {
       try {
         await copyFile(checked.pdfPath, outPdf);
         totalPages = checked.pages;
+        pdfPages = checked.pages;
         if (checked.repaired) warnings.push('PDF repaired by qpdf');
       } finally {
         await checked.cleanup();
@@ -462,11 +468,12 @@ export function createConverter(options: {
         // A text file laid out only in part: the whole would take about this many pages.
         totalPages = fraction < 1 ? Math.max(pdf.totalPages, Math.ceil(pdf.pageCount / fraction)) : pdf.totalPages;
         fonts = pdf.fontSubstitutions;
+        pdfPages = pdf.pageCount;
       } finally {
         await rm(jobDir, { recursive: true, force: true });
       }
     }
-    const layers = await layersOf(outPdf, totalPages);
+    const layers = await layersOf(outPdf, pdfPages);
     const view = textViewFromLayers(layers);
     return {
       pages: view.pages, pageCount: Math.max(totalPages, layers.length), wordCount: countWords(view.text), text: view.text,

