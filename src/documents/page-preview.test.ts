@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
-import type { Converter } from '../conversion/index.js';
+import { FORMATS, type Converter, type DocumentFormat } from '../conversion/index.js';
 import { buildPdf } from '../conversion/pdf-fixtures.js';
 import type { ConversionWorker } from './conversion.worker.js';
 import { blobKeys, GOV_REPORT_DOC, SEED_DOC, startTestWorker, testConverter, upload, waitForConversion } from './test-support.js';
@@ -241,6 +241,8 @@ describe('every format family: upload → conversion → pages → download', ()
           res.on('end', () => cb(null, Buffer.concat(chunks)));
         });
         expect(dl.status).toBe(200);
+        expect(dl.headers['content-type']).toBe(FORMATS[format as DocumentFormat].mime);
+        expect(dl.headers['content-disposition']).toContain(`.${FORMATS[format as DocumentFormat].ext}`);
         expect(createHash('sha256').update(dl.body as Buffer).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
       }
     }, 200_000);
