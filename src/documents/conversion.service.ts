@@ -151,6 +151,8 @@ export async function convertDocument(deps: Deps, converter: Converter | PageCon
       await deps.blobs.putFile(pdfKey, result.pdfPath);
       written.push(pdfKey);
     }
+    // Everything is in the store now: no temporary file outlives the commit that makes it ready.
+    await removeDir(dir);
 
     const replaced = await withTransaction(deps.db.pool, async (tx) => {
       const target = await lockClaimedDocument(tx, documentId, claim);
