@@ -27,7 +27,7 @@ beforeAll(async () => {
   converter = testConverter(ctx);
   worker = await startTestWorker(ctx, converter);
   [alice, bob, admin] = await Promise.all([registerUser(ctx), registerUser(ctx), registerUser(ctx, { email: 'pages-admin@example.com' })]);
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await worker?.stop();
   await converter?.close();
