@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
+import { registerAdmin } from '../auth/test-fixtures.js';
 import { FORMATS, type Converter, type DocumentFormat } from '../conversion/index.js';
 import { buildPdf } from '../conversion/pdf-fixtures.js';
 import type { ConversionWorker } from './conversion.worker.js';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   ctx = await createTestContext({ ADMIN_EMAILS: 'pages-admin@example.com', PREVIEW_WATERMARK: '文库测试' });
   converter = testConverter(ctx);
   worker = await startTestWorker(ctx, converter);
-  [alice, bob, admin] = await Promise.all([registerUser(ctx), registerUser(ctx), registerUser(ctx, { email: 'pages-admin@example.com' })]);
+  [alice, bob, admin] = await Promise.all([registerUser(ctx), registerUser(ctx), registerAdmin(ctx, { email: 'pages-admin@example.com' })]);
 }, 180_000);
 afterAll(async () => {
   await worker?.stop();
