@@ -156,6 +156,8 @@ const envSchema = z
     /** The development payment page; default on for the embedded database, always off in production. */
     DEV_PAYMENTS: flag.optional(),
     SITE_NAME: z.string().min(1).default('文库'),
+    /** Faint text drawn into preview page images; unset: the site name; empty: none. */
+    PREVIEW_WATERMARK: z.string().max(60).optional(),
     SITE_NOTICES: z
       .string()
       .transform((value, ctx) => {
@@ -320,6 +322,8 @@ export interface Config {
   vipPlans: VipPlan[];
   /** Each provider is null unless all its settings are given. */
   payments: { alipay: AlipayConfig | null; wechat: WechatPayConfig | null };
+  /** Drawn into page preview images ('' = none). */
+  previewWatermark: string;
 }
 
 export type BlobStoreConfig =
@@ -430,6 +434,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
             }
           : null,
     },
+    previewWatermark: e.PREVIEW_WATERMARK ?? e.SITE_NAME,
   };
 }
 

@@ -3,7 +3,7 @@
 //   DOC/DOCX → LibreOffice in a sandbox, over UNO (layout: page count, page-start markers,
 //   vector images → PNG) → DOCX → mammoth in a capped child process → sanitiser → pages.
 //   Without LibreOffice: DOCX → mammoth directly; DOC → word-extractor text-only preview.
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, rename, rm, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import WordExtractor from 'word-extractor';
@@ -12,15 +12,86 @@ import { ChildFailure } from './children.js';
 import { estimatePageMarkers, htmlToText, PAGE_MARKER_PREFIX, paragraphsToHtml, sanitize, splitPages } from './html.js';
 import { findSoffice, LibreOfficePool, sandboxProblem, type BridgeRequest, type ReplyFor } from './libreoffice.js';
 import { DEFAULT_MAMMOTH_LIMITS, MammothRunner, type MammothLimits } from './mammoth-runner.js';
-import { docProperties, docxProperties, type StoredProperties } from './properties.js';
+import { storedProperties, type StoredProperties } from './properties.js';
+import { FORMATS, type DocumentFormat } from './formats.js';
+import { checkPdf } from './pdf-check.js';
+import { extractTextLayer, DEFAULT_RENDER_LIMITS, type TextLayerPage } from './render.js';
+import { sniffDocument } from './sniff.js';
+import { decodeTextFile, looksLikeJunk } from './text-decode.js';
+import { type PageLine } from './title.js';
+import { AppError } from '../errors.js';
 import { checkEmbeddedPackages, embeddedBombInCompoundFile } from './embedded.js';
 import { checkZipBounds, DEFAULT_ZIP_LIMITS, inflateZip, listZip, ZipError, type ZipLimits } from './zip.js';
 
-export { sniffWordFile, type WordFormat } from './sniff.js';
+export { sniffWordFile, sniffUpload, type WordFormat } from './sniff.js';
+export { pdfNeedsPassword } from './pdf-check.js';
+export { chooseTitle, type PageLine } from './title.js';
+export { FORMATS, type DocumentFormat } from './formats.js';
 export { DEFAULT_MAX_EXPORT_PAGES, type FontSubstitution, type OfficeFormat, type PdfExport } from './pdf-export.js';
 export * from './render.js';
 import { DEFAULT_MAX_EXPORT_PAGES, exportPdf, pdfExportOf, PdfExportError, type OfficeFormat, type PdfExport } from './pdf-export.js';
 import type { WordFormat } from './sniff.js';
+
+/** Word-processing formats: their 文字版 comes from the .docx path (mammoth), their pages from the same load. */
+export type WordFamilyFormat = WordFormat | 'WPS' | 'RTF' | 'ODT';
+const WORD_FAMILY: readonly string[] = ['DOC', 'DOCX', 'WPS', 'RTF', 'ODT'];
+const ZIP_FORMATS: readonly string[] = ['DOCX', 'ODT', 'PPTX', 'XLSX', 'ODP', 'ODS'];
+const OLE_FORMATS: readonly string[] = ['DOC', 'WPS', 'XLS', 'ET', 'PPT', 'DPS'];
+
+/** The page preview keeps at most this many pages (the true count is kept; the rest is never shown). */
+export const MAX_PREVIEW_PAGES = 200;
+/** A text file is laid out up to this many bytes of UTF-8 (about 100 dense A4 pages of Chinese). */
+export const MAX_TEXT_LAYOUT_BYTES = 300_000;
+export const SCANNED_ZH = '此文档为扫描件，暂无文字版';
+
+/** What the documents feature stores for one upload: the 文字版, the PDF and its pages, metadata. */
+export interface DocumentConversion {
+  /** The 文字版, sanitised HTML, one string per previewable page (at least one). */
+  pages: string[];
+  /** The true page count: slides = slides; spreadsheets as printed (before the cap); PDFs as they are. */
+  pageCount: number;
+  wordCount: number;
+  text: string;
+  properties: { title: string | null; author: string | null };
+  simplified: boolean;
+  warnings: string[];
+  /** `${outDir}/out.pdf`, holding the first `layers.length` pages; null when none could be made. */
+  pdfPath: string | null;
+  /** Size and positioned text of each previewable page, in pixels at PAGE_WIDTH_PX. */
+  layers: TextLayerPage[];
+  fontSubstitutions: Array<{ requested: string; used: string }>;
+  /** For chooseTitle: page 1's lines with their height standing in for the font size. */
+  firstPageLines: PageLine[];
+  /** No text layer at all (an image-only PDF). */
+  scanned: boolean;
+}
+
+const escapeHtml = (s: string) => s.replace(/&/gu, '&amp;').replace(/</gu, '&lt;').replace(/>/gu, '&gt;').replace(/"/gu, '&quot;');
+
+/** Pages per pdftotext call: a dense page's -bbox-layout XHTML is ~150 KB, the sandbox keeps 16 MB of output. */
+const TEXT_LAYER_PAGES_PER_CALL = Math.min(20, DEFAULT_RENDER_LIMITS.maxPagesPerCall);
+
+/** Positioned text of pages 1..n of a PDF, a few pages per sandboxed call. */
+async function textLayers(pdfPath: string, n: number): Promise<TextLayerPage[]> {
+  const out: TextLayerPage[] = [];
+  for (let first = 1; first <= n; first += TEXT_LAYER_PAGES_PER_CALL) {
+    const last = Math.min(n, first + TEXT_LAYER_PAGES_PER_CALL - 1);
+    out.push(...(await extractTextLayer(pdfPath, first, last)));
+  }
+  return out;
+}
+
+/** The 文字版 of a non-Word format: each page's lines as paragraphs (text only, escaped). */
+export function textViewFromLayers(layers: readonly TextLayerPage[]): { pages: string[]; text: string; scanned: boolean } {
+  const pageTexts = layers.map((p) => p.lines.map((l) => l.text.trim()).filter(Boolean));
+  const scanned = pageTexts.every((lines) => lines.length === 0);
+  const pages = scanned
+    ? layers.map((_, i) => (i === 0 ? `<p class="doc-empty">${SCANNED_ZH}</p>` : ''))
+    : pageTexts.map((lines) => lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('\n'));
+  return { pages: pages.length ? pages : [`<p class="doc-empty">${SCANNED_ZH}</p>`], text: pageTexts.map((l) => l.join('\n')).join('\n'), scanned };
+}
+
+const firstLines = (layers: readonly TextLayerPage[]): PageLine[] => (layers[0]?.lines ?? []).map((l) => ({ text: l.text, fontSize: l.h, y: l.y }));
 
 export interface ConversionResult {
   /** Sanitised HTML, one string per page (page boundaries), at least one. */
@@ -65,7 +136,9 @@ export interface PageConverter extends Converter {
    * The text view as before; with `pdfOutDir` (Word files) also the page preview's PDF
    * (`${pdfOutDir}/out.pdf`, `result.pdf`) from the same LibreOffice load: one load, not two.
    */
-  convert(input: { filePath: string; format: WordFormat; pdfOutDir?: string; maxPdfPages?: number }): Promise<ConversionResult>;
+  convert(input: { filePath: string; format: WordFamilyFormat; pdfOutDir?: string; maxPdfPages?: number }): Promise<ConversionResult>;
+  /** Any contract format: the 文字版, `${outDir}/out.pdf`, page sizes and text layers, metadata. Throws ConversionError. */
+  convertDocument(input: { filePath: string; format: DocumentFormat; outDir: string }): Promise<DocumentConversion>;
   /**
    * The page-faithful preview's first step: LibreOffice's layout as `${outDir}/out.pdf`
    * (pdf-export.ts). Throws ConversionError (also when LibreOffice is not available).
@@ -233,32 +306,39 @@ export function createConverter(options: {
     return result(html, stored.pageCount, stored, true, warnings);
   }
 
-  async function convert(input: { filePath: string; format: WordFormat; pdfOutDir?: string; maxPdfPages?: number }): Promise<ConversionResult> {
+  /** Zip packages held to the zip bounds, compound files' embedded packages too, before LibreOffice opens them. */
+  async function checkPackages(filePath: string, format: DocumentFormat): Promise<void> {
+    if (ZIP_FORMATS.includes(format)) await checkZip(filePath);
+    const bomb = OLE_FORMATS.includes(format) ? await embeddedBombInCompoundFile(filePath, limits.zip) : null;
+    if (bomb) throw fail.bomb(bomb);
+  }
+
+  async function convert(input: { filePath: string; format: WordFamilyFormat; pdfOutDir?: string; maxPdfPages?: number }): Promise<ConversionResult> {
     if (closed) throw new Error('converter is closed');
     const { filePath, format } = input;
     const warnings: string[] = [];
-    if (format === 'DOCX') await checkZip(filePath); // refuse bombs before LibreOffice or mammoth touch them
-    const docBomb = format === 'DOC' ? await embeddedBombInCompoundFile(filePath, limits.zip) : null;
-    if (docBomb) throw fail.bomb(docBomb); // packages embedded in a .doc's OLE objects
-    const stored = format === 'DOC' ? await docProperties(filePath) : await docxProperties(filePath);
+    await checkPackages(filePath, format);
+    const stored = await storedProperties(filePath, format);
+    const binaryWord = format === 'DOC' || format === 'WPS';
     await mkdir(workDir, { recursive: true });
     const jobDir = await mkdtemp(path.join(workDir, 'job-'));
     try {
       if (!lo) {
-        if (format === 'DOC') return await textOnly(filePath, stored, warnings);
+        if (binaryWord) return await textOnly(filePath, stored, warnings);
+        if (format !== 'DOCX') throw new ConversionError('服务器未安装 LibreOffice，暂时无法转换此格式的文档', 'LibreOffice not available', false);
         const html = sanitize(await toHtml(filePath));
         warnings.push('page cuts estimated: LibreOffice not available');
         return result(html.includes(PAGE_MARKER_PREFIX) ? html : estimatePageMarkers(html), null, stored, false, warnings);
       }
       const reply = await runLibreOffice({
         inputPath: filePath,
-        inputExt: format === 'DOC' ? 'doc' : 'docx',
+        inputExt: binaryWord ? 'doc' : format === 'DOCX' ? 'docx' : format === 'RTF' ? 'rtf' : 'odt',
         outDir: jobDir,
         marker: PAGE_MARKER_PREFIX,
         ...(input.pdfOutDir ? { pdf: { maxPages: input.maxPdfPages ?? DEFAULT_MAX_EXPORT_PAGES } } : {}),
       });
       if (!reply.ok) {
-        if (format === 'DOC') throw fail.unreadable(`${reply.error}: ${reply.detail}`);
+        if (format !== 'DOCX') throw fail.unreadable(`${reply.error}: ${reply.detail}`);
         // LibreOffice refuses some packages mammoth still reads: show them with estimated pages.
         log.info({ error: reply.error, detail: reply.detail }, 'LibreOffice could not lay out a .docx; mammoth only');
         warnings.push(`LibreOffice could not read the file (${reply.error}); page cuts estimated`);
@@ -298,8 +378,113 @@ export function createConverter(options: {
     }
   }
 
+
+  /** A text file decoded to UTF-8 (lines broken, laid out up to MAX_TEXT_LAYOUT_BYTES). */
+  async function decodedText(filePath: string, jobDir: string): Promise<{ path: string; fraction: number }> {
+    let sniffed;
+    try {
+      sniffed = await sniffDocument(filePath);
+    } catch (err) {
+      throw new ConversionError(err instanceof AppError ? err.message : '无法识别文本文件的编码', `sniff: ${(err as Error).message}`, true);
+    }
+    if (sniffed.format !== 'TXT' || !sniffed.encoding) throw fail.corrupt('not a text file');
+    const out = path.join(jobDir, 'in.txt');
+    const stats = await decodeTextFile(filePath, out, sniffed.encoding, { maxLineChars: 2000 });
+    if (looksLikeJunk(stats)) throw new ConversionError('文件内容不是可读的文本', 'text: too many undecodable bytes', true);
+    const handle = await open(out, 'r');
+    let size: number;
+    try {
+      size = (await handle.stat()).size;
+      if (size > MAX_TEXT_LAYOUT_BYTES) {
+        // Cut after the last whole line inside the budget (never inside a UTF-8 sequence).
+        const head = Buffer.alloc(MAX_TEXT_LAYOUT_BYTES);
+        await handle.read(head, 0, MAX_TEXT_LAYOUT_BYTES, 0);
+        const nl = head.lastIndexOf(0x0a);
+        await truncate(out, nl > 0 ? nl + 1 : MAX_TEXT_LAYOUT_BYTES - 4);
+      }
+    } finally {
+      await handle.close();
+    }
+    return { path: out, fraction: Math.min(1, MAX_TEXT_LAYOUT_BYTES / Math.max(1, size)) };
+  }
+
+  /**
+   * Any format of the contract → the 文字版, the page preview's PDF (`${outDir}/out.pdf`), each
+   * previewable page's size and text layer, metadata. Word formats keep the .docx path's HTML;
+   * the others' 文字版 and search text come from the PDF (an image-only PDF has none).
+   */
+  async function convertDocument(input: { filePath: string; format: DocumentFormat; outDir: string }): Promise<DocumentConversion> {
+    if (closed) throw new Error('converter is closed');
+    const { filePath, format, outDir } = input;
+    const outPdf = path.join(outDir, 'out.pdf');
+    const layersOf = async (pdfPath: string, pages: number) => {
+      try {
+        return await textLayers(pdfPath, Math.min(pages, MAX_PREVIEW_PAGES));
+      } catch (err) {
+        throw new ConversionError('文档页面无法生成预览', `text layer: ${(err as Error).message}`, true);
+      }
+    };
+    if (WORD_FAMILY.includes(format)) {
+      const r = await convert({ filePath, format: format as WordFamilyFormat, pdfOutDir: outDir, maxPdfPages: MAX_PREVIEW_PAGES });
+      const layers = r.pdf ? await layersOf(r.pdf.pdfPath, r.pdf.pageCount) : [];
+      return {
+        pages: r.pages, pageCount: r.pageCount, wordCount: r.wordCount, text: r.text, properties: r.properties,
+        simplified: r.simplified, warnings: r.warnings, pdfPath: r.pdf ? r.pdf.pdfPath : null, layers,
+        fontSubstitutions: r.pdf?.fontSubstitutions ?? [], firstPageLines: firstLines(layers), scanned: false,
+      };
+    }
+    const warnings: string[] = [];
+    let totalPages: number;
+    /** Pages in out.pdf (what can be previewed): spreadsheets and partly laid out text hold fewer than totalPages. */
+    let pdfPages: number;
+    let fonts: Array<{ requested: string; used: string }> = [];
+    const stored = await storedProperties(filePath, format);
+    await mkdir(workDir, { recursive: true });
+    if (format === 'PDF') {
+      let checked;
+      try {
+        checked = await checkPdf(filePath, { workDir });
+      } catch (err) {
+        if (err instanceof AppError) throw new ConversionError(err.message.replace(/\s*\([^)]*\)$/u, ''), `pdf check: ${err.message}`, true);
+        throw err;
+      }
+      try {
+        await copyFile(checked.pdfPath, outPdf);
+        totalPages = checked.pages;
+        pdfPages = checked.pages;
+        if (checked.repaired) warnings.push('PDF repaired by qpdf');
+      } finally {
+        await checked.cleanup();
+      }
+    } else {
+      await checkPackages(filePath, format);
+      const jobDir = await mkdtemp(path.join(workDir, 'doc-'));
+      try {
+        let source = filePath;
+        let fraction = 1;
+        if (format === 'TXT') ({ path: source, fraction } = await decodedText(filePath, jobDir));
+        const pdf = await toPdf({ filePath: source, format: FORMATS[format].ext as OfficeFormat, outDir: jobDir, maxPages: MAX_PREVIEW_PAGES });
+        await rename(pdf.pdfPath, outPdf);
+        // A text file laid out only in part: the whole would take about this many pages.
+        totalPages = fraction < 1 ? Math.max(pdf.totalPages, Math.ceil(pdf.pageCount / fraction)) : pdf.totalPages;
+        fonts = pdf.fontSubstitutions;
+        pdfPages = pdf.pageCount;
+      } finally {
+        await rm(jobDir, { recursive: true, force: true });
+      }
+    }
+    const layers = await layersOf(outPdf, pdfPages);
+    const view = textViewFromLayers(layers);
+    return {
+      pages: view.pages, pageCount: Math.max(totalPages, layers.length), wordCount: countWords(view.text), text: view.text,
+      properties: { title: stored.title, author: stored.author }, simplified: false, warnings, pdfPath: outPdf, layers,
+      fontSubstitutions: fonts, firstPageLines: firstLines(layers), scanned: view.scanned,
+    };
+  }
+
   return {
     convert,
+    convertDocument,
     exportPdf: toPdf,
     async close() {
       closed = true;

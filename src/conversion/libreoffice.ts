@@ -16,7 +16,8 @@ import { baseSandboxArgs } from './sandbox.js';
 export interface DocxRequest {
   op?: 'convert';
   inputPath: string;
-  inputExt: 'doc' | 'docx';
+  /** Word-processing files (Kingsoft .wps is given as .doc). */
+  inputExt: 'doc' | 'docx' | 'rtf' | 'odt';
   /** Where out.docx (and out.pdf when asked) are placed. */
   outDir: string;
   marker?: string;

@@ -117,3 +117,15 @@ describe('the titles the upload and conversion use today (documents/document-tex
     expect(titleFromProperties('党办:在全县政法稳定工作推进会议上的讲话')).toBe('党办:在全县政法稳定工作推进会议上的讲话');
   });
 });
+
+describe('a property title that extends the heading', () => {
+  it('when the property title holds the first page heading whole (an issuing office before it), then the property title wins', () => {
+    const lines = [{ text: '在全县政法稳定工作推进会议上的讲话', fontSize: 22, y: 100 }, { text: '同志们：', fontSize: 16, y: 200 }];
+    expect(chooseTitle({ propertyTitle: '党办:在全县政法稳定工作推进会议上的讲话', firstPageLines: lines, fileName: 'a.doc' })).toEqual({
+      title: '党办:在全县政法稳定工作推进会议上的讲话',
+      source: 'properties',
+    });
+    // A stale property title that does not hold the heading still loses.
+    expect(chooseTitle({ propertyTitle: '某某大学文件', firstPageLines: lines, fileName: 'a.doc' }).source).toBe('first_page');
+  });
+});

@@ -96,6 +96,10 @@ export function chooseTitle(input: TitleInput): { title: string; source: TitleSo
   const prop = input.propertyTitle ? cleanTitle(input.propertyTitle) : '';
   if (prop && !isPlaceholderTitle(prop) && appearsOnPage(prop, input.firstPageLines)) return { title: prop, source: 'properties' };
   const line = prominentLine(input.firstPageLines);
+  // A property title that holds the page's heading whole (「党办:」 + the heading) is that title, not a stale one.
+  if (prop && line && !isPlaceholderTitle(prop) && comparable(line).length >= 4 && comparable(prop).includes(comparable(line))) {
+    return { title: prop, source: 'properties' };
+  }
   if (line) return { title: line, source: 'first_page' };
   const base = (input.fileName ?? '').split(/[\\/]/u).pop() ?? '';
   const fromFile = cleanTitle(base);

@@ -1,5 +1,6 @@
 // SQL for the conversion of a document: claiming it (fairly between uploaders), saving the result,
 // failing it, sweeping and reclaiming dead workers' claims.
+import type { DocumentFormat } from '../conversion/formats.js';
 import type { Queryable } from '../db/pool.js';
 import { searchVectorSql, type SearchTokens } from './documents.repo.js';
 import { liveSql } from './visibility.js';
@@ -18,13 +19,14 @@ export async function claimConversion(
   claim: string,
   leaseSeconds: number,
   bootId: string,
-): Promise<{ blobKey: string; format: 'DOC' | 'DOCX'; attempts: number } | null> {
-  const { rows } = await db.query<{ blobKey: string; format: 'DOC' | 'DOCX'; attempts: number }>(
+): Promise<{ blobKey: string; format: DocumentFormat; originalFilename: string; freePreviewPages: number; priceCents: number; attempts: number } | null> {
+  const { rows } = await db.query<{ blobKey: string; format: DocumentFormat; originalFilename: string; freePreviewPages: number; priceCents: number; attempts: number }>(
     `UPDATE documents SET conversion_claim = $2, conversion_claimed_until = now() + make_interval(secs => $3),
        conversion_boot_id = $4, conversion_attempts = conversion_attempts + 1
      WHERE id = $1 AND ${LIVE_PROCESSING}
        AND (conversion_claim IS NULL OR conversion_claimed_until < now())
-     RETURNING blob_key AS "blobKey", format, conversion_attempts AS attempts`,
+     RETURNING blob_key AS "blobKey", format, original_filename AS "originalFilename",
+       free_preview_pages AS "freePreviewPages", price_cents AS "priceCents", conversion_attempts AS attempts`,
     [id, claim, leaseSeconds, bootId],
   );
   return rows[0] ?? null;
@@ -167,6 +169,13 @@ export async function findUnclaimedProcessingDocuments(db: Queryable): Promise<A
 
 /** Which of these blob keys a document row points to (deleted documents included: buyers keep them). */
 export async function findReferencedBlobKeys(db: Queryable, keys: string[]): Promise<Set<string>> {
-  const { rows } = await db.query<{ key: string }>('SELECT blob_key AS key FROM documents WHERE blob_key = ANY($1::text[])', [keys]);
+  // The original, the page preview's PDF and thumbnail, and every rendered page image.
+  const { rows } = await db.query<{ key: string }>(
+    `SELECT blob_key AS key FROM documents WHERE blob_key = ANY($1::text[])
+     UNION SELECT pdf_key FROM documents WHERE pdf_key = ANY($1::text[])
+     UNION SELECT thumbnail_key FROM documents WHERE thumbnail_key = ANY($1::text[])
+     UNION SELECT image_key FROM document_page_images WHERE image_key = ANY($1::text[])`,
+    [keys],
+  );
   return new Set(rows.map((r) => r.key));
 }

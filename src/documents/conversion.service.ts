@@ -9,7 +9,16 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { AppDeps } from '../deps.js';
-import { CONVERTER_VERSION, ConversionError, type ConversionResult, type Converter } from '../conversion/index.js';
+import {
+  chooseTitle,
+  CONVERTER_VERSION,
+  ConversionError,
+  type Converter,
+  type DocumentConversion,
+  type DocumentFormat,
+  type PageConverter,
+  type WordFormat,
+} from '../conversion/index.js';
 import { withTransaction } from '../db/transaction.js';
 import { failConversion, notifyDocumentReady } from '../notifications/document-notices.js';
 import { ownedName, readLiveness } from '../jobs/liveness.js';
@@ -25,7 +34,10 @@ import {
   replaceDocumentPages,
   saveConversionResult,
 } from './conversion.repo.js';
-import { documentSearchTokens, mergeKeywords, titleFromProperties } from './document-text.js';
+import { documentSearchTokens, mergeKeywords } from './document-text.js';
+import { deleteBlobs, eagerPages, removeDir, renderAndStore, renderDir, storeThumbnail } from './page-images.js';
+import { replacePagePreview } from './page-preview.repo.js';
+import { newBlobKey } from './upload.service.js';
 import { uploadTempDir } from './upload-storage.js';
 import { saveTextSimhash } from './near-copies.repo.js';
 import { textSimhash } from '../text/simhash.js';
@@ -68,7 +80,7 @@ export const RETRIES_EXHAUSTED_REASON = '文档转换多次未能完成，请稍
  * Converts one document. Permanent conversion errors fail the document at once; other errors
  * are rethrown for the queue to retry, and fail the document on the final attempt.
  */
-export async function convertDocument(deps: Deps, converter: Converter, job: ConversionJob): Promise<ConversionOutcome> {
+export async function convertDocument(deps: Deps, converter: Converter | PageConverter, job: ConversionJob): Promise<ConversionOutcome> {
   const { documentId } = job;
   const log = deps.log.child({ documentId, job: job.id, retry: job.retryCount });
   const claim = randomUUID();
@@ -101,52 +113,102 @@ export async function convertDocument(deps: Deps, converter: Converter, job: Con
   const finalAttempt = job.finalAttempt || doc.attempts >= budget;
 
   const started = Date.now();
-  let result: ConversionResult;
+  const dir = await renderDir(deps);
+  // Blobs written for this attempt: removed again unless the result is saved.
+  const written: string[] = [];
   try {
-    result = await withLocalCopy(deps, doc.blobKey, (filePath) => converter.convert({ filePath, format: doc.format }));
-  } catch (err) {
-    const permanent = err instanceof ConversionError && err.permanent;
-    if (permanent || finalAttempt) {
-      const reason = err instanceof ConversionError ? err.reasonZh : RETRIES_EXHAUSTED_REASON;
-      log.warn({ err, permanent }, 'conversion failed');
-      await failConversion(deps.db.pool, documentId, claim, reason);
-      return 'failed';
+    let result: DocumentConversion;
+    try {
+      result = await withLocalCopy(deps, doc.blobKey, (filePath) => convertWith(converter, { filePath, format: doc.format, outDir: dir }));
+    } catch (err) {
+      const permanent = err instanceof ConversionError && err.permanent;
+      if (permanent || finalAttempt) {
+        const reason = err instanceof ConversionError ? err.reasonZh : RETRIES_EXHAUSTED_REASON;
+        log.warn({ err, permanent }, 'conversion failed');
+        await failConversion(deps.db.pool, documentId, claim, reason);
+        return 'failed';
+      }
+      log.warn({ err }, 'conversion attempt failed; it will be retried');
+      await releaseConversionClaim(deps.db.pool, documentId, claim);
+      throw err;
     }
-    log.warn({ err }, 'conversion attempt failed; it will be retried');
-    await releaseConversionClaim(deps.db.pool, documentId, claim);
-    throw err;
-  }
 
-  const saved = await withTransaction(deps.db.pool, async (tx) => {
-    const target = await lockClaimedDocument(tx, documentId, claim);
-    if (!target) return false; // taken down, deleted or re-claimed while we converted
-    const fromProperties = target.titleSource === 'file' ? titleFromProperties(result.properties.title) : null;
-    const title = fromProperties ?? target.title;
-    const keywords = mergeKeywords(title, target.userKeywords);
-    await saveConversionResult(tx, documentId, {
-      title,
-      titleSource: fromProperties ? 'properties' : target.titleSource,
-      keywords,
-      pages: result.pageCount,
-      wordCount: result.wordCount,
-      bodyText: result.text,
-      docTitle: result.properties.title,
-      docAuthor: result.properties.author,
-      previewSimplified: result.simplified,
-      converterVersion: CONVERTER_VERSION,
-      search: documentSearchTokens({ title, keywords, description: target.description, body: result.text }),
+    // The page preview: the PDF kept (never served), the free pages and the thumbnail rendered now.
+    let pdfKey: string | null = null;
+    let thumbnailKey: string | null = null;
+    let images = new Map<number, string>();
+    if (result.pdfPath && result.layers.length > 0) {
+      try {
+        images = await renderAndStore(deps, result.pdfPath, eagerPages(doc, result.layers.length), dir);
+        written.push(...images.values());
+        thumbnailKey = await storeThumbnail(deps, result.pdfPath, dir);
+        written.push(thumbnailKey);
+      } catch (err) {
+        // The images are rendered again on demand; the document itself is fine.
+        log.warn({ err }, 'page images could not be rendered at conversion');
+      }
+      pdfKey = newBlobKey();
+      await deps.blobs.putFile(pdfKey, result.pdfPath);
+      written.push(pdfKey);
+    }
+    // Everything is in the store now: no temporary file outlives the commit that makes it ready.
+    await removeDir(dir);
+
+    const replaced = await withTransaction(deps.db.pool, async (tx) => {
+      const target = await lockClaimedDocument(tx, documentId, claim);
+      if (!target) return null; // taken down, deleted or re-claimed while we converted
+      // A title from the file name gives way to the document's own (chooseTitle: the property
+      // title only when page 1 shows it, else page 1's most prominent line).
+      const chosen = target.titleSource === 'file'
+        ? chooseTitle({ propertyTitle: result.properties.title, firstPageLines: result.firstPageLines, fileName: doc.originalFilename })
+        : null;
+      const title = chosen && chosen.source !== 'file' ? chosen.title : target.title;
+      const titleSource = chosen && chosen.source !== 'file' ? 'properties' : target.titleSource;
+      const keywords = mergeKeywords(title, target.userKeywords);
+      await saveConversionResult(tx, documentId, {
+        title,
+        titleSource,
+        keywords,
+        pages: result.pageCount,
+        wordCount: result.wordCount,
+        bodyText: result.text,
+        docTitle: result.properties.title,
+        docAuthor: result.properties.author,
+        previewSimplified: result.simplified,
+        converterVersion: CONVERTER_VERSION,
+        search: documentSearchTokens({ title, keywords, description: target.description, body: result.text }),
+      });
+      await replaceDocumentPages(tx, documentId, result.pages);
+      await saveTextSimhash(tx, documentId, textSimhash(result.text)); // near copies (issue 14 item 13)
+      const previous = await replacePagePreview(tx, documentId, {
+        pdfKey,
+        thumbnailKey,
+        previewPages: result.layers.length,
+        fontSubstitutions: result.fontSubstitutions,
+        pages: result.layers.map((l) => ({ number: l.number, width: l.width, height: l.height, lines: l.lines, imageKey: images.get(l.number) ?? null })),
+      });
+      await notifyDocumentReady(tx, documentId);
+      return previous;
     });
-    await replaceDocumentPages(tx, documentId, result.pages);
-    await saveTextSimhash(tx, documentId, textSimhash(result.text)); // near copies (issue 14 item 13)
-    await notifyDocumentReady(tx, documentId);
-    return true;
-  });
-  if (!saved) {
-    log.info('document changed while converting; result discarded');
-    return 'skipped';
+    if (!replaced) {
+      log.info('document changed while converting; result discarded');
+      return 'skipped';
+    }
+    written.length = 0; // saved: the rows point to them now
+    await deleteBlobs(deps, replaced); // the previous conversion's PDF and images
+    log.info({ pages: result.pageCount, ms: Date.now() - started, warnings: result.warnings }, 'document converted');
+    return 'ready';
+  } finally {
+    await deleteBlobs(deps, written);
+    await removeDir(dir);
   }
-  log.info({ pages: result.pageCount, ms: Date.now() - started, warnings: result.warnings }, 'document converted');
-  return 'ready';
+}
+
+/** The page converter's convertDocument; a text-view-only converter (a test's) gives no page preview. */
+async function convertWith(converter: Converter | PageConverter, input: { filePath: string; format: DocumentFormat; outDir: string }): Promise<DocumentConversion> {
+  if ('convertDocument' in converter) return converter.convertDocument(input);
+  const r = await converter.convert({ filePath: input.filePath, format: input.format as WordFormat });
+  return { ...r, pdfPath: null, layers: [], fontSubstitutions: [], firstPageLines: [], scanned: false };
 }
 
 /** Runs `work` on a local path of the blob: the store's own when it has one, else a temporary copy. */

@@ -1,6 +1,6 @@
 // Deriving a document's keywords, search tokens and display names from its text.
 import path from 'node:path';
-import { TITLE_EXTENSION } from '../conversion/formats.js';
+import { FORMATS, TITLE_EXTENSION, type DocumentFormat } from '../conversion/formats.js';
 import { cleanTitle, isPlaceholderTitle } from '../conversion/title.js';
 import { searchTokens, titleKeywords } from '../text/chinese.js';
 import type { SearchTokens } from './documents.repo.js';
@@ -54,14 +54,14 @@ const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u20
  * The client's file name as metadata: path parts removed (`../../etc/passwd.doc` → `passwd.doc`),
  * control characters dropped, at most 200 characters; Chinese names are kept as they are.
  */
-export function cleanFileName(name: string | undefined, format: 'DOC' | 'DOCX'): string {
+export function cleanFileName(name: string | undefined, format: DocumentFormat): string {
   const base = (name ?? '').normalize('NFC').split(/[\\/]/).pop() ?? '';
   let cleaned = base.replace(UNSAFE_IN_NAME, '').trim().replace(/^\.+/, '');
   if ([...cleaned].length > 200) {
     const ext = path.extname(cleaned).slice(0, 10);
     cleaned = [...cleaned].slice(0, 200 - ext.length).join('') + ext;
   }
-  return cleaned || `document.${format.toLowerCase()}`;
+  return cleaned || `document.${FORMATS[format].ext}`;
 }
 
 /** The file name without its extension (.docm, .dotx, .pdf … too), as a title of last resort. */

@@ -2,6 +2,7 @@
 import type { Document } from './documents.schemas.js';
 import type { DocumentRow } from './documents.repo.js';
 import { contractStatus } from './visibility.js';
+import { thumbnailUrl } from './page-urls.js';
 
 export function presentDocument(row: DocumentRow, extraViews = 0): Document {
   return {
@@ -19,6 +20,7 @@ export function presentDocument(row: DocumentRow, extraViews = 0): Document {
     freePreviewPages: row.freePreviewPages,
     status: contractStatus(row),
     failureReason: row.failureReason ?? null,
+    thumbnailUrl: row.thumbnailKey ? thumbnailUrl(row.id, row.renderVersion) : null,
     uploader: { id: row.uploaderId, displayName: row.uploaderName },
     stats: { views: row.views + extraViews, downloads: row.downloads, favorites: row.favoritesCount },
     originalFilename: row.originalFilename,

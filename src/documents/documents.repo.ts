@@ -37,6 +37,11 @@ export interface DocumentRow {
   createdAt: Date;
   deletedAt: Date | null;
   takenDownAt: Date | null;
+  /** The first page's thumbnail (a blob), null until converted. */
+  thumbnailKey: string | null;
+  /** Bumped by each conversion that replaces the page images (their URLs carry it). */
+  renderVersion: number;
+  fontSubstitutions: Array<{ requested: string; used: string }>;
 }
 
 /** Columns of DocumentRow, for `FROM documents d JOIN users u ON u.id = d.uploader_id`. */
@@ -47,7 +52,8 @@ export const DOCUMENT_COLUMNS = `d.id, d.uploader_id AS "uploaderId", u.display_
   d.status, d.failure_reason AS "failureReason", d.pages, d.word_count AS "wordCount",
   d.preview_simplified AS "previewSimplified", d.views, d.downloads, d.favorites_count AS "favoritesCount",
   d.rating_count AS "ratingCount", d.rating_sum AS "ratingSum",
-  d.created_at AS "createdAt", d.deleted_at AS "deletedAt", d.taken_down_at AS "takenDownAt"`;
+  d.created_at AS "createdAt", d.deleted_at AS "deletedAt", d.taken_down_at AS "takenDownAt",
+  d.thumbnail_key AS "thumbnailKey", d.render_version AS "renderVersion", d.font_substitutions AS "fontSubstitutions"`;
 
 /** The document if `viewer` may see it, else null. */
 export async function findDocumentVisibleTo(db: Queryable, viewer: Viewer, id: number): Promise<DocumentRow | null> {

@@ -24,6 +24,7 @@ import { DocumentStatusWatcher } from './status-events.js';
 import { StreamSlots, streamDocumentStatus } from './status-stream.js';
 import { viewerOfRequest } from './view-counter.js';
 import { SHARED_TTL, setPageCache } from './pages/cache.js';
+import { pagePreviewRouter } from './page-preview.routes.js';
 
 // Refuses anonymous uploads before a byte of the file is read.
 const loggedIn: RequestHandler = (req, _res, next) => {
@@ -44,7 +45,7 @@ export function documentsApiRouter(deps: AppDeps): Router {
     async (req, res) => {
       const file = req.file;
       try {
-        if (!file?.sha256) throw validationFailed('file: 请选择要上传的 Word 文件 (a file in field "file" is required)');
+        if (!file?.sha256) throw validationFailed('file: 请选择要上传的文档 (a file in field "file" is required)');
         const fields = parseInput(UploadFields, req.body);
         const upload = { path: file.path, size: file.size, sha256: file.sha256, originalName: file.originalname };
         res.status(202).json({ document: await uploadDocument(deps, requireActor(req), upload, fields) });
@@ -70,6 +71,8 @@ export function documentsApiRouter(deps: AppDeps): Router {
   router.get('/documents/:id/preview', async (req, res) => {
     res.json(await getDocumentPreview(deps, req.actor, parseId(req.params.id)));
   });
+
+  router.use(pagePreviewRouter(deps));
 
   router.get('/documents/:id/events', async (req, res) => {
     const id = parseId(req.params.id);

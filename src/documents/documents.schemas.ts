@@ -49,6 +49,7 @@ export const Document = registry.register(
     freePreviewPages: z.number().int(),
     status: DocumentStatus,
     failureReason: z.string().nullable(),
+    thumbnailUrl: z.string().nullable().meta({ description: "the first page's image, 200 px wide (PNG); null until converted" }),
     uploader: z.object({ id: z.number().int(), displayName: z.string() }),
     stats: z.object({ views: z.number().int(), downloads: z.number().int(), favorites: z.number().int() }),
     originalFilename: z.string(),
@@ -260,4 +261,50 @@ registry.registerPath({
   method: 'get', path: '/api/v1/me/documents', tags: ['documents'], security: bearer, request: { query: PageQuery },
   description: "Extension: the caller's own uploads in any state.",
   responses: { 200: json(DocumentList, "the caller's uploads, newest first") },
+});
+
+// The page-faithful preview (issue 12).
+export const PageList = registry.register(
+  'PageList',
+  z.object({
+    totalPages: z.number().int(),
+    pagesShown: z.number().int(),
+    truncated: z.boolean(),
+    pages: z.array(
+      z.object({
+        number: z.number().int(),
+        width: z.number().int().meta({ description: 'pixels of the image (1000 px wide)' }),
+        height: z.number().int(),
+        imageUrl: z.string(),
+        textUrl: z.string(),
+      }),
+    ),
+  }),
+);
+export const PageText = registry.register(
+  'PageText',
+  z.object({
+    number: z.number().int(),
+    width: z.number().int(),
+    height: z.number().int(),
+    lines: z.array(z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number(), text: z.string() })),
+  }),
+);
+const pageParams = idParam.extend({ n: z.string().regex(/^\d+$/).meta({ description: 'page number, from 1' }) });
+const png = (description: string) => ({ description, content: { 'image/png': { schema: z.string().meta({ format: 'binary' }) } } });
+registry.registerPath({
+  method: 'get', path: '/api/v1/documents/{id}/pages', tags: ['documents'], request: { params: idParam },
+  responses: { 200: json(PageList, 'only the pages this caller may see'), 404: { description: 'not found' }, 409: { description: 'still processing, or conversion failed' } },
+});
+registry.registerPath({
+  method: 'get', path: '/api/v1/documents/{id}/pages/{n}/image', tags: ['documents'], request: { params: pageParams },
+  responses: { 200: png('the page as PNG (watermarked); rendered on first request for entitled callers'), 403: { description: 'beyond the pages this caller may see' }, 404: { description: 'no such page' }, 409: { description: 'not converted' } },
+});
+registry.registerPath({
+  method: 'get', path: '/api/v1/documents/{id}/pages/{n}/text', tags: ['documents'], request: { params: pageParams },
+  responses: { 200: json(PageText, "the page's text layer in the image's pixels"), 403: { description: 'beyond the pages this caller may see' }, 404: { description: 'no such page' }, 409: { description: 'not converted' } },
+});
+registry.registerPath({
+  method: 'get', path: '/api/v1/documents/{id}/thumbnail', tags: ['documents'], request: { params: idParam },
+  responses: { 200: png("the first page, 200 px wide"), 404: { description: 'not found, or no thumbnail yet' } },
 });

@@ -80,6 +80,7 @@ export async function getDocumentWithEntitlement(
   options: { viewer?: string } = {},
 ): Promise<{ document: Document; entitlement: Entitlement }> {
   const doc = await visibleDocument(deps, actor, id);
+  // The page list (GET /pages) is part of the same visit as the document page: no second view.
   countView(deps, actor, doc, options.viewer);
   return { document: presentDocument(doc, deps.views.unsaved(id)), entitlement: await entitlementFor(deps, actor, doc) };
 }

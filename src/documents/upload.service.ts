@@ -1,8 +1,9 @@
 // Upload: decide the type from the bytes, refuse blocked and duplicate files, store the file
 // under a generated key, and write the row plus its conversion job in one transaction.
 import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import type { Actor, AppDeps } from '../deps.js';
-import { sniffWordFile } from '../conversion/index.js';
+import { pdfNeedsPassword, sniffUpload } from '../conversion/index.js';
 import { withTransaction } from '../db/transaction.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import { conflict, forbidden } from '../errors.js';
@@ -11,8 +12,9 @@ import { findBlockedHash, findDocumentById, findLiveDocumentIdByHash, insertDocu
 import { presentDocument } from './documents.present.js';
 import { cleanFileName, mergeKeywords, titleFromFileName } from './document-text.js';
 import { findPublicDocumentIdByHash } from './near-copies.repo.js';
+import { uploadTempDir } from './upload-storage.js';
 
-type Deps = Pick<AppDeps, 'db' | 'blobs' | 'jobs' | 'log'>;
+type Deps = Pick<AppDeps, 'db' | 'blobs' | 'jobs' | 'log' | 'config'>;
 
 export interface UploadedFile {
   /** The temporary file; moved into the blob store on success, left for the caller to remove otherwise. */
@@ -48,8 +50,14 @@ const duplicateOf = (documentId: number) =>
 export async function uploadDocument(deps: Deps, actor: Actor, file: UploadedFile, fields: UploadFields): Promise<Document> {
   // Independent checks, run together: the file's type from its bytes, and three lookups by its hash.
   const [{ format }, blocked, existing, publicCopy] = await Promise.all([
-    // Word only until every format converts (phase 2: sniffUpload from conversion/sniff.ts).
-    sniffWordFile(file.path, file.originalName),
+    // Every format of the contract; a PDF's user password is asked of qpdf in the sandbox.
+    sniffUpload(file.path, {
+      fileName: file.originalName,
+      pdfNeedsPassword: async (p) => {
+        await mkdir(uploadTempDir(deps.config), { recursive: true });
+        return pdfNeedsPassword(p, { workDir: uploadTempDir(deps.config) });
+      },
+    }),
     findBlockedHash(deps.db.pool, file.sha256),
     findLiveDocumentIdByHash(deps.db.pool, actor.userId, file.sha256),
     findPublicDocumentIdByHash(deps.db.pool, file.sha256),

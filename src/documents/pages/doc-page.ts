@@ -16,6 +16,7 @@ import { viewerOfRequest } from '../view-counter.js';
 import { docFeedback } from '../../ratings/ratings.pages.js';
 import { documentSeo } from '../../discovery/seo.js';
 import { absoluteBase } from '../../discovery/discovery.routes.js';
+import { fontNotice, fontSubstitutionsFor } from '../page-preview.service.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config'>;
 
@@ -42,7 +43,7 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
   const actor = req.actor;
   const { document: doc, entitlement } = await getDocumentWithEntitlement(deps, actor, id, { viewer: viewerOfRequest(req) });
   const ownership = readerOwnership(entitlement);
-  const [preview, related, favorited, feedback] = await Promise.all([
+  const [preview, related, favorited, feedback, fontSubstitutions] = await Promise.all([
     // Admins also see a taken-down document's preview; a conversion in progress has none.
     doc.status === 'ready' || doc.status === 'taken_down'
       ? getDocumentPreview(deps, actor, id).catch(noPreview)
@@ -50,6 +51,7 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
     listRelatedDocuments(deps, actor, id, 8),
     isFavoriteOf(deps, actor, id),
     docFeedback(deps, actor, id), // ratings and comments (issue 16)
+    fontSubstitutionsFor(deps, actor, doc),
   ]);
   // Only what this reader may see is flattened: a truncated preview never held the rest.
   const text = preview ? htmlToText(preview.html) : '';
@@ -88,6 +90,10 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
       pagesUrl: `/api/v1/documents/${id}/pages`,
     },
     takenDown: doc.status === 'taken_down',
+    // Uploader and admins only: 「字体已替换：… → …，预览与原文可能略有差异」.
+    fontSubstitutions,
+    fontNotice: fontNotice(fontSubstitutions),
+    pagesUrl: `/api/v1/documents/${id}/pages`,
     related: related.items.map((d) => docCard(d)),
     share: {
       url: actor ? `${base}${path}?ref=${encodeURIComponent(actor.referralCode)}` : `${base}${path}`,
