@@ -110,7 +110,7 @@ describe('uploading the seed .doc', () => {
     expect(new Date(doc.uploadedAt).toISOString()).toBe(doc.uploadedAt);
     expect(Object.keys(doc).sort()).toEqual(
       ['id', 'title', 'description', 'format', 'sizeBytes', 'pages', 'wordCount', 'uploadedAt', 'keywords', 'category',
-        'priceCents', 'freePreviewPages', 'status', 'failureReason', 'thumbnailUrl', 'uploader', 'stats', 'originalFilename'].sort(),
+        'priceCents', 'freePreviewPages', 'status', 'failureReason', 'thumbnailUrl', 'uploader', 'stats', 'rating', 'originalFilename'].sort(),
     );
 
     // State: the row, the stored file (byte for byte), the job, no temporary file.
