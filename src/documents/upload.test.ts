@@ -324,8 +324,10 @@ describe('load and failures', () => {
     expect(await count(ctx, 'documents')).toBe(before.rows + 10);
     expect((await blobKeys(ctx)).length).toBe(before.blobs.length + 10);
     expect(await count(ctx, `pgboss.job WHERE name = 'convert-document' AND (data->>'documentId')::bigint = ANY($1::bigint[])`, [ids])).toBe(10);
-    expect(await tempFiles(ctx)).toEqual([]);
+    // No upload left a temporary file (the worker's page-render folders of conversions already running are its own).
+    expect((await tempFiles(ctx)).filter((name) => !name.startsWith('pages_'))).toEqual([]);
     const results = await Promise.all(ids.map((id) => waitForConversion(ctx, id, 90_000)));
+    expect(await tempFiles(ctx)).toEqual([]);
     expect(results.every((r) => r.status === 'ready')).toBe(true);
     expect(await count(ctx, `documents WHERE id = ANY($1::bigint[]) AND pages = 8 AND conversion_attempts = 1`, [ids])).toBe(10);
   });
