@@ -264,7 +264,7 @@ describe('the reader pages in Chromium', () => {
       const thumb = authorPage.locator(`.doc-item:has(.doc-item-title a[href="/doc/${docId}"]) .doc-thumb img`);
       expect(await thumb.evaluate((img: HTMLImageElement) => ({
         width: img.getAttribute('width'), height: img.getAttribute('height'), loading: img.getAttribute('loading'), alt: img.alt,
-      }))).toEqual({ width: '200', height: '283', loading: 'lazy', alt: '《在全县政法稳定工作推进会议上的讲话》第一页' });
+      }))).toEqual({ width: '200', height: '283', loading: 'lazy', alt: '《党办:在全县政法稳定工作推进会议上的讲话》第一页' });
       await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(100);
       expect(await authorPage.locator('.doc-item:not(:has(.doc-thumb)) .doc-icon').count()).toBeGreaterThan(0);
     }
