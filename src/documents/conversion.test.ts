@@ -134,7 +134,7 @@ describe('crashes and worker liveness', () => {
       expect(await row(id)).toMatchObject({ status: 'ready', title: SEED_TITLE, pages: 8, attempts: 2, claim: null });
       expect(await claimOf(id)).toBeNull();
       // The dead attempt's job is cancelled rather than left to expire; one new job did the work.
-      expect(await jobStates(id)).toEqual([{ state: 'cancelled', retryCount: 0 }, { state: 'completed', retryCount: 0 }]);
+      await expect.poll(() => jobStates(id), { timeout: 10_000 }).toEqual([{ state: 'cancelled', retryCount: 0 }, { state: 'completed', retryCount: 0 }]);
     } finally {
       await crashing.kill();
       await worker?.stop(5_000);
