@@ -109,7 +109,7 @@ describe('report → refund in Chromium', () => {
     expect(await adminPage.isVisible('#ticket-actions button[value=refund]')).toBe(false);
     await adminPage.screenshot({ path: path.join(SCREENSHOTS, 'admin-ticket-refunded.png') });
     await adminPage.goto(`${baseUrl}/admin/audit-log`);
-    expect(await adminPage.textContent('#audit-log')).toContain('工单处理：退款') // the audit log names actions in Chinese;
+    expect(await adminPage.textContent('#audit-log')).toContain('工单处理：退款'); // the audit log names actions in Chinese
   }, 60_000);
 
   it('when the buyer looks again, then the ticket says refunded and the balance is back', async () => {
