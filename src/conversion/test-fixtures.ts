@@ -1,17 +1,7 @@
 // Builders for hostile test inputs (tests only): a minimal zip writer and .docx packages.
 import { deflateRawSync } from 'node:zlib';
+import { crc32 } from './crc32.js';
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /** A zip (deflate) of the given entries. `lieAboutSize` writes a false uncompressed size. */
 export function buildZip(entries: Array<{ name: string; data: Buffer | string; lieAboutSize?: number }>): Buffer {
