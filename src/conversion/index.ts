@@ -45,16 +45,9 @@ export const MAX_TEXT_LAYOUT_BYTES = 300_000;
 export const SCANNED_ZH = '此文档为扫描件，暂无文字版';
 
 /** What the documents feature stores for one upload: the 文字版, the PDF and its pages, metadata. */
-export interface DocumentConversion {
-  /** The 文字版, sanitised HTML, one string per previewable page (at least one). */
-  pages: string[];
-  /** The true page count: slides = slides; spreadsheets as printed (before the cap); PDFs as they are. */
-  pageCount: number;
-  wordCount: number;
-  text: string;
-  properties: { title: string | null; author: string | null };
-  simplified: boolean;
-  warnings: string[];
+// `pages` is the 文字版 of the previewable pages; `pageCount` the true count (slides = slides,
+// spreadsheets as printed before the cap, PDFs as they are).
+export interface DocumentConversion extends Omit<ConversionResult, 'pdf'> {
   /** `${outDir}/out.pdf`, holding the first `layers.length` pages; null when none could be made. */
   pdfPath: string | null;
   /** Size and positioned text of each previewable page, in pixels at PAGE_WIDTH_PX. */
