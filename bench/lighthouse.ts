@@ -15,7 +15,7 @@ import { registerBenchUser, uploadFile, waitReady } from './lib/wenku-client.js'
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const LCP_GOAL_MS = 1000;
 
-interface Row { run: string; lcpMs: number; fcpMs: number; cls: number; tbtMs: number; scores: Record<string, number>; failing: string[]; lcpElement: string }
+interface Row { shifts: string[]; complaints: string[]; run: string; lcpMs: number; fcpMs: number; cls: number; tbtMs: number; scores: Record<string, number>; failing: string[]; lcpElement: string }
 
 async function audit(url: string, port: number, run: string, flags: Flags, config?: Config): Promise<Row> {
   const result = await lighthouse(url, { port, output: 'json', logLevel: 'error', onlyCategories: ['performance', 'accessibility', 'best-practices', 'seo'], ...flags }, config);
@@ -29,12 +29,17 @@ async function audit(url: string, port: number, run: string, flags: Flags, confi
     .flatMap(([k, c]) => c.auditRefs.filter((ref) => ref.weight > 0 && audits[ref.id]?.score !== null && (audits[ref.id]?.score ?? 1) < 1).map((ref) => `${k}: ${ref.id}`));
   const lcpDetails = audits['largest-contentful-paint-element']?.details as { items?: Array<{ items?: Array<{ node?: { snippet?: string } }> }> } | undefined;
   const lcpElement = lcpDetails?.items?.[0]?.items?.[0]?.node?.snippet ?? '?';
-  return { run, lcpMs: num('largest-contentful-paint'), fcpMs: num('first-contentful-paint'), cls: num('cumulative-layout-shift'), tbtMs: num('total-blocking-time'), scores, failing, lcpElement };
+  // What moved (CLS) and what the console/SEO audits complain about, so a regression names its cause.
+  const itemsOf = (id: string) => ((audits[id]?.details as { items?: Array<Record<string, unknown>> } | undefined)?.items ?? []);
+  const shifts = itemsOf('layout-shifts').slice(0, 3).map((i) => `${Number(i.score ?? 0).toFixed(3)} ${String((i.node as { snippet?: string } | undefined)?.snippet ?? '?').slice(0, 120)}`);
+  const complaints = ['errors-in-console', 'inspector-issues', 'canonical'].flatMap((id) =>
+    (audits[id]?.score ?? 1) < 1 ? [`${id}: ${audits[id]?.explanation ?? ''} ${JSON.stringify(itemsOf(id).slice(0, 2)).slice(0, 300)}`] : []);
+  return { shifts, complaints, run, lcpMs: num('largest-contentful-paint'), fcpMs: num('first-contentful-paint'), cls: num('cumulative-layout-shift'), tbtMs: num('total-blocking-time'), scores, failing, lcpElement };
 }
 
 async function main(): Promise<void> {
   const databaseUrl = await freshDatabase('wenku_bench_lighthouse');
-  const wenku = await startWenku(databaseUrl ? { DATABASE_URL: databaseUrl } : {});
+  const wenku = await startWenku(databaseUrl ? { DATABASE_URL: databaseUrl } : {}, { ownPublicUrl: true });
   const chrome = await chromeLauncher.launch({
     chromePath: CHROMIUM,
     chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -69,6 +74,8 @@ async function main(): Promise<void> {
     })));
     const warmLocal = rows[1]!;
     console.log(`LCP element (desktop, warm): ${warmLocal.lcpElement}`);
+    for (const r of rows) if (r.cls > 0.05) console.log(`Layout shifts (${r.run}): ${r.shifts.join(' | ')}`);
+    for (const c of new Set(rows.flatMap((r) => r.complaints))) console.log(`  ${c}`);
     const failing = [...new Set(rows.flatMap((r) => r.failing))];
     if (failing.length) console.log(`Audits below 100: ${failing.join(', ')}`);
     console.log(`LCP on a warm cache (desktop, local): ${Math.round(warmLocal.lcpMs)} ms — goal < ${LCP_GOAL_MS} ms: ${warmLocal.lcpMs < LCP_GOAL_MS ? 'met' : 'NOT met'}`);

@@ -57,7 +57,6 @@
   const zoomLevel = reader.querySelector('.js-zoom-level');
   const fsBtn = reader.querySelector('.js-fullscreen');
   const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
-  const GAP_PX = 12;
   const EAGER_TEXT_PAGES = 50;
   let zoom = 1;
   let pages = [];
@@ -72,7 +71,8 @@
 
   /** The width a page is shown at: the reader's width (never wider than the image) times the zoom. */
   function pageWidth(p) {
-    const avail = Math.max(200, view.clientWidth - 2 * GAP_PX);
+    const pad = getComputedStyle(view);
+    const avail = Math.max(200, view.clientWidth - parseFloat(pad.paddingLeft) - parseFloat(pad.paddingRight));
     return Math.round(Math.min(avail, p.width) * zoom);
   }
   /** Sizes every page box from its proportions; `keepPlace` brings the current page back to the top. */
@@ -99,6 +99,19 @@
   }
 
   function buildPage(p) {
+    // The box came with the HTML (page 1's image already loading): adopt it rather than build it again.
+    const served = pagesBox.querySelector('.reader-page[data-page="' + p.number + '"]');
+    if (served) {
+      served.classList.remove('is-served');
+      p.el = served;
+      const img = served.querySelector('img');
+      if (img) {
+        p.img = img;
+        img.addEventListener('error', () => served.classList.add('is-broken'));
+        if (img.complete && img.naturalWidth === 0) served.classList.add('is-broken');
+      }
+      return served;
+    }
     const el = document.createElement('div');
     el.className = 'reader-page';
     el.dataset.page = String(p.number);
@@ -119,6 +132,8 @@
     img.addEventListener('error', () => p.el.classList.add('is-broken'));
     img.src = p.imageUrl;
     p.img = img;
+    const ratio = p.el.querySelector('.page-ratio');
+    if (ratio) ratio.remove();
     p.el.prepend(img);
   }
   async function loadText(p) {
@@ -282,12 +297,19 @@
   });
 
   /* ---- Load the list of pages this reader may see ---- */
+  /** The page list: in the HTML as data when the server put it there, else from the API. */
+  async function pageList() {
+    const inline = document.getElementById('reader-pages-data');
+    if (inline) {
+      try { return JSON.parse(inline.textContent); } catch { /* fall back to the API */ }
+    }
+    const res = await fetch(reader.dataset.pagesUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    return res.ok ? res.json() : null;
+  }
   async function start() {
     let data;
     try {
-      const res = await fetch(reader.dataset.pagesUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
-      if (!res.ok) return textOnly();
-      data = await res.json();
+      data = await pageList();
     } catch {
       return textOnly();
     }
@@ -297,12 +319,12 @@
     totalEl.textContent = String(total);
     jumpInput.max = String(total);
     const frag = document.createDocumentFragment();
-    for (const p of pages) frag.append(buildPage(p));
-    placeholder.remove();
+    for (const p of pages) { const el = buildPage(p); if (!el.isConnected) frag.append(el); }
+    if (placeholder) placeholder.remove();
     pagesBox.append(frag);
-    if (endBox && data.truncated) {
+    if (endBox) {
       endBox.querySelector('.js-remaining').textContent = String(Math.max(0, total - pages.length));
-      endBox.hidden = false;
+      endBox.hidden = !data.truncated;
     }
     layout(false);
     loadImage(pages[0]);

@@ -164,6 +164,27 @@ describe('who sees which page of a paid document with 2 free pages', () => {
     expect((await pageRows(id))[4]!.imageKey).toBeNull();
   });
 
+  it('when the document page is served, then page 1\'s image is in its HTML and the inline page list holds only the caller\'s pages', async () => {
+    const inline = async (who?: User) => {
+      const html = (await get(`/doc/${id}`, who)).text;
+      const data = html.match(/<script type="application\/json" id="reader-pages-data">([^<]*)<\/script>/u);
+      expect(data, 'inline page list').not.toBeNull();
+      const list = JSON.parse(data![1]!) as { pages: Array<{ number: number; imageUrl: string }>; truncated: boolean };
+      const firstImg = html.match(/<div class="reader-page is-served"[^>]*><img class="reader-img" src="([^"]+)"/u);
+      expect(firstImg?.[1]?.replaceAll('&amp;', '&')).toBe(list.pages[0]!.imageUrl);
+      // One box per page the caller may see, and none past them.
+      expect(html.match(/<div class="reader-page is-served" data-page=/gu)?.length).toBe(list.pages.length);
+      return { numbers: list.pages.map((p) => p.number), truncated: list.truncated, html };
+    };
+    for (const who of [undefined, bob]) {
+      const page = await inline(who);
+      expect(page.numbers).toEqual([1, 2]);
+      expect(page.truncated).toBe(true);
+      expect(page.html).not.toMatch(new RegExp(`/api/v1/documents/${id}/pages/[3-8]/`));
+    }
+    expect((await inline(alice)).numbers).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
   it('when a free page is fetched by a non-buyer, then it may be cached publicly; the uploader and admin see every page, privately', async () => {
     const free = await binary(`/api/v1/documents/${id}/pages/2/image`);
     expect(free.status).toBe(200);

@@ -16,12 +16,15 @@ import { viewerOfRequest } from '../view-counter.js';
 import { docFeedback } from '../../ratings/ratings.pages.js';
 import { documentSeo } from '../../discovery/seo.js';
 import { absoluteBase } from '../../discovery/discovery.routes.js';
-import { fontNotice, fontSubstitutionsFor } from '../page-preview.service.js';
+import { fontNotice, fontSubstitutionsFor, listDocumentPages, type PageList } from '../page-preview.service.js';
+import { scriptSafeJson } from '../../discovery/seo.js';
 
-type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config'>;
+type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config' | 'blobs' | 'log'>;
 
 /** Previews with less text than this are shown open, without 展开/收起. */
 const COLLAPSE_ABOVE_CHARS = 1500;
+/** Page boxes written into the HTML; past these reader.js builds them. */
+const SERVED_PAGE_BOXES = 300;
 /** The text copy in the page (for search engines and readers without scripts) stops here. */
 const PAGE_TEXT_CHARS = 20_000;
 
@@ -55,6 +58,10 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
   ]);
   // Only what this reader may see is flattened: a truncated preview never held the rest.
   const text = preview ? htmlToText(preview.html) : '';
+  const hasPages = !!preview && thumbnailOf(doc) !== null && entitlement.level !== 'none';
+  // The page list goes into the HTML and page 1's image is in the markup, so the browser starts
+  // that image (the page's largest paint) from the first bytes, not after a script and a fetch.
+  const pageList: PageList | null = hasPages ? await listDocumentPages(deps, actor, id).catch(noPreview) : null;
   const base = siteBase(deps);
   const path = `/doc/${id}`;
   const back = encodeURIComponent(path);
@@ -86,8 +93,11 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
       remaining: preview ? Math.max(0, preview.totalPages - preview.pagesShown) : 0,
       collapsible: text.length > COLLAPSE_ABOVE_CHARS,
       // Page images exist once the page pipeline ran (it always makes the thumbnail).
-      hasPages: !!preview && thumbnailOf(doc) !== null,
+      hasPages: !!pageList && pageList.pages.length > 0,
       pagesUrl: `/api/v1/documents/${id}/pages`,
+      // The boxes in the HTML; a very long document gets the rest from reader.js.
+      pageBoxes: pageList?.pages.slice(0, SERVED_PAGE_BOXES) ?? [],
+      pagesJson: pageList ? scriptSafeJson(pageList) : null,
     },
     takenDown: doc.status === 'taken_down',
     // Uploader and admins only: 「字体已替换：… → …，预览与原文可能略有差异」.
