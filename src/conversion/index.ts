@@ -223,13 +223,18 @@ export function createConverter(options: {
     }
   }
 
-  async function checkZip(filePath: string, zipLimits: ZipLimits = limits.zip): Promise<void> {
+  async function checkZip(filePath: string, zipLimits: ZipLimits = limits.zip, ownOutput = false): Promise<void> {
     try {
       const reason = checkZipBounds(await listZip(filePath, zipLimits.maxEntries), zipLimits);
       if (reason) throw fail.bomb(reason);
       // Then prove the declared sizes true: inflate as a stream, counting, output discarded.
       await inflateZip(filePath, limits.zip.maxTotalBytes);
-      await checkEmbeddedPackages(filePath, zipLimits); // OLE objects, alt chunks, nested zips
+      await checkEmbeddedPackages(filePath, zipLimits).catch((err: unknown) => {
+        // LibreOffice copies an object it could not read (an RTF's damaged OLE package) into its
+        // own .docx as it found it and shows its icon: a bomb still counts, a damaged object is no reason to fail.
+        if (ownOutput && err instanceof ZipError && err.kind === 'corrupt') return;
+        throw err;
+      }); // OLE objects, alt chunks, nested zips
     } catch (err) {
       if (err instanceof ConversionError) throw err;
       if (err instanceof ZipError && (err.kind === 'bounds' || /too many bytes|too few bytes/u.test(err.message))) {
@@ -242,7 +247,7 @@ export function createConverter(options: {
   async function toHtml(docxPath: string, fromLibreOffice = false): Promise<string> {
     // LibreOffice's own output came from a file that passed the checks; its embedded previews
     // (WMF of OLE objects) compress very well, so only the absolute sizes apply to it.
-    await checkZip(docxPath, fromLibreOffice ? { ...limits.zip, maxRatio: Number.POSITIVE_INFINITY } : limits.zip);
+    await checkZip(docxPath, fromLibreOffice ? { ...limits.zip, maxRatio: Number.POSITIVE_INFINITY } : limits.zip, fromLibreOffice);
     let reply;
     try {
       reply = await mammoth.convert(docxPath);
