@@ -32,13 +32,18 @@ const CORPUS = [path.resolve(import.meta.dirname, '../../shared/corpus'), '/work
     return false;
   }
 })!;
-const OTHER_FORMATS = /\.(ppt|pptx|odp|xls|xlsx|ods|rtf|wps|odt|txt)$/iu;
+const OTHER_FORMATS = /\.(pdf|ppt|pptx|odp|xls|xlsx|ods|rtf|wps|odt|txt)$/iu;
 
 /** Everything the page preview does eagerly for one document (issue 12): PDF, free pages, thumbnail. */
-async function pagePreview(converter: PageConverter, filePath: string, format: OfficeFormat, dir: string, bytes: number[], word?: WordFormat): Promise<void> {
+async function pagePreview(converter: PageConverter, filePath: string, format: OfficeFormat | 'pdf', dir: string, bytes: number[], word?: WordFormat): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  // Word files: the text view and the PDF from one LibreOffice load; other formats: the PDF alone.
-  const pdf = word ? (await converter.convert({ filePath, format: word, pdfOutDir: dir })).pdf : await converter.exportPdf({ filePath, format, outDir: dir });
+  // Word files: the text view and the PDF from one LibreOffice load; PDFs checked (qpdf in the
+  // sandbox) and used as they are; other formats: the PDF alone.
+  const pdf = word
+    ? (await converter.convert({ filePath, format: word, pdfOutDir: dir })).pdf
+    : format === 'pdf'
+      ? await converter.convertDocument({ filePath, format: 'PDF', outDir: dir }).then((r) => (r.pdfPath ? { pdfPath: r.pdfPath, pageCount: r.pageCount } : null))
+      : await converter.exportPdf({ filePath, format, outDir: dir });
   if (!pdf) throw new Error('no PDF');
   const pages = Array.from({ length: Math.min(FREE_PAGES, pdf.pageCount) }, (_, i) => i + 1);
   const images = await renderPages(pdf.pdfPath, pages, { outDir: dir, watermark: 'wenku.example 文库' });
@@ -145,14 +150,18 @@ async function main() {
   const otherLat: number[] = [];
   const otherBytes: number[] = [];
   const perFormat = new Map<string, number[]>();
+  const peakPerFormat = new Map<string, number>();
   mem = sampler();
   t = Date.now();
   for (const [i, f] of others.entries()) {
-    const ext = path.extname(f).slice(1).toLowerCase() as OfficeFormat;
+    const ext = path.extname(f).slice(1).toLowerCase() as OfficeFormat | 'pdf';
     const t0 = Date.now();
+    const fileMem = sampler();
     await pagePreview(converter, f, ext, path.join(work, `other-${i}`), otherBytes).catch(() => undefined);
     otherLat.push(Date.now() - t0);
     perFormat.set(ext, [...(perFormat.get(ext) ?? []), Date.now() - t0]);
+    // The kept-warm LibreOffice and the renderers while this file was converted.
+    peakPerFormat.set(ext, Math.max(peakPerFormat.get(ext) ?? 0, fileMem.stop().children));
   }
   const otherWall = Date.now() - t;
   const otherMem = mem.stop();
@@ -187,16 +196,24 @@ async function main() {
   const otherOneLat: number[] = [];
   const onePerFormat = new Map<string, number[]>();
   t = Date.now();
+  const onePeakPerFormat = new Map<string, number>();
+  mkdirSync(path.join(work, 'oneshot-other'), { recursive: true });
   for (const f of others) {
     const t0 = Date.now();
+    let filePeak = 0;
     await new Promise<void>((resolve) => {
-      const p = spawn(soffice, ['--headless', `-env:UserInstallation=${profile}-0`, '--convert-to', 'pdf', '--outdir', path.join(work, 'oneshot-other'), f], { stdio: 'ignore' });
-      const peak = setInterval(() => (onePeak = Math.max(onePeak, groupRss(p.pid ?? 0))), 100);
+      // A PDF needs no LibreOffice: the one-shot way is pdftoppm of its free pages.
+      const p = /\.pdf$/iu.test(f)
+        ? spawn('pdftoppm', ['-f', '1', '-l', String(FREE_PAGES), '-png', '-scale-to-x', '1000', '-scale-to-y', '-1', f, path.join(work, 'oneshot-other', 'p')], { stdio: 'ignore' })
+        : spawn(soffice, ['--headless', `-env:UserInstallation=${profile}-0`, '--convert-to', 'pdf', '--outdir', path.join(work, 'oneshot-other'), f], { stdio: 'ignore' });
+      const peak = setInterval(() => (filePeak = Math.max(filePeak, groupRss(p.pid ?? 0))), 100);
       p.on('exit', () => (clearInterval(peak), resolve()));
     });
+    onePeak = Math.max(onePeak, filePeak);
     otherOneLat.push(Date.now() - t0);
     const ext = path.extname(f).slice(1).toLowerCase();
     onePerFormat.set(ext, [...(onePerFormat.get(ext) ?? []), Date.now() - t0]);
+    onePeakPerFormat.set(ext, Math.max(onePeakPerFormat.get(ext) ?? 0, filePeak));
   }
   const otherOneWall = Date.now() - t;
   rmSync(work, { recursive: true, force: true });
@@ -215,11 +232,11 @@ async function main() {
   console.log(`ratio page preview / today: ${(perMinute(pageWall) / perMinute(oursWall)).toFixed(2)}×; page preview / one-shot: ${(perMinute(pageWall) / perMinute(oneWall)).toFixed(2)}×; today / one-shot: ${(perMinute(oursWall) / perMinute(oneWall)).toFixed(2)}×`);
   console.log(`page images (1000 px, watermarked): ${pageBytes.length} pages, mean ${(mean(pageBytes) / 1024).toFixed(0)} KB, p90 ${(pct(pageBytes, 90) / 1024).toFixed(0)} KB, max ${(Math.max(...pageBytes) / 1024).toFixed(0)} KB; ${pageFailures} document(s) without a page preview`);
   console.log(`\nother formats (${others.length} files): page preview ${perMinute(otherWall, others.length).toFixed(1)} docs/min vs one-shot ${perMinute(otherOneWall, others.length).toFixed(1)} docs/min (${(otherOneWall / otherWall).toFixed(2)}×); images mean ${(mean(otherBytes) / 1024).toFixed(0)} KB/page; peak node ${mb(otherMem.self)}, LibreOffice + renderers ${mb(otherMem.children)}`);
-  console.log('| format | files | page preview mean ms | one-shot mean ms | ratio |');
-  console.log('|---|---:|---:|---:|---:|');
+  console.log('| format | files | page preview mean ms | one-shot mean ms | docs/min ratio | peak RSS ours (LibreOffice + renderers) | peak RSS one-shot |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const [ext, lat] of [...perFormat.entries()].sort()) {
     const one = onePerFormat.get(ext) ?? [];
-    console.log(`| ${ext} | ${lat.length} | ${mean(lat).toFixed(0)} | ${mean(one).toFixed(0)} | ${(mean(one) / mean(lat)).toFixed(1)}× |`);
+    console.log(`| ${ext} | ${lat.length} | ${mean(lat).toFixed(0)} | ${mean(one).toFixed(0)} | ${(mean(one) / mean(lat)).toFixed(1)}× | ${mb(peakPerFormat.get(ext) ?? 0)} | ${mb(onePeakPerFormat.get(ext) ?? 0)} |`);
   }
   console.log(`\nratio one-shot / ours: mean latency ${(mean(oneLat) / mean(oursLat)).toFixed(1)}×, throughput ${(oneWall / oursWall).toFixed(1)}×`);
   recordRows([
