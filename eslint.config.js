@@ -14,6 +14,8 @@ export default tseslint.config(
     },
   },
   { files: ['bench/**', 'test/**', 'scripts/**'], rules: { 'no-console': 'off' } },
+  // Plain Node scripts (check-lockfile.mjs): Node's globals.
+  { files: ['scripts/**/*.mjs'], languageOptions: { globals: globals.node } },
   // Browser scripts served from /static: plain ES2022 modules in the page (format.js is shared with the server), no bundler.
   { files: ['public/js/**'], languageOptions: { globals: globals.browser, sourceType: 'module' }, rules: { 'no-console': 'off' } },
 );
