@@ -222,9 +222,23 @@ describe('/admin/vip', () => {
 
   it('when an admin edits and retires a plan on the page, then /vip stops offering it and its member keeps the membership', async () => {
     const holder = await member('student', 1250);
+    // A buyer opens /vip while the plan costs ¥12.50 ...
+    const buyer = await registerUser(ctx);
+    await topUp(ctx, buyer.token, 5000);
+    const buyerAgent = request.agent(ctx.app);
+    buyerAgent.set('cookie', `wenku_session=${buyer.token}`);
+    const shown = await buyerAgent.get('/vip');
+    const buyerCsrf = shown.text.match(/name="csrf-token" content="([^"]+)"/)![1]!;
     const { agent, csrf } = await agentOf(admin);
     const edited = await agent.post('/admin/vip/student').type('form').send({ _csrf: csrf, name: '学生卡', priceYuan: '15', days: '31', downloadsPerDay: '2' });
     expect([edited.status, edited.headers.location]).toEqual([303, '/admin/vip?done=updated']);
+    // ... and confirms that price after the admin raised it: refused, nothing charged.
+    const stale = await buyerAgent.post('/vip/purchase').type('form').send({ _csrf: buyerCsrf, planId: 'student', expectedPriceCents: '1250', confirm: 'yes' });
+    expect(stale.status).toBe(409);
+    expect(stale.text).toContain('套餐价格已变更，请确认新价格后再开通');
+    expect(stale.text).not.toContain('plan price changed');
+    expect(stale.text).toContain('name="expectedPriceCents" value="1500"');
+    expect(await balanceOf(ctx, buyer.user.id)).toEqual({ wallet: 5000, debt: 0 });
     expect((await offered()).find((p) => p.id === 'student')).toMatchObject({ priceCents: 1500, days: 31, downloadsPerDay: 2 });
     const page = await agent.get('/admin/vip');
     expect(page.text).toMatch(/<tr id="plan-student"[\s\S]*?1 人[\s\S]*?<\/tr>/);
