@@ -81,12 +81,13 @@ export interface VipPlan {
   downloadsPerDay: number;
 }
 
-const VipPlanSchema = z.object({
-  id: z.string().regex(/^[a-z0-9_-]{1,32}$/),
-  name: z.string().min(1).max(40),
-  days: z.number().int().min(1).max(3660),
-  priceCents: z.number().int().min(1).max(100_000_000),
-  downloadsPerDay: z.number().int().min(0).max(10_000),
+/** What a VIP plan may be: the one rule for VIP_PLANS and for the admin page. */
+export const VipPlanSchema = z.object({
+  id: z.string({ error: '请填写套餐代码' }).regex(/^[a-z0-9_-]{1,32}$/, '套餐代码为 1–32 位小写字母、数字、- 或 _'),
+  name: z.string({ error: '请填写套餐名称' }).trim().min(1, '请填写套餐名称').max(40, '套餐名称最多 40 个字'),
+  days: z.number({ error: '天数须为 1–3660 的整数' }).int('天数须为 1–3660 的整数').min(1, '天数须为 1–3660 的整数').max(3660, '天数须为 1–3660 的整数'),
+  priceCents: z.number({ error: '价格须在 ¥0.01 到 ¥1000000.00 之间' }).int('价格须为整数分').min(1, '价格须在 ¥0.01 到 ¥1000000.00 之间').max(100_000_000, '价格须在 ¥0.01 到 ¥1000000.00 之间'),
+  downloadsPerDay: z.number({ error: '每天下载篇数须为 0–10000 的整数' }).int('每天下载篇数须为 0–10000 的整数').min(0, '每天下载篇数须为 0–10000 的整数').max(10_000, '每天下载篇数须为 0–10000 的整数'),
 });
 
 export const DEFAULT_VIP_PLANS: VipPlan[] = [

@@ -12,6 +12,8 @@ export const MAX_PRICE_CENTS = 100_000_000;
 export const YUAN_LIMITS = {
   topup: { min: 1, max: MAX_TOPUP_CENTS },
   price: { min: 0, max: MAX_PRICE_CENTS },
+  /** A VIP plan's price (the admin page): never free. */
+  vipPrice: { min: 1, max: MAX_PRICE_CENTS },
 };
 
 /**

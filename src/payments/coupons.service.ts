@@ -7,6 +7,7 @@ import { withTransaction } from '../db/transaction.js';
 import { isListed, isTakenDown } from '../documents/visibility.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import { conflict, notFound } from '../errors.js';
+import { insertAuditEntry } from '../support/audit.repo.js';
 import { insertCouponBatch, listCouponBatches, listCouponsOfBatch, lockCouponByCode, markCouponRedeemed, type CouponBatchRow } from './coupons.repo.js';
 import { lockUserAccounts } from './ledger.service.js';
 import { findPurchaseById, lockDocumentForPurchase } from './purchases.repo.js';
@@ -61,12 +62,20 @@ export async function issueCouponBatch(
   const codes = [...new Set(Array.from({ length: input.quantity }, generateCouponCode))];
   for (let attempt = 0; ; attempt++) {
     try {
-      const batch = await insertCouponBatch(deps.db.pool, {
-        createdBy: admin.userId,
-        note: input.note,
-        maxPriceCents: input.maxPriceCents,
-        expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
-        codes,
+      // The batch and its audit entry in one transaction: an admin's issue is always on record.
+      const batch = await withTransaction(deps.db.pool, async (tx) => {
+        const inserted = await insertCouponBatch(tx, {
+          createdBy: admin.userId,
+          note: input.note,
+          maxPriceCents: input.maxPriceCents,
+          expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+          codes,
+        });
+        await insertAuditEntry(tx, {
+          adminId: admin.userId, action: 'coupon_batch.issue', targetType: 'coupon_batch', targetId: inserted.id,
+          details: { quantity: codes.length, maxPriceCents: input.maxPriceCents, note: input.note, expiresAt: input.expiresAt ?? null }, now: deps.clock.now(),
+        });
+        return inserted;
       });
       return { batch: presentBatch(batch), codes };
     } catch (err) {

@@ -10,14 +10,16 @@ export interface TopupOrderRow {
   status: 'pending' | 'paid' | 'failed';
   providerRef: string | null;
   method: TopupMethod;
-  /** The signed Alipay page-pay URL or WeChat's code_url, once the provider's order exists. */
+  /** A URL the buyer opens to pay: the signed Alipay page-pay URL; null otherwise. */
   providerUrl: string | null;
+  /** What the QR code carries: Alipay's precreate qr_code or WeChat's code_url, once the provider's order exists. */
+  providerQr: string | null;
   createdAt: Date;
   paidAt: Date | null;
 }
 
 const COLUMNS = `id, user_id AS "userId", amount_cents AS "amountCents", status, provider_ref AS "providerRef",
-  method, provider_url AS "providerUrl", created_at AS "createdAt", paid_at AS "paidAt"`;
+  method, provider_url AS "providerUrl", provider_qr AS "providerQr", created_at AS "createdAt", paid_at AS "paidAt"`;
 
 export async function insertTopupOrder(
   db: Queryable,
@@ -30,9 +32,16 @@ export async function insertTopupOrder(
   return rows[0]!;
 }
 
-/** Stores the provider's payment URL (Alipay page pay, WeChat code_url) on a pending order. */
-export async function setTopupProviderUrl(db: Queryable, id: number, providerUrl: string): Promise<TopupOrderRow> {
-  const { rows } = await db.query<TopupOrderRow>(`UPDATE topup_orders SET provider_url = $2 WHERE id = $1 RETURNING ${COLUMNS}`, [id, providerUrl]);
+/** Stores how the buyer pays a provider order: the URL to open and what its QR code carries. */
+export async function setTopupProviderLinks(
+  db: Queryable,
+  id: number,
+  links: { url: string | null; qr: string | null },
+): Promise<TopupOrderRow> {
+  const { rows } = await db.query<TopupOrderRow>(
+    `UPDATE topup_orders SET provider_url = $2, provider_qr = $3 WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, links.url, links.qr],
+  );
   return rows[0]!;
 }
 

@@ -7,7 +7,7 @@ import { AppError, conflict, notFound, validationFailed } from '../errors.js';
 import { parseInput } from '../http/validate.js';
 import { creditUser, lockUserAccounts, postTransaction } from './ledger.service.js';
 import { WebhookBody } from './payments.schemas.js';
-import { alipayPagePayUrl } from './providers/alipay.js';
+import { alipayPagePayUrl, createAlipayPrecreate } from './providers/alipay.js';
 import { qrCodeDataUrl } from './providers/qr-code.js';
 import { createWechatNativeOrder } from './providers/wechat-pay.js';
 import {
@@ -16,7 +16,7 @@ import {
   lockTopupOrder,
   markTopupFailed,
   markTopupPaid,
-  setTopupProviderUrl,
+  setTopupProviderLinks,
   type TopupMethod,
   type TopupOrderRow,
 } from './topups.repo.js';
@@ -28,9 +28,9 @@ export interface TopupOrder {
   amountCents: number;
   status: 'pending' | 'paid' | 'failed';
   method: TopupMethod;
-  /** Alipay: the signed page-pay URL (open it, or scan its QR code). Otherwise null. */
+  /** Alipay: the signed page-pay URL, to open on the computer. Otherwise null. */
   payUrl: string | null;
-  /** A pending provider order's QR code as an SVG data URL (Alipay: the pay URL; WeChat: code_url). */
+  /** A pending provider order's QR code as an SVG data URL (Alipay: precreate's qr_code; WeChat: code_url). */
   qrCode: string | null;
 }
 
@@ -40,20 +40,22 @@ export const presentOrder = (o: TopupOrderRow): TopupOrder => ({
   amountCents: o.amountCents,
   status: o.status,
   method: o.method,
-  payUrl: o.method === 'alipay' ? o.providerUrl : null,
+  payUrl: o.providerUrl,
   qrCode: null,
 });
 
 /** The order with the QR code to scan while it is pending. */
 export async function presentOrderWithQr(o: TopupOrderRow): Promise<TopupOrder> {
-  const qrCode = o.status === 'pending' && o.providerUrl ? await qrCodeDataUrl(o.providerUrl) : null;
+  const qrCode = o.status === 'pending' && o.providerQr ? await qrCodeDataUrl(o.providerQr) : null;
   return { ...presentOrder(o), qrCode };
 }
 
 /**
  * Creates a pending order; the wallet is credited only by a verified notification. For Alipay the
- * signed page-pay URL is built locally; for WeChat Pay the Native order is placed with WeChat
- * (its code_url is the QR code). A method whose settings are missing → 400.
+ * signed page-pay URL is built locally and the 当面付 order placed with Alipay (its qr_code is the
+ * QR code; when Alipay cannot be reached the order keeps the page-pay URL alone, which still pays
+ * it); for WeChat Pay the Native order is placed with WeChat (its code_url is the QR code; without
+ * it there is no way to pay, so 503 and the order failed). A method whose settings are missing → 400.
  */
 export async function createTopupOrder(deps: Deps, userId: number, amountCents: number, method: TopupMethod = 'dev'): Promise<TopupOrder> {
   const available = availableTopupMethods(deps.config);
@@ -62,15 +64,23 @@ export async function createTopupOrder(deps: Deps, userId: number, amountCents: 
   }
   const order = await insertTopupOrder(deps.db.pool, { userId, amountCents, method });
   if (method === 'dev') return presentOrderWithQr(order);
-  let url: string;
+  if (method === 'alipay') {
+    const url = alipayPagePayUrl(deps.config, order);
+    const qr = await createAlipayPrecreate(deps.config, order).catch((err: unknown) => {
+      deps.log.error({ err, orderId: order.id }, 'alipay precreate failed; the order offers page pay only');
+      return null;
+    });
+    return presentOrderWithQr(await setTopupProviderLinks(deps.db.pool, order.id, { url, qr }));
+  }
+  let codeUrl: string;
   try {
-    url = method === 'alipay' ? alipayPagePayUrl(deps.config, order) : await createWechatNativeOrder(deps, order);
+    codeUrl = await createWechatNativeOrder(deps, order);
   } catch (err) {
     deps.log.error({ err, orderId: order.id, method }, 'payment provider order failed');
     await markTopupFailed(deps.db.pool, order.id);
     throw new AppError('unavailable', '支付渠道暂时不可用，请稍后重试 (payment provider unavailable)');
   }
-  return presentOrderWithQr(await setTopupProviderUrl(deps.db.pool, order.id, url));
+  return presentOrderWithQr(await setTopupProviderLinks(deps.db.pool, order.id, { url: null, qr: codeUrl }));
 }
 
 /** The user's own order with its QR code (the top-up page polls it); another's → 404. */

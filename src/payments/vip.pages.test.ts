@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../test/app.js';
 import { registerAdmin } from '../auth/test-fixtures.js';
-import { alipaySign, rsaPair } from './providers/provider-test-keys.js';
+import { alipaySign, rsaPair, startFakeAlipayGateway, type FakeAlipayGateway } from './providers/provider-test-keys.js';
 import { balanceOf, createDocument, registerUser, topUp } from '../../test/factories.js';
 
 const APP_ID = '2021000123456789';
@@ -12,7 +12,9 @@ const appKey = rsaPair();
 const alipayKey = rsaPair();
 
 let ctx: TestContext;
+let gateway: FakeAlipayGateway;
 beforeAll(async () => {
+  gateway = await startFakeAlipayGateway(appKey.publicKey, alipayKey.privateKey);
   ctx = await createTestContext({
     DEV_PAYMENTS: 'true',
     ADMIN_EMAILS: 'pages-admin@example.com',
@@ -20,9 +22,13 @@ beforeAll(async () => {
     ALIPAY_APP_ID: APP_ID,
     ALIPAY_PRIVATE_KEY: appKey.privatePem,
     ALIPAY_PUBLIC_KEY: alipayKey.publicPem,
+    ALIPAY_GATEWAY: gateway.url, // loopback: the test plays Alipay's gateway
   });
 });
-afterAll(async () => ctx.close());
+afterAll(async () => {
+  await ctx.close();
+  await gateway.close();
+});
 
 async function loggedIn(email?: string) {
   const { token, user } = email ? await registerAdmin(ctx, { email }) : await registerUser(ctx);
@@ -46,8 +52,9 @@ describe('top-up pages', () => {
     const page = await agent.get(orderPath);
     expect(page.status).toBe(200);
     expect(page.text).toMatch(/<img src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+"/);
+    expect(page.text).toContain('请使用支付宝 App 扫码付款');
     expect(page.text).toContain('等待付款');
-    expect(page.text).toContain('https://openapi.alipay.com/gateway.do?');
+    expect(page.text).toContain(`${gateway.url}?`);
     expect(page.text).toContain('/static/js/payments.js');
 
     const orderId = Number(orderPath.split('/').pop());

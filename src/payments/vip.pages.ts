@@ -1,13 +1,16 @@
-// The /vip page (plans, status, what a membership covers, buy and cancel) and the admin's
-// download coupon page (/admin/coupons). Forms work without JavaScript.
+// The /vip page (plans, status, what a membership covers, buy and cancel), the admin's VIP plans
+// (/admin/vip, vip-plans.pages.ts) and download coupon page (/admin/coupons). Forms work without
+// JavaScript.
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
-import { AppError, forbidden } from '../errors.js';
+import { forbidden } from '../errors.js';
 import { formatYuan, yuanToCents } from '../../public/js/format.js';
-import { loginRedirect } from '../http/forms.js';
+import { formError, loginRedirect } from '../http/forms.js';
 import type { RenderPage } from '../http/render.js';
 import { parseId } from '../http/validate.js';
 import { issueCouponBatch, listBatchCodes, listBatches } from './coupons.service.js';
+import { listOfferedPlans } from './vip-plans.service.js';
+import { vipPlansPagesRouter } from './vip-plans.pages.js';
 import { listLivePeriods } from './vip.repo.js';
 import { cancelVip, getVipStatus, purchaseVip, unusedRefundCents } from './vip.service.js';
 import { getUserBalanceCents } from './wallet-accounts.repo.js';
@@ -24,7 +27,7 @@ export function vipPagesRouter(deps: AppDeps, render: RenderPage): Router {
       ? await Promise.all([getVipStatus(deps, userId), getUserBalanceCents(deps.db.pool, userId), listLivePeriods(deps.db.pool, userId, now)])
       : [null, 0, []];
     render(req, res, 'payments/vip', {
-      plans: deps.config.vipPlans,
+      plans: await listOfferedPlans(deps),
       vip,
       balanceCents,
       refundPreviewCents: live.reduce((sum, p) => sum + unusedRefundCents(p, now), 0),
@@ -38,14 +41,15 @@ export function vipPagesRouter(deps: AppDeps, render: RenderPage): Router {
 
   /** Runs a form's action; a refusal (4xx) is shown on the page, not as an error page. */
   const attempt = async (req: Request, res: Response, action: () => Promise<Record<string, unknown>>) => {
+    let shown: Record<string, unknown>;
     try {
-      await renderVip(req, res, await action());
+      shown = await action();
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
-      res.status(err.status);
-      const errorLink = err.status === 402 ? { href: '/wallet', text: '去充值' } : null;
-      await renderVip(req, res, { error: err.message, errorLink });
+      const refusal = formError(err, res);
+      const errorLink = refusal.status === 402 ? { href: '/wallet', text: '去充值' } : null;
+      shown = { error: refusal.message, errorLink };
     }
+    await renderVip(req, res, shown);
   };
 
   router.get('/vip', async (req, res) => {
@@ -56,7 +60,8 @@ export function vipPagesRouter(deps: AppDeps, render: RenderPage): Router {
     if (loginRedirect(req, res)) return;
     const body = (req.body ?? {}) as Record<string, unknown>;
     await attempt(req, res, async () => {
-      const result = await purchaseVip(deps, req.actor!, { planId: String(body.planId ?? ''), confirm: body.confirm === 'yes' });
+      const shownPrice = typeof body.expectedPriceCents === 'string' && /^\d{1,12}$/.test(body.expectedPriceCents) ? Number(body.expectedPriceCents) : undefined;
+      const result = await purchaseVip(deps, req.actor!, { planId: String(body.planId ?? ''), confirm: body.confirm === 'yes', expectedPriceCents: shownPrice });
       return { message: `已开通${result.period.planName}，有效期至 ${formatTime(result.vip.until)}。` };
     });
   });
@@ -68,6 +73,8 @@ export function vipPagesRouter(deps: AppDeps, render: RenderPage): Router {
       return { message: `会员已取消，已退回 ${formatYuan(refundCents)} 到钱包。` };
     });
   });
+
+  router.use(vipPlansPagesRouter(deps, render));
 
   const admin = (req: Request, res: Response) => {
     if (loginRedirect(req, res)) return false;

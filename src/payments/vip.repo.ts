@@ -75,3 +75,13 @@ export async function claimDueReminders(db: Queryable, now: Date, until: Date): 
   );
   return rows;
 }
+
+/** How many users hold a live period of each plan (the admin page: who keeps a retired plan). */
+export async function countMembersByPlan(db: Queryable, now: Date): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ planId: string; n: number }>(
+    `SELECT plan_id AS "planId", count(DISTINCT user_id)::int AS n FROM vip_periods
+      WHERE status = 'active' AND ends_at > $1 GROUP BY plan_id`,
+    [now],
+  );
+  return new Map(rows.map((r) => [r.planId, r.n]));
+}

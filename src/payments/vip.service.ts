@@ -14,6 +14,7 @@ import { confirmationRequired } from './purchases.service.js';
 import type { SaleDocumentRow } from './sale-documents.repo.js';
 import { recordSponsoredPurchase } from './sponsored-purchases.service.js';
 import { claimDueReminders, countVipDownloadsOnDay, insertVipPeriod, listLivePeriods, markPeriodCancelled, type VipPeriodRow } from './vip.repo.js';
+import { findOfferedPlan, listOfferedPlans } from './vip-plans.service.js';
 import { getUserBalanceCents } from './wallet-accounts.repo.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'clock'>;
@@ -31,8 +32,8 @@ export function dayIn(timeZone: string, at: Date): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 
-export function listVipPlans(deps: Pick<AppDeps, 'config'>): { items: VipPlan[] } {
-  return { items: deps.config.vipPlans };
+export async function listVipPlans(deps: Deps): Promise<{ items: VipPlan[] }> {
+  return { items: await listOfferedPlans(deps) };
 }
 
 function currentPeriod(periods: readonly VipPeriodRow[], now: Date): VipPeriodRow | null {
@@ -50,17 +51,22 @@ export async function getVipStatus(deps: Deps, userId: number): Promise<VipStatu
 }
 
 /**
- * Buys a plan from the wallet: 428 without confirm, 404 unknown plan, 402 when short. A period
- * bought while one runs starts where the last one ends. One transaction (wallet → platform).
+ * Buys a plan from the wallet: 428 without confirm, 404 unknown or retired plan, 409 when
+ * `expectedPriceCents` (the price the buyer was shown) is not the plan's price now, 402 when
+ * short. A period bought while one runs starts where the last one ends. One transaction
+ * (wallet → platform); the period keeps the plan's terms as bought.
  */
 export async function purchaseVip(
   deps: Deps,
   actor: Actor,
-  input: { planId: string; confirm?: unknown },
+  input: { planId: string; confirm?: unknown; expectedPriceCents?: number },
 ): Promise<{ period: VipPeriodView; vip: VipStatus; wallet: { balanceCents: number } }> {
   if (input.confirm !== true) throw confirmationRequired('开通会员');
-  const plan = deps.config.vipPlans.find((p) => p.id === input.planId);
+  const plan = await findOfferedPlan(deps, input.planId);
   if (!plan) throw notFound('会员套餐');
+  if (input.expectedPriceCents !== undefined && input.expectedPriceCents !== plan.priceCents) {
+    throw conflict('套餐价格已变更，请确认新价格后再开通 (plan price changed)', { reason: 'price_changed', priceCents: plan.priceCents });
+  }
   const period = await withTransaction(deps.db.pool, async (tx) => {
     const now = deps.clock.now();
     const accounts = await lockUserAccounts(tx, [actor.userId]);

@@ -11,7 +11,7 @@ import { getAuditLog, getMyTickets, getQueue, getTakedowns, getTicketDetail, get
 import { fileCounterNotice, resolveTicket, restoreDocument, takeDownNearCopy } from './resolutions.service.js';
 import { CounterNoticeBody, CreateTicketBody, MessageBody, ResolveBody, RestoreBody, StatusBody, TakedownCopyBody, TICKET_CATEGORIES, TICKET_STATUSES } from './support.schemas.js';
 import { STATUS_LABELS } from '../documents/pages/view-models.js';
-import { ACTION_WORDS, AUDIT_WORDS, CATEGORY_WORDS, EVENT_WORDS, STATUS_BADGE, STATUS_WORDS } from './tickets.present.js';
+import { ACTION_WORDS, AUDIT_TARGETS, AUDIT_WORDS, CATEGORY_WORDS, EVENT_WORDS, STATUS_BADGE, STATUS_WORDS } from './tickets.present.js';
 import { openTicket, postMessage, setTicketStatus } from './tickets.service.js';
 
 type Body = Record<string, unknown> | undefined;
@@ -27,7 +27,7 @@ const DONE_WORDS: Record<string, string> = {
   status: '状态已更新。',
 };
 
-const words = { STATUS_BADGE, STATUS_WORDS, CATEGORY_WORDS, ACTION_WORDS, AUDIT_WORDS, DOC_STATUS_LABELS: STATUS_LABELS, EVENT_WORDS, formatYuan, humanSize };
+const words = { STATUS_BADGE, STATUS_WORDS, CATEGORY_WORDS, ACTION_WORDS, AUDIT_WORDS, AUDIT_TARGETS, DOC_STATUS_LABELS: STATUS_LABELS, EVENT_WORDS, formatYuan, humanSize };
 
 /** Form fields are strings: empty ones are left out, ids become numbers for the API schema. */
 function formInput(body: Body): Record<string, unknown> {

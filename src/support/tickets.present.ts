@@ -54,6 +54,23 @@ export const AUDIT_WORDS: Record<string, string> = {
   'ticket.status': '变更工单状态',
   'document.restore': '恢复文档',
   'document.takedown_near_copy': '下架相近副本',
+  'payout.request': '申请提现',
+  'payout.approve': '提现审核：打款',
+  'payout.reject': '提现审核：驳回',
+  'vip_plan.create': '新增会员套餐',
+  'vip_plan.update': '修改会员套餐',
+  'vip_plan.retire': '停售会员套餐',
+  'vip_plan.restore': '恢复销售会员套餐',
+  'coupon_batch.issue': '发放下载券',
+};
+
+/** What an audit entry's target is called and where it is seen, by target type (default: a document). */
+export const AUDIT_TARGETS: Record<string, { label: string; href: (id: number) => string }> = {
+  ticket: { label: '工单', href: (id) => `/admin/tickets/${id}` },
+  document: { label: '文档', href: (id) => `/doc/${id}` },
+  payout: { label: '提现', href: () => '/admin/payouts' },
+  vip_plan: { label: '会员套餐', href: () => '/admin/vip' },
+  coupon_batch: { label: '下载券批次', href: (id) => `/admin/coupons/${id}` },
 };
 
 export const EVENT_WORDS: Record<string, string> = {

@@ -1,9 +1,12 @@
-// Alipay (支付宝): the signed page-pay URL of a top-up order, and the asynchronous notification.
+// Alipay (支付宝): a top-up order's two ways to pay — the QR code of 当面付 (alipay.trade.precreate,
+// scanned with the Alipay app) and the signed page-pay URL (电脑网站支付, opened on the computer) —
+// and the asynchronous notification.
 //
-// Alipay's own SDK (alipay-sdk) builds and signs the page-pay URL (alipay.trade.page.pay, RSA2)
-// without any network call, and checks the notification's RSA2 signature: the parameters other
-// than sign and sign_type, sorted by name, joined as key=value with &, SHA256withRSA under
-// ALIPAY_PUBLIC_KEY. What a verified notification means is decided here; crediting is the shared
+// Alipay's own SDK (alipay-sdk) does the signing: it builds the page-pay URL (alipay.trade.page.pay,
+// RSA2) without any network call; it sends alipay.trade.precreate to ALIPAY_GATEWAY and checks
+// the answer's RSA2 signature under ALIPAY_PUBLIC_KEY; and it checks the notification's signature:
+// the parameters other than sign and sign_type, sorted by name, joined as key=value with &,
+// SHA256withRSA. What a verified notification means is decided here; crediting is the shared
 // order → credit-once path (applyPaymentEvent).
 import { AlipaySdk } from 'alipay-sdk';
 import type { AlipayConfig, Config } from '../../config.js';
@@ -49,6 +52,33 @@ export function alipayPagePayUrl(config: Config, order: TopupOrderRow): string {
       timeoutExpress: '2h',
     },
   });
+}
+
+/**
+ * Places the 当面付 order with Alipay (alipay.trade.precreate) and returns its qr_code, the text of
+ * the QR code the buyer scans. Throws when Alipay cannot be reached, refuses, or its answer is not
+ * signed with ALIPAY_PUBLIC_KEY or is for another trade.
+ */
+export async function createAlipayPrecreate(config: Config, order: TopupOrderRow): Promise<string> {
+  const tradeNo = alipayTradeNo(order.id);
+  // camelcase (the SDK's default): the answer's qr_code and out_trade_no come as qrCode, outTradeNo.
+  const answer: Record<string, unknown> = await sdkFor(config.payments.alipay!).exec(
+    'alipay.trade.precreate',
+    {
+      notifyUrl: notifyUrl(config),
+      bizContent: {
+        outTradeNo: tradeNo,
+        totalAmount: formatYuanAmount(order.amountCents),
+        subject: `${config.site.name}钱包充值`,
+        timeoutExpress: '2h',
+      },
+    },
+    { validateSign: true },
+  );
+  if (answer.code !== '10000' || answer.outTradeNo !== tradeNo || typeof answer.qrCode !== 'string' || !answer.qrCode) {
+    throw new Error(`alipay.trade.precreate refused: ${String(answer.code)} ${String(answer.subCode ?? answer.msg)}`);
+  }
+  return answer.qrCode;
 }
 
 export type AlipayNotice =

@@ -1,6 +1,6 @@
 // Test keys and signing exactly as the providers document it, for the provider tests. The tests
 // play Alipay and WeChat Pay: they hold the providers' private keys; the app gets the public ones.
-import { createCipheriv, createSign, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createSign, createVerify, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -70,6 +70,64 @@ export async function startFakeWechatServer(platformKey: KeyObject): Promise<Fak
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return state;
+}
+
+export interface FakeAlipayGateway {
+  /** The gateway URL (ALIPAY_GATEWAY). */
+  url: string;
+  /** Each request's parameters (URL and form body together) and whether its RSA2 signature was valid under the app key. */
+  requests: Array<{ params: Record<string, string>; signatureValid: boolean }>;
+  /** The next answers: signed with Alipay's key (default), signed with another key, or an HTTP error. */
+  mode: 'ok' | 'forged' | 'error';
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback stand-in for openapi.alipay.com/gateway.do that answers alipay.trade.precreate as
+ * Alipay documents it: it checks the request's RSA2 signature under the app's public key (every
+ * parameter but sign, sorted, key=value&…), refuses a bad one with isv.invalid-signature, and signs
+ * its answer — the JSON text of alipay_trade_precreate_response — with Alipay's private key.
+ */
+export async function startFakeAlipayGateway(appPublicKey: KeyObject, alipayPrivateKey: KeyObject): Promise<FakeAlipayGateway> {
+  const forger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const state: FakeAlipayGateway = { url: '', requests: [], mode: 'ok', close: async () => {} };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const params: Record<string, string> = {
+        ...Object.fromEntries(new URL(req.url!, 'http://gateway').searchParams),
+        ...Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))),
+      };
+      const content = Object.keys(params).filter((k) => k !== 'sign').sort().map((k) => `${k}=${params[k]}`).join('&');
+      let signatureValid = false;
+      try {
+        signatureValid = createVerify('RSA-SHA256').update(content).verify(appPublicKey, params.sign ?? '', 'base64');
+      } catch {
+        signatureValid = false;
+      }
+      state.requests.push({ params, signatureValid });
+      if (state.mode === 'error') {
+        res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>');
+        return;
+      }
+      const biz = JSON.parse(params.biz_content ?? '{}') as { out_trade_no?: string };
+      const responseKey = `${(params.method ?? '').replaceAll('.', '_')}_response`;
+      const inner = JSON.stringify(
+        !signatureValid
+          ? { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature', sub_msg: '验签出错' }
+          : params.method !== 'alipay.trade.precreate'
+            ? { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.UNSUPPORTED' }
+            : { code: '10000', msg: 'Success', out_trade_no: biz.out_trade_no, qr_code: `https://qr.alipay.com/bax0${randomBytes(8).toString('hex')}` },
+      );
+      const sign = createSign('RSA-SHA256').update(inner).sign(state.mode === 'forged' ? forger : alipayPrivateKey, 'base64');
+      res.writeHead(200, { 'content-type': 'text/html;charset=utf-8' }).end(`{"${responseKey}":${inner},"sign":"${sign}"}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/gateway.do`;
   state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return state;
 }

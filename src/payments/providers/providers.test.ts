@@ -4,7 +4,9 @@ import { createVerify, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../../test/app.js';
 import { CLEAN_LEDGER, balanceOf, ledgerInvariants, registerUser } from '../../../test/factories.js';
-import { alipaySign, rsaPair, startFakeWechatServer, wechatEncrypt, wechatSign, type FakeWechatServer } from './provider-test-keys.js';
+import {
+  alipaySign, rsaPair, startFakeAlipayGateway, startFakeWechatServer, wechatEncrypt, wechatSign, type FakeAlipayGateway, type FakeWechatServer,
+} from './provider-test-keys.js';
 
 const ALIPAY_APP_ID = '2021000123456789';
 const MCHID = '1900000109';
@@ -20,14 +22,16 @@ const strangerKey = rsaPair();
 
 let ctx: TestContext;
 let wechat: FakeWechatServer;
+let gateway: FakeAlipayGateway;
 beforeAll(async () => {
   wechat = await startFakeWechatServer(platformKey.privateKey);
+  gateway = await startFakeAlipayGateway(appKey.publicKey, alipayKey.privateKey);
   ctx = await createTestContext({
     PUBLIC_URL: 'http://127.0.0.1',
     ALIPAY_APP_ID,
     ALIPAY_PRIVATE_KEY: appKey.privatePem,
     ALIPAY_PUBLIC_KEY: alipayKey.publicPem.replace(/\n/g, '\\n'), // as an env file carries it
-    ALIPAY_GATEWAY: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
+    ALIPAY_GATEWAY: gateway.url, // loopback: the test plays Alipay's gateway
     WECHAT_MCHID: MCHID,
     WECHAT_APPID: APPID,
     WECHAT_API_V3_KEY: API_V3_KEY,
@@ -40,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await ctx.close();
   await wechat.close();
+  await gateway.close();
 });
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -80,20 +85,71 @@ const postAlipay = (fields: Record<string, string>) =>
   ctx.http().post('/api/v1/payments/alipay/notify').type('form').send(new URLSearchParams(fields).toString());
 
 describe('Alipay', () => {
-  it('when a user tops up with Alipay, then the order carries a page-pay URL signed with the app key and its QR code, built without calling out', async () => {
+  it('when a user tops up with Alipay, then the order carries a page-pay URL signed with the app key, built without calling out', async () => {
     const { order, user } = await newOrder('alipay', 1230);
     expect(order.method).toBe('alipay');
     const url = new URL(order.payUrl!);
-    expect(url.origin + url.pathname).toBe('https://openapi-sandbox.dl.alipaydev.com/gateway.do');
+    expect(url.origin + url.pathname).toBe(gateway.url);
     const params = Object.fromEntries(url.searchParams);
     expect(params).toMatchObject({ app_id: ALIPAY_APP_ID, method: 'alipay.trade.page.pay', sign_type: 'RSA2', notify_url: 'http://127.0.0.1/api/v1/payments/alipay/notify' });
     expect(JSON.parse(params.biz_content!)).toMatchObject({ out_trade_no: `wenku_topup_${order.id}`, total_amount: '12.30', product_code: 'FAST_INSTANT_TRADE_PAY' });
     // Alipay checks request signatures over every parameter but sign, sorted.
     const content = Object.keys(params).filter((k) => k !== 'sign').sort().map((k) => `${k}=${params[k]}`).join('&');
     expect(createVerify('RSA-SHA256').update(content).verify(appKey.publicKey, params.sign!, 'base64')).toBe(true);
+    expect(gateway.requests.some((r) => r.params.method === 'alipay.trade.page.pay')).toBe(false);
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 0, debt: 0 });
+  });
+
+  it("when a user tops up with Alipay, then the 当面付 order is placed with a request signed by the app key, and Alipay's signed qr_code comes back as the QR code", async () => {
+    const before = gateway.requests.length;
+    const { order, token } = await newOrder('alipay', 4560);
+    const sent = gateway.requests.slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.signatureValid).toBe(true);
+    expect(sent[0]!.params).toMatchObject({ app_id: ALIPAY_APP_ID, method: 'alipay.trade.precreate', sign_type: 'RSA2', charset: 'utf-8', notify_url: 'http://127.0.0.1/api/v1/payments/alipay/notify' });
+    expect(JSON.parse(sent[0]!.params.biz_content!)).toMatchObject({ out_trade_no: `wenku_topup_${order.id}`, total_amount: '45.60' });
+    const row = (await q(`SELECT provider_qr AS qr FROM topup_orders WHERE id = $1`, [order.id]))[0]!;
+    expect(row.qr).toMatch(/^https:\/\/qr\.alipay\.com\/bax0[0-9a-f]{16}$/);
     expect(order.qrCode).toMatch(/^data:image\/svg\+xml;base64,/);
     expect(Buffer.from(order.qrCode!.split(',')[1]!, 'base64').toString()).toContain('<svg');
-    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 0, debt: 0 });
+    // The order page polls the same order and gets the same QR code while it is pending.
+    const polled = await ctx.http().get(`/api/v1/wallet/topups/${order.id}`).set(auth(token));
+    expect(polled.body.order).toMatchObject({ id: order.id, status: 'pending', qrCode: order.qrCode, payUrl: order.payUrl });
+  });
+
+  it('when the precreate answer is not signed by Alipay, or the gateway fails, then the order has no QR code but stays payable by page pay', async () => {
+    for (const mode of ['forged', 'error'] as const) {
+      gateway.mode = mode;
+      try {
+        const { order, user } = await newOrder('alipay', 300);
+        expect(order).toMatchObject({ status: 'pending', qrCode: null });
+        expect(order.payUrl).toContain('alipay.trade.page.pay');
+        expect((await q(`SELECT provider_qr AS qr FROM topup_orders WHERE id = $1`, [order.id]))[0]!.qr).toBeNull();
+        expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 0, debt: 0 });
+        // ... and the page-pay notification still credits it.
+        expect((await postAlipay(alipayNotice(order.id, '3.00'))).text).toBe('success');
+        expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 300, debt: 0 });
+      } finally {
+        gateway.mode = 'ok';
+      }
+    }
+  });
+
+  it('when our request is signed with a key Alipay does not know, then Alipay refuses it and no QR code is shown', async () => {
+    const stranger = rsaPair();
+    const other = await createTestContext({
+      PUBLIC_URL: 'http://127.0.0.1', ALIPAY_APP_ID, ALIPAY_PRIVATE_KEY: stranger.privatePem, ALIPAY_PUBLIC_KEY: alipayKey.publicPem, ALIPAY_GATEWAY: gateway.url,
+    });
+    try {
+      const before = gateway.requests.length;
+      const { token } = await registerUser(other);
+      const res = await other.http().post('/api/v1/wallet/topups').set(auth(token)).send({ amountCents: 100, method: 'alipay' });
+      expect(res.status).toBe(201);
+      expect(res.body.order.qrCode).toBeNull();
+      expect(gateway.requests.slice(before).map((r) => r.signatureValid)).toEqual([false]);
+    } finally {
+      await other.close();
+    }
   });
 
   it('when Alipay notifies a paid trade with a valid signature, then it answers success and credits the wallet; replays credit nothing more', async () => {
@@ -225,8 +281,8 @@ describe('WeChat Pay', () => {
     expect([m![1], m![5]]).toEqual([MCHID, SERIAL]);
     const signed = ['POST', '/v3/pay/transactions/native', m![4], m![2], request.body].map((l) => `${l}\n`).join('');
     expect(createVerify('RSA-SHA256').update(signed).verify(merchantKey.publicKey, m![3]!, 'base64')).toBe(true);
-    const row = (await q(`SELECT provider_url AS url FROM topup_orders WHERE id = $1`, [order.id]))[0]!;
-    expect(row.url).toBe(`weixin://wxpay/bizpayurl?pr=wenku_topup_${order.id}`);
+    const row = (await q(`SELECT provider_url AS url, provider_qr AS qr FROM topup_orders WHERE id = $1`, [order.id]))[0]!;
+    expect(row).toEqual({ url: null, qr: `weixin://wxpay/bizpayurl?pr=wenku_topup_${order.id}` });
   });
 
   it('when WeChat answers unsigned or with an error, then the top-up answers 503 and the order is failed', async () => {
