@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { DESKTOP, PHONE, SCREENSHOT_DIR, startLiveServer, type LiveServer } from './harness.js';
 import { buy, createDocument, registerUser, topUp, type TestUser } from '../factories.js';
-import { CORE_PROPS_DOCX, upload, waitForConversion } from '../../src/documents/test-support.js';
+import { NOTICE_DOC, upload, waitForConversion } from '../../src/documents/test-support.js';
 import { chartDays } from '../../src/me/studio-chart.js';
 import { dayKeyIn } from '../../src/documents/pages/format.js';
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   const ctx = live.ctx;
   author = await registerUser(ctx, { displayName: '王老师' });
   // One real upload, so the studio shows a real first-page thumbnail.
-  const uploaded = await upload(ctx, author.token, CORE_PROPS_DOCX, { fields: { title: '2023年度个人工作总结', priceCents: '200', description: '适用于机关单位。\n共三部分：工作回顾、存在问题、明年计划。' } });
+  const uploaded = await upload(ctx, author.token, NOTICE_DOC, { fields: { title: '2023年度个人工作总结', priceCents: '200', description: '适用于机关单位。\n共三部分：工作回顾、存在问题、明年计划。' } });
   expect(uploaded.status).toBe(202);
   pricedId = uploaded.body.document.id;
   expect((await waitForConversion(ctx, pricedId, 120_000)).status).toBe('ready');
@@ -33,6 +33,8 @@ beforeAll(async () => {
     const views = (i * 7) % 11;
     if (views > 0) await ctx.deps.db.pool.query('INSERT INTO document_daily_views (document_id, day, views) VALUES ($1, $2, $3)', [pricedId, day, views]);
   }
+  // The stored total, as the counter would have left it.
+  await ctx.deps.db.pool.query('UPDATE documents SET views = (SELECT sum(views) FROM document_daily_views WHERE document_id = $1) WHERE id = $1', [pricedId]);
   for (let i = 0; i < 3; i++) {
     const buyer = await registerUser(ctx);
     await topUp(ctx, buyer.token, 200);
@@ -56,6 +58,7 @@ async function keepScreenshots(page: Page, name: string): Promise<void> {
   mkdirSync('docs/screenshots', { recursive: true });
   for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
     await page.setViewportSize(size);
+    await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header stays on top of the shot
     await page.waitForTimeout(200);
     const file = path.join(SCREENSHOT_DIR, `${name}-${label}.png`);
     await page.screenshot({ path: file, fullPage: true });
@@ -76,6 +79,7 @@ describe('the studio in Chromium', () => {
 
     await row.locator('summary', { hasText: '编辑信息与价格' }).click();
     await row.locator('input[name=price]').fill('6.8');
+    await row.screenshot({ path: path.join(SCREENSHOT_DIR, 'studio-edit-form.png') });
     await Promise.all([page.waitForURL(/\/me\/documents\?done=saved/), row.locator('button[type=submit]', { hasText: '保存修改' }).click()]);
     expect(await page.textContent('.alert-ok')).toContain('修改已保存');
     expect(await page.locator(`#doc-${pricedId} .studio-stats`).textContent()).toContain('¥6.80');
@@ -84,6 +88,7 @@ describe('the studio in Chromium', () => {
     await page.goto(`${live.baseUrl}/doc/${pricedId}`);
     expect(await page.textContent('.price-line .price')).toBe('¥6.80');
     expect(await page.textContent('.doc-description-text')).toContain('共三部分');
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'studio-doc-page.png') });
     // A typo in the price is refused with a Chinese message and changes nothing.
     await page.goto(`${live.baseUrl}/me/documents`);
     await page.locator(`#doc-${pricedId} summary`, { hasText: '编辑信息与价格' }).click();
