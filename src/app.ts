@@ -34,6 +34,7 @@ import { ratingsPagesRouter } from './ratings/ratings.pages.js';
 import { shareQrRouter } from './discovery/share-qr.js';
 import { supportPagesRouter } from './support/support.pages.js';
 import { mePagesRouter } from './me/me.pages.js';
+import { uploaderPagesRouter } from './documents/uploaders.pages.js';
 import { mailPagesRouter } from './mail/mail.pages.js';
 import { notificationsApiRouter, notificationsPagesRouter, unreadCountForPages } from './notifications/notifications.routes.js';
 
@@ -152,7 +153,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(shareQrRouter(deps)); // GET /doc/:id/share-qr.svg
   app.use(paymentsPagesRouter(deps, render));
   app.use(supportPagesRouter(deps, render));
-  app.use(mePagesRouter(deps, render)); // GET /me, 我的文库
+  app.use(mePagesRouter(deps, render)); // GET /me, 我的文库; /me/documents, the studio
+  app.use(uploaderPagesRouter(deps, render)); // GET /u/:id, an uploader's public page
 
   // The download link itself (GET and HEAD): a bearer credential for its short life, no session.
   app.get('/dl/:token', downloadLinkHandler(deps));

@@ -39,7 +39,7 @@ export async function buildDeps(config: Config, log: Logger, options: BuildOptio
   const clock = options.clock ?? systemClock;
   // The queue's heartbeats use the app's clock, so the sweep and the tests judge them alike.
   const jobs = new JobQueue(db.pool, log, { clock, ...options.jobs });
-  const views = new ViewCounter(db.pool, log);
+  const views = new ViewCounter(db.pool, log, undefined, undefined, config.timezone);
   // Local files in DATA_DIR/blobs, or the S3 bucket (checked now; created outside production).
   const blobs = createBlobStore(config);
   await prepareBlobStore(blobs, { create: config.env !== 'production' });

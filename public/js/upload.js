@@ -1,6 +1,7 @@
 // The upload page: drag and drop, a real progress bar from XHR upload events, then the live
 // conversion status over Server-Sent Events until the document is ready.
 import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
+import { suggestCategory } from './category-suggest.js';
 
 (function () {
   const form = document.getElementById('upload-form');
@@ -16,8 +17,20 @@ import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
   const bytesLabel = document.getElementById('progress-bytes');
   const result = document.getElementById('upload-result');
   const maxBytes = Number(form.dataset.maxBytes);
+  const categoryHint = document.getElementById('category-hint');
   // After a finished upload the button reads 「继续上传」 and starts a new one from an empty form.
   let finished = false;
+  let chosenCategory = false;
+
+  // 「分类」 left on 自动: say what the title (typed, else the file's name) suggests, as the server will.
+  function showSuggestion() {
+    const title = form.elements.title.value.trim() || form.elements.title.placeholder;
+    const suggested = suggestCategory(title);
+    if (form.elements.category.value) categoryHint.textContent = '';
+    else categoryHint.textContent = suggested ? '推荐：' + suggested : title ? '未识别，将归入「其他」' : '不选则按标题自动推荐';
+  }
+  form.elements.title.addEventListener('input', showSuggestion);
+  form.elements.category.addEventListener('change', showSuggestion);
 
   const step = (name, state) => {
     const li = document.querySelector('[data-step="' + name + '"]');
@@ -50,6 +63,7 @@ import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
     if (f && f.size > maxBytes) showError('文件太大：' + humanSize(f.size) + '，上限为 ' + humanSize(maxBytes) + '。');
     const title = form.elements.title;
     if (f && !title.value) title.placeholder = f.name.replace(/\.(docx?|dotx?|wps|rtf|odt|pdf|pptx?|ppsx?|dps|odp|xlsx?|et|ods|txt)$/i, '');
+    showSuggestion();
   }
   input.addEventListener('change', showChosen);
   ['dragenter', 'dragover'].forEach((t) =>
@@ -139,6 +153,14 @@ import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
       a.textContent = ok ? '转换完成，查看文档 ›' : '查看详情 ›';
       if (!ok) result.append('转换失败' + (reason ? '：' + reason : '') + '。 ');
       result.append(a);
+      // The category it was filed under (perhaps suggested), and where to change it.
+      const filed = document.createElement('span');
+      filed.className = 'small muted upload-category';
+      const manage = document.createElement('a');
+      manage.href = '/me/documents#doc-' + doc.id;
+      manage.textContent = '在「我的上传」中修改';
+      filed.append('分类：' + doc.category + (!chosenCategory && suggestCategory(doc.title) === doc.category ? '（按标题推荐）' : '') + '，', manage);
+      result.append(' ', filed);
       label.textContent = ok ? '已发布' : '转换失败';
       submit.disabled = false;
       submit.textContent = '继续上传';
@@ -162,6 +184,7 @@ import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
     form.reset();
     chosen.textContent = '';
     form.elements.title.placeholder = '';
+    showSuggestion();
     errorBox.hidden = true;
     ['upload', 'convert', 'ready'].forEach((s) => step(s, null));
     setProgress(0, '尚未开始');
@@ -188,6 +211,7 @@ import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
     const cents = yuanToCents(form.elements.price.value.trim() || '0', YUAN_LIMITS.price);
     if (cents === null) return showError('价格请填写数字，最多两位小数，例如 2 或 2.50。');
 
+    chosenCategory = form.elements.category.value !== '';
     const data = new FormData();
     for (const name of ['title', 'category', 'freePreviewPages', 'keywords', 'description']) {
       const v = form.elements[name].value.trim();

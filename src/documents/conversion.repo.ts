@@ -131,18 +131,25 @@ export async function replaceDocumentPages(db: Queryable, id: number, pages: str
   );
 }
 
+/** Why a conversion failed, for the uploader, and whether trying the same file again may succeed. */
+export interface ConversionFailure {
+  reason: string;
+  /** false for the file's own fault (a zip bomb, a corrupt file, a timeout): the studio offers no retry. */
+  retriable: boolean;
+}
+
 /**
  * Fails the document with a reason a person understands: if attempt `claim` still holds it, or
  * (claim null) if no attempt holds a live claim.
  */
-export async function markConversionFailed(db: Queryable, id: number, claim: string | null, reason: string): Promise<boolean> {
+export async function markConversionFailed(db: Queryable, id: number, claim: string | null, failure: ConversionFailure): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE documents SET status = 'failed', failure_reason = $3, updated_at = now(),
+    `UPDATE documents SET status = 'failed', failure_reason = $3, failure_retriable = $4, updated_at = now(),
        conversion_claim = NULL, conversion_claimed_until = NULL, conversion_boot_id = NULL
      WHERE id = $1 AND ${LIVE_PROCESSING}
        AND (conversion_claim = $2::uuid
             OR ($2::uuid IS NULL AND (conversion_claim IS NULL OR conversion_claimed_until < now())))`,
-    [id, claim, reason],
+    [id, claim, failure.reason, failure.retriable],
   );
   return (rowCount ?? 0) > 0;
 }

@@ -33,6 +33,7 @@ import {
   releaseConversionClaim,
   replaceDocumentPages,
   saveConversionResult,
+  type ConversionFailure,
 } from './conversion.repo.js';
 import { documentSearchTokens, mergeKeywords } from './document-text.js';
 import { deleteBlobs, eagerPages, removeDir, renderAndStore, renderDir, storeThumbnail } from './page-images.js';
@@ -75,6 +76,18 @@ export class DocumentBusyError extends Error {
 }
 
 export const RETRIES_EXHAUSTED_REASON = '文档转换多次未能完成，请稍后点击「重新转换」，或联系客服';
+/** No attempt gave an answer (workers died, or every try hit a passing fault): worth another try. */
+export const RETRIES_EXHAUSTED: ConversionFailure = { reason: RETRIES_EXHAUSTED_REASON, retriable: true };
+
+/**
+ * The failure an error of the last attempt stands for: the converter's Chinese reason, retriable
+ * unless the converter called it permanent (the same file fails again: a zip bomb, a corrupt or
+ * unreadable file, a timeout). The one place that decides whether the studio offers 「重新转换」.
+ */
+export function conversionFailureOf(err: unknown): ConversionFailure {
+  if (err instanceof ConversionError) return { reason: err.reasonZh, retriable: !err.permanent };
+  return RETRIES_EXHAUSTED;
+}
 
 /**
  * Converts one document. Permanent conversion errors fail the document at once; other errors
@@ -107,7 +120,7 @@ export async function convertDocument(deps: Deps, converter: Converter | PageCon
   if (doc.attempts > budget) {
     // Every earlier attempt ended without an answer (its worker died on this file each time).
     log.warn({ attempts: doc.attempts }, 'no attempts left for this document');
-    await failConversion(deps.db.pool, documentId, claim, RETRIES_EXHAUSTED_REASON);
+    await failConversion(deps.db.pool, documentId, claim, RETRIES_EXHAUSTED);
     return 'failed';
   }
   const finalAttempt = job.finalAttempt || doc.attempts >= budget;
@@ -123,9 +136,8 @@ export async function convertDocument(deps: Deps, converter: Converter | PageCon
     } catch (err) {
       const permanent = err instanceof ConversionError && err.permanent;
       if (permanent || finalAttempt) {
-        const reason = err instanceof ConversionError ? err.reasonZh : RETRIES_EXHAUSTED_REASON;
         log.warn({ err, permanent }, 'conversion failed');
-        await failConversion(deps.db.pool, documentId, claim, reason);
+        await failConversion(deps.db.pool, documentId, claim, conversionFailureOf(err));
         return 'failed';
       }
       log.warn({ err }, 'conversion attempt failed; it will be retried');
@@ -239,7 +251,7 @@ export async function reclaimDeadWorkersConversions(deps: Deps): Promise<{ reque
     const alive = held.bootId === deps.jobs.identity.bootId || (view.rows.has(held.bootId) && !view.dead.has(held.bootId));
     if (alive) continue;
     if (held.attempts >= maxAttempts(deps.jobs.options)) {
-      if (await failConversion(deps.db.pool, held.id, held.claim, RETRIES_EXHAUSTED_REASON)) failed++;
+      if (await failConversion(deps.db.pool, held.id, held.claim, RETRIES_EXHAUSTED)) failed++;
       continue;
     }
     const done = await withTransaction(deps.db.pool, async (tx) => {

@@ -51,6 +51,7 @@ async function newDocument(fields: Record<string, string> = {}): Promise<number>
   return res.body.document.id;
 }
 
+const retriable = async (id: number) => (await ctx.deps.db.pool.query<{ r: boolean }>('SELECT failure_retriable AS r FROM documents WHERE id = $1', [id])).rows[0]!.r;
 const row = async (id: number) =>
   (await ctx.deps.db.pool.query(
     `SELECT CASE WHEN taken_down_at IS NOT NULL THEN 'taken_down' ELSE status END AS status, title, pages, failure_reason AS "failureReason", conversion_attempts AS attempts, conversion_claim AS claim,
@@ -259,6 +260,7 @@ describe('failures and retries', () => {
     expect(await convertDocument(ctx.deps, flaky, jobFor(id))).toBe('failed');
     expect(calls).toBe(0);
     expect(await row(id)).toMatchObject({ status: 'failed', failureReason: RETRIES_EXHAUSTED_REASON, attempts: 4, claim: null });
+    expect(await retriable(id)).toBe(true); // no answer from the file yet: the studio offers 「重新转换」
   });
 
   it('when a conversion times out, then the queue does not run it again: one attempt, a Chinese reason', async () => {
@@ -280,6 +282,7 @@ describe('failures and retries', () => {
     }
     expect(calls).toBe(1);
     expect(await row(id)).toMatchObject({ attempts: 1, claim: null });
+    expect(await retriable(id)).toBe(false); // the same file would time out again
     expect(await jobStates(id)).toEqual([{ state: 'completed', retryCount: 0 }]);
   });
 
@@ -301,6 +304,7 @@ describe('failures and retries', () => {
     }
     expect(calls).toBe(3); // the first attempt and retryLimit (2) retries
     expect(await row(id)).toMatchObject({ attempts: 3, claim: null, storedPages: 0 });
+    expect(await retriable(id)).toBe(true);
   });
 
   it('when the converter reports a permanent error, then the document fails at once with its Chinese reason', async () => {
@@ -313,6 +317,7 @@ describe('failures and retries', () => {
     };
     expect(await convertDocument(ctx.deps, broken, jobFor(id))).toBe('failed');
     expect(await row(id)).toMatchObject({ status: 'failed', failureReason: '文件已损坏或不完整，无法读取', attempts: 1 });
+    expect(await retriable(id)).toBe(false);
   });
 });
 

@@ -41,7 +41,7 @@ describe('the document page /doc/:id', () => {
       '格式：</b>DOC',
       '时间：</b><time datetime="2023-05-05T02:00:00.000Z">2023-05-05</time>',
       '此文档下载收益归作者所有',
-      '上传者：<strong>作者甲</strong>',
+      `上传者：<a class="uploader-link" href="/u/${author.user.id}"><strong>作者甲</strong></a>`,
       '温馨提示',
       '你可能关注的文档',
       `/support?documentId=${id}`,

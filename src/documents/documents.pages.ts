@@ -6,7 +6,7 @@ import type { AppDeps } from '../deps.js';
 import { VIEWS_DIR, type RenderPage } from '../http/render.js';
 import { loginRedirect } from '../http/forms.js';
 import { parseId } from '../http/validate.js';
-import { CATEGORIES, DEFAULT_CATEGORY, DEFAULT_FREE_PREVIEW_PAGES } from './documents.schemas.js';
+import { CATEGORIES, DEFAULT_FREE_PREVIEW_PAGES } from './documents.schemas.js';
 import { getDocumentPreview } from './documents.service.js';
 import { SHARED_TTL, setPageCache, setPrivateCache } from './pages/cache.js';
 import { buildDocPage } from './pages/doc-page.js';
@@ -94,7 +94,6 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
       'documents/upload',
       {
         categories: CATEGORIES,
-        defaultCategory: DEFAULT_CATEGORY,
         defaultFreePages: DEFAULT_FREE_PREVIEW_PAGES,
         maxBytes: deps.config.maxUploadBytes,
         maxLabel: humanSize(deps.config.maxUploadBytes),

@@ -25,6 +25,8 @@ export interface DocumentRow {
   /** The conversion's state; taken down is takenDownAt (the contract's status: visibility.ts contractStatus). */
   status: ConversionStatus;
   failureReason: string | null;
+  /** A failed conversion that may succeed on another try (migration 0072; conversionFailureOf). */
+  failureRetriable: boolean;
   pages: number | null;
   wordCount: number | null;
   previewSimplified: boolean;
@@ -49,7 +51,7 @@ export const DOCUMENT_COLUMNS = `d.id, d.uploader_id AS "uploaderId", u.display_
   d.title_source AS "titleSource", d.description, d.category, d.price_cents AS "priceCents",
   d.free_preview_pages AS "freePreviewPages", d.keywords, d.user_keywords AS "userKeywords", d.format,
   d.size_bytes AS "sizeBytes", d.sha256, d.blob_key AS "blobKey", d.original_filename AS "originalFilename",
-  d.status, d.failure_reason AS "failureReason", d.pages, d.word_count AS "wordCount",
+  d.status, d.failure_reason AS "failureReason", d.failure_retriable AS "failureRetriable", d.pages, d.word_count AS "wordCount",
   d.preview_simplified AS "previewSimplified", d.views, d.downloads, d.favorites_count AS "favoritesCount",
   d.rating_count AS "ratingCount", d.rating_sum AS "ratingSum",
   d.created_at AS "createdAt", d.deleted_at AS "deletedAt", d.taken_down_at AS "takenDownAt",
@@ -194,12 +196,12 @@ export async function countPreviewPages(db: Queryable, documentId: number): Prom
   return rows[0]!.n;
 }
 
-/** Puts a failed document back to processing for another conversion (no-op unless failed and live). */
+/** Puts a failed document back to processing for another conversion (no-op unless failed, retriable and live). */
 export async function resetFailedDocument(db: Queryable, id: number): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE documents SET status = 'processing', failure_reason = NULL, conversion_attempts = 0,
+    `UPDATE documents SET status = 'processing', failure_reason = NULL, failure_retriable = false, conversion_attempts = 0,
        conversion_claim = NULL, conversion_claimed_until = NULL, updated_at = now()
-     WHERE id = $1 AND status = 'failed' AND ${liveSql('documents')}`,
+     WHERE id = $1 AND status = 'failed' AND failure_retriable AND ${liveSql('documents')}`,
     [id],
   );
   return (rowCount ?? 0) > 0;

@@ -71,18 +71,19 @@ async function entitlementFor(deps: Deps, actor: Actor | null, doc: DocumentRow)
 
 /**
  * The document as `actor` may see it (404 otherwise) with what they may read of it; counts a view
- * by `viewer` (as getDocument). For pages that show both, e.g. the document page's "no charge" note.
+ * by `viewer` (as getDocument). For pages that show both, e.g. the document page's "no charge" note;
+ * mayRetry: whether a failed conversion may be tried again (mayRetryConversion).
  */
 export async function getDocumentWithEntitlement(
   deps: Deps,
   actor: Actor | null,
   id: number,
   options: { viewer?: string } = {},
-): Promise<{ document: Document; entitlement: Entitlement }> {
+): Promise<{ document: Document; entitlement: Entitlement; mayRetry: boolean }> {
   const doc = await visibleDocument(deps, actor, id);
   // The page list (GET /pages) is part of the same visit as the document page: no second view.
   countView(deps, actor, doc, options.viewer);
-  return { document: presentDocument(doc, deps.views.unsaved(id)), entitlement: await entitlementFor(deps, actor, doc) };
+  return { document: presentDocument(doc, deps.views.unsaved(id)), entitlement: await entitlementFor(deps, actor, doc), mayRetry: mayRetryConversion(doc) };
 }
 
 /**
@@ -162,10 +163,23 @@ export async function deleteDocument(deps: Deps & Pick<AppDeps, 'invalidations'>
   await invalidateDocument(deps, id);
 }
 
-/** Converts a failed document again (uploader or admin): back to processing, job enqueued, one transaction. */
+/**
+ * Whether 「重新转换」 is offered and allowed: a failed conversion that was not the file's own fault
+ * (conversionFailureOf decides that when it fails; a zip bomb or a corrupt file never qualifies).
+ */
+export const mayRetryConversion = (doc: Pick<DocumentRow, 'status' | 'failureRetriable'>): boolean =>
+  doc.status === 'failed' && doc.failureRetriable;
+
+/**
+ * Converts a failed document again (uploader or admin): back to processing, job enqueued, one
+ * transaction. 409 unless mayRetryConversion (not failed, or the file itself is at fault).
+ */
 export async function retryConversion(deps: Deps, actor: Actor, id: number): Promise<Document> {
   const doc = await manageableDocument(deps, actor, id);
   if (doc.status !== 'failed') throw conflict('只有转换失败的文档可以重新转换 (only a failed conversion can be retried)');
+  if (!mayRetryConversion(doc)) {
+    throw conflict('此文档因文件本身的问题无法转换，重新转换也不会成功，请修改文件后重新上传 (the file itself cannot be converted)');
+  }
   await deps.jobs.start();
   const reset = await withTransaction(deps.db.pool, async (tx) => {
     if (!(await resetFailedDocument(tx, id))) return false;

@@ -10,7 +10,7 @@ import { findReferencedBlobKeys, findUnclaimedProcessingDocuments } from './conv
 import { failConversion } from '../notifications/document-notices.js';
 import { blobKeyTime } from './upload.service.js';
 import { uploadTempDir } from './upload-storage.js';
-import { maxAttempts, reclaimDeadWorkersConversions, RETRIES_EXHAUSTED_REASON } from './conversion.service.js';
+import { maxAttempts, reclaimDeadWorkersConversions, RETRIES_EXHAUSTED } from './conversion.service.js';
 import { sweepExpiredIdempotencyKeys } from '../payments/purchases.service.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'blobs' | 'log' | 'jobs' | 'clock'>;
@@ -179,7 +179,7 @@ async function requeueLostConversions(deps: Deps): Promise<{ conversionsRequeued
     if (await deps.jobs.hasPendingConversion(deps.db.pool, doc.id)) continue;
     if (doc.attempts >= budget) {
       // Every attempt died without an answer (e.g. the worker crashed on this file each time).
-      if (await failConversion(deps.db.pool, doc.id, null, RETRIES_EXHAUSTED_REASON)) conversionsFailed++;
+      if (await failConversion(deps.db.pool, doc.id, null, RETRIES_EXHAUSTED)) conversionsFailed++;
       continue;
     }
     const sent = await deps.jobs.enqueueConversion(deps.db.pool, doc.id);

@@ -13,6 +13,7 @@ import { presentDocument } from './documents.present.js';
 import { cleanFileName, mergeKeywords, titleFromFileName } from './document-text.js';
 import { findPublicDocumentIdByHash } from './near-copies.repo.js';
 import { uploadTempDir } from './upload-storage.js';
+import { suggestCategory } from '../../public/js/category-suggest.js';
 
 type Deps = Pick<AppDeps, 'db' | 'blobs' | 'jobs' | 'log' | 'config'>;
 
@@ -85,7 +86,8 @@ export async function uploadDocument(deps: Deps, actor: Actor, file: UploadedFil
         title,
         titleSource: fields.title ? 'uploader' : 'file',
         description: fields.description ?? '',
-        category: fields.category ?? DEFAULT_CATEGORY,
+        // Not chosen: suggested from the title (the uploader can change it in the studio).
+        category: fields.category ?? suggestCategory(title) ?? DEFAULT_CATEGORY,
         priceCents: fields.priceCents ?? 0,
         freePreviewPages: fields.freePreviewPages ?? DEFAULT_FREE_PREVIEW_PAGES,
         keywords: mergeKeywords(title, userKeywords),

@@ -332,7 +332,7 @@ describe('load and failures', () => {
     expect(await count(ctx, `documents WHERE id = ANY($1::bigint[]) AND pages = 8 AND conversion_attempts = 1`, [ids])).toBe(10);
   });
 
-  it('when the file is a zip bomb, then the document fails at once with a Chinese reason, and a retry converts it again', async () => {
+  it('when the file is a zip bomb, then the document fails at once with a Chinese reason, and no retry is allowed (the file is at fault)', async () => {
     const res = await upload(ctx, alice.token, ZIP_BOMB_DOCX, { filename: 'bomb.docx' });
     expect(res.status).toBe(202);
     const id = res.body.document.id;
@@ -343,15 +343,17 @@ describe('load and failures', () => {
     expect(doc).toMatchObject({ status: 'failed', failureReason: done.failureReason, pages: null });
     expect(await count(ctx, 'document_pages WHERE document_id = $1', [id])).toBe(0);
 
-    // Others do not see a failed document at all; the uploader may retry it.
+    // Others do not see a failed document at all; its uploader may not retry it either: the
+    // converter called the failure permanent, so the same bytes would fail again.
     const stranger = await registerUser(ctx);
     expect((await ctx.http().get(`/api/v1/documents/${id}`).set('authorization', `Bearer ${stranger.token}`)).status).toBe(404);
     expect((await ctx.http().post(`/api/v1/documents/${id}/retry`).set('authorization', `Bearer ${stranger.token}`)).status).toBe(404);
+    expect(await count(ctx, 'documents WHERE id = $1 AND NOT failure_retriable', [id])).toBe(1);
     const retry = await ctx.http().post(`/api/v1/documents/${id}/retry`).set('authorization', `Bearer ${alice.token}`);
-    expect(retry.status).toBe(202);
-    expect(retry.body.document).toMatchObject({ status: 'processing', failureReason: null });
-    expect((await waitForConversion(ctx, id)).status).toBe('failed');
-    expect(await count(ctx, `pgboss.job WHERE name = 'convert-document' AND data->>'documentId' = $1`, [String(id)])).toBe(2);
+    expect(retry.status).toBe(409);
+    expect(retry.body.error.message).toContain('文件本身');
+    expect(await count(ctx, `documents WHERE id = $1 AND status = 'failed'`, [id])).toBe(1);
+    expect(await count(ctx, `pgboss.job WHERE name = 'convert-document' AND data->>'documentId' = $1`, [String(id)])).toBe(1);
 
     const seedId = (await ctx.deps.db.pool.query(`SELECT id FROM documents WHERE uploader_id = $1 AND status = 'ready' LIMIT 1`, [alice.user.id])).rows[0].id;
     const notFailed = await ctx.http().post(`/api/v1/documents/${seedId}/retry`).set('authorization', `Bearer ${alice.token}`);

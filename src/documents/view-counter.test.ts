@@ -78,4 +78,28 @@ describe('counting views', () => {
     expect(days.rows[0]!.n).toBe(0);
     expect(await storedViews(id)).toBe(3);
   });
+
+  it('when views are counted in TIMEZONE, then each document\'s count for that calendar day grows by exactly what its views grow by', async () => {
+    const author = await registerUser(ctx);
+    const { id } = await insertReadyDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
+    // 20:00 UTC on 1 May is already 2 May in Shanghai: the view belongs to 2 May there.
+    let now = new Date('2024-05-01T20:00:00Z');
+    const counter = new ViewCounter(ctx.deps.db.pool, pino({ level: 'silent' }), 60_000, () => now, 'Asia/Shanghai');
+    const daily = async () =>
+      (await ctx.deps.db.pool.query<{ day: string; views: number }>('SELECT day::text AS day, views FROM document_daily_views WHERE document_id = $1 ORDER BY day', [id])).rows;
+    counter.count(id, viewerKey(1, undefined, undefined));
+    counter.count(id, viewerKey(2, undefined, undefined));
+    await counter.flush();
+    expect(await daily()).toEqual([{ day: '2024-05-02', views: 2 }]);
+    // A repeat the same day adds nothing, also from another process (the marks decide).
+    const other = new ViewCounter(ctx.deps.db.pool, pino({ level: 'silent' }), 60_000, () => now, 'Asia/Shanghai');
+    other.count(id, viewerKey(1, undefined, undefined));
+    await other.flush();
+    now = new Date('2024-05-02T17:00:00Z'); // 3 May, 01:00 in Shanghai
+    counter.count(id, viewerKey(1, undefined, undefined));
+    await counter.stop();
+    await other.stop();
+    expect(await daily()).toEqual([{ day: '2024-05-02', views: 2 }, { day: '2024-05-03', views: 1 }]);
+    expect(await storedViews(id)).toBe(3);
+  });
 });

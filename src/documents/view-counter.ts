@@ -10,6 +10,7 @@ import type { Request } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { addFirstViewsOfTheDay, deleteViewMarksBefore } from './view-marks.repo.js';
+import { dayKeyIn } from './pages/format.js';
 
 /** Who is viewing: `u:<id>` for an account, else `a:` and a hash of IP and User-Agent. */
 export function viewerKey(userId: number | null | undefined, ip: string | undefined, userAgent: string | undefined): string {
@@ -24,8 +25,6 @@ export function viewerOfRequest(req: Request): string {
 
 /** Past this many remembered (document, viewer) pairs the set starts over; the database still dedupes. */
 const MAX_REMEMBERED = 200_000;
-
-const utcDay = (d: Date) => d.toISOString().slice(0, 10);
 
 export class ViewCounter {
   /** Views not yet written, per day: `documentId viewer` pairs. */
@@ -42,11 +41,17 @@ export class ViewCounter {
     private readonly log: Logger,
     private readonly intervalMs = 5_000,
     private readonly now: () => Date = () => new Date(),
+    /** The zone whose calendar days a view counts once in (TIMEZONE), and the studio's chart shows. */
+    private readonly timeZone = 'UTC',
   ) {}
+
+  private dayOf(at: Date): string {
+    return dayKeyIn(this.timeZone, at);
+  }
 
   /** Counts a view of the document by `viewer` (see viewerKey) unless they viewed it today already. */
   count(documentId: number, viewer: string): void {
-    const day = utcDay(this.now());
+    const day = this.dayOf(this.now());
     if (day !== this.seenDay) {
       this.seenDay = day;
       this.seen.clear();
@@ -105,7 +110,7 @@ export class ViewCounter {
 
   /** Once a day per process: marks before yesterday can no longer hold back a view. */
   private async purgeOldMarks(): Promise<void> {
-    const yesterday = utcDay(new Date(this.now().getTime() - 24 * 3600 * 1000));
+    const yesterday = this.dayOf(new Date(this.now().getTime() - 24 * 3600 * 1000));
     if (yesterday === this.purgedBefore) return;
     try {
       await deleteViewMarksBefore(this.pool, yesterday);

@@ -1,10 +1,12 @@
-// GET /me — 我的文库: the reader's own page, composed from documents, payments and support.
+// GET /me — 我的文库: the reader's own page, composed from documents, payments and support; and
+// the uploader's studio under /me/documents.
 import { Router } from 'express';
 import type { AppDeps } from '../deps.js';
 import { loginRedirect } from '../http/forms.js';
 import type { RenderPage } from '../http/render.js';
 import { setPrivateCache } from '../documents/pages/cache.js';
 import { buildMePage } from './me-page.js';
+import { studioPagesRouter } from './studio.pages.js';
 
 export function mePagesRouter(deps: AppDeps, render: RenderPage): Router {
   const router = Router();
@@ -14,5 +16,6 @@ export function mePagesRouter(deps: AppDeps, render: RenderPage): Router {
     setPrivateCache(res);
     render(req, res, 'me/index', data, { title: '我的文库', scripts: ['me.js'], noindex: true });
   });
+  router.use(studioPagesRouter(deps, render)); // /me/documents, the uploader's studio
   return router;
 }

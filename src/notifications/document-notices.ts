@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import type { Queryable } from '../db/pool.js';
 import { withTransaction } from '../db/transaction.js';
-import { markConversionFailed } from '../documents/conversion.repo.js';
+import { markConversionFailed, type ConversionFailure } from '../documents/conversion.repo.js';
 import { findDocumentNoticeFacts } from './notifications.repo.js';
 import { notify } from './notifications.service.js';
 
@@ -14,11 +14,11 @@ export async function notifyDocumentReady(tx: Queryable, documentId: number): Pr
 }
 
 /** markConversionFailed and its notice in one transaction; true when this call failed the document. */
-export async function failConversion(pool: pg.Pool, documentId: number, claim: string | null, reason: string): Promise<boolean> {
+export async function failConversion(pool: pg.Pool, documentId: number, claim: string | null, failure: ConversionFailure): Promise<boolean> {
   return withTransaction(pool, async (tx) => {
-    if (!(await markConversionFailed(tx, documentId, claim, reason))) return false;
+    if (!(await markConversionFailed(tx, documentId, claim, failure))) return false;
     const doc = await findDocumentNoticeFacts(tx, documentId);
-    if (doc) await notify(tx, { userId: doc.uploaderId, kind: 'document_failed', title: `您的文档《${doc.title}》转换失败`, body: reason, link: '/me/documents' });
+    if (doc) await notify(tx, { userId: doc.uploaderId, kind: 'document_failed', title: `您的文档《${doc.title}》转换失败`, body: failure.reason, link: '/me/documents' });
     return true;
   });
 }

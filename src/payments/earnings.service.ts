@@ -1,6 +1,6 @@
 // A user's purchases and earnings, for /api/v1/me/* and the /me page.
 import type { AppDeps } from '../deps.js';
-import { listPurchasesOfBuyer, sumAuthorEarnings, sumReferralEarnings, type BuyerPurchaseRow, type EarningsRow } from './purchases.repo.js';
+import { countDailySales, listPurchasesOfBuyer, sumAuthorEarnings, sumReferralEarnings, type BuyerPurchaseRow, type EarningsRow } from './purchases.repo.js';
 import { presentPurchase, type PurchaseView } from './purchases.service.js';
 
 type Deps = Pick<AppDeps, 'db'>;
@@ -23,4 +23,14 @@ export async function getEarnings(deps: Deps, userId: number): Promise<{ totalCe
   const [items, referralCents] = await Promise.all([sumAuthorEarnings(deps.db.pool, userId), sumReferralEarnings(deps.db.pool, userId)]);
   const authored = items.reduce((sum, i) => sum + i.earnedCents - i.refundedCents, 0);
   return { totalCents: authored + referralCents, referralCents, items };
+}
+
+/** The author's live sales per document and day (TIMEZONE) since `since`, for the studio's chart. */
+export async function dailySalesOf(
+  deps: Deps & Pick<AppDeps, 'config'>,
+  documentIds: number[],
+  since: Date,
+): Promise<Array<{ documentId: number; day: string; sales: number }>> {
+  if (documentIds.length === 0) return [];
+  return countDailySales(deps.db.pool, documentIds, since, deps.config.timezone);
 }

@@ -185,3 +185,23 @@ export async function sumReferralEarnings(db: Queryable, referrerId: number): Pr
   );
   return rows[0]!.cents;
 }
+
+/**
+ * Live (not refunded) purchases per document and calendar day in `timeZone`, from `since` on:
+ * the studio's sales chart.
+ */
+export async function countDailySales(
+  db: Queryable,
+  documentIds: number[],
+  since: Date,
+  timeZone: string,
+): Promise<Array<{ documentId: number; day: string; sales: number }>> {
+  const { rows } = await db.query<{ documentId: number; day: string; sales: number }>(
+    `SELECT document_id AS "documentId", (created_at AT TIME ZONE $3)::date::text AS day, count(*)::int AS sales
+       FROM purchases
+      WHERE document_id = ANY($1::bigint[]) AND created_at >= $2 AND status = 'paid'
+      GROUP BY 1, 2`,
+    [documentIds, since, timeZone],
+  );
+  return rows;
+}

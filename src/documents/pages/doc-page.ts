@@ -44,7 +44,7 @@ export function siteBase(deps: Pick<AppDeps, 'config'>): string {
 
 export async function buildDocPage(deps: Deps, req: Request, id: number): Promise<{ data: Record<string, unknown>; page: PageOptions }> {
   const actor = req.actor;
-  const { document: doc, entitlement } = await getDocumentWithEntitlement(deps, actor, id, { viewer: viewerOfRequest(req) });
+  const { document: doc, entitlement, mayRetry } = await getDocumentWithEntitlement(deps, actor, id, { viewer: viewerOfRequest(req) });
   const ownership = readerOwnership(entitlement);
   const [preview, related, favorited, feedback, fontSubstitutions] = await Promise.all([
     // Admins also see a taken-down document's preview; a conversion in progress has none.
@@ -78,6 +78,7 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
       loggedIn: !!actor,
       isUploader: !!actor && actor.userId === doc.uploader.id,
       isAdmin: actor?.role === 'admin',
+      mayRetry,
       favorited,
       ownershipNote: ownership ? OWNERSHIP_NOTES[ownership] : null,
       bought: ownership === 'bought',
