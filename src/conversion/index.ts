@@ -426,7 +426,8 @@ export function createConverter(options: {
       const r = await convert({ filePath, format: format as WordFamilyFormat, pdfOutDir: outDir, maxPdfPages: MAX_PREVIEW_PAGES });
       const layers = r.pdf ? await layersOf(r.pdf.pdfPath, r.pdf.pageCount) : [];
       return {
-        pages: r.pages, pageCount: r.pageCount, wordCount: r.wordCount, text: r.text, properties: r.properties,
+        // The larger count: the PDF may show a page the text view counts not (endnotes on their own page), or stop at the preview cap.
+        pages: r.pages, pageCount: Math.max(r.pageCount, r.pdf?.totalPages ?? 0, layers.length), wordCount: r.wordCount, text: r.text, properties: r.properties,
         simplified: r.simplified, warnings: r.warnings, pdfPath: r.pdf ? r.pdf.pdfPath : null, layers,
         fontSubstitutions: r.pdf?.fontSubstitutions ?? [], firstPageLines: firstLines(layers), scanned: false,
       };

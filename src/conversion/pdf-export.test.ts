@@ -101,6 +101,14 @@ describe.skipIf(!usable)('exportPdf (LibreOffice over UNO, sandboxed)', () => {
     for (const [i, label] of expected.entries()) expect(printed, `label ${i + 1} ${label}`).toContain(label);
   });
 
+  it('when a Word file\'s endnotes start a page of their own, then the page count is the PDF\'s, one per page entry', async () => {
+    const outDir = path.join(dir, `endnotes-${++n}`);
+    mkdirSync(outDir);
+    const r = await converter.convertDocument({ filePath: path.join(CORPUS, 'external/mammoth.js/endnotes.docx'), format: 'DOCX', outDir });
+    expect(r.layers).toHaveLength(2);
+    expect(r.pageCount).toBe(2);
+  });
+
   it('when the seed is exported, then it has 8 pages and page 1 of the text layer holds the title and reads top to bottom', async () => {
     const r = await toPdf(SEED, 'doc');
     expect(r.pageCount).toBe(8);
