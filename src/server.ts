@@ -9,6 +9,7 @@ import { createLogger } from './logger.js';
 import { startConversions, type ConversionWorker } from './documents/conversion.worker.js';
 import { runPrimary } from './cluster.js';
 import { startVipReminders } from './payments/vip.service.js';
+import { startIdempotencyKeySweep } from './payments/purchases.service.js';
 import type { Config } from './config.js';
 import type { Logger } from 'pino';
 
@@ -41,6 +42,8 @@ async function serve(config: Config, log: Logger, role: { primary: boolean }) {
   // VIP reminders 3 days before a membership ends; every web process runs them (each end date is
   // claimed once by one UPDATE, so no reminder is sent twice).
   const stopVipReminders = startVipReminders(deps);
+  // Expired Idempotency-Keys go (any process may delete them; a DELETE of none is harmless).
+  const stopKeySweep = startIdempotencyKeySweep(deps);
   let worker: ConversionWorker | null = null;
   if (runConversions) worker = await startConversions(deps);
   // The queue is needed to enqueue conversions; starting it now spares the first upload the wait.
@@ -48,6 +51,7 @@ async function serve(config: Config, log: Logger, role: { primary: boolean }) {
 
   exitGracefully(log, 20_000, async () => {
     stopVipReminders();
+    stopKeySweep();
     server.close();
     server.closeIdleConnections();
     await worker?.stop(10_000); // running conversions finish or go back to the queue

@@ -1,6 +1,6 @@
 // Start-up (and periodic) clean-up after crashes: temporary files nobody finished, stored files
 // no row points to, conversions held by dead worker processes, processing documents whose
-// conversion job was lost, and expired Idempotency-Keys.
+// conversion job was lost. (Payments sweeps its own expired Idempotency-Keys: server.ts.)
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppDeps } from '../deps.js';
@@ -11,7 +11,6 @@ import { failConversion } from '../notifications/document-notices.js';
 import { blobKeyTime } from './upload.service.js';
 import { uploadTempDir } from './upload-storage.js';
 import { maxAttempts, reclaimDeadWorkersConversions, RETRIES_EXHAUSTED } from './conversion.service.js';
-import { sweepExpiredIdempotencyKeys } from '../payments/purchases.service.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'blobs' | 'log' | 'jobs' | 'clock'>;
 
@@ -30,12 +29,11 @@ export interface SweepReport {
   orphanBlobsRemoved: number;
   conversionsRequeued: number;
   conversionsFailed: number;
-  idempotencyKeysRemoved: number;
 }
 
 /** Runs every clean-up step; each logs and survives its own errors. */
 export async function sweepDocuments(deps: Deps): Promise<SweepReport> {
-  const report: SweepReport = { tempFilesRemoved: 0, orphanBlobsRemoved: 0, conversionsRequeued: 0, conversionsFailed: 0, idempotencyKeysRemoved: 0 };
+  const report: SweepReport = { tempFilesRemoved: 0, orphanBlobsRemoved: 0, conversionsRequeued: 0, conversionsFailed: 0 };
   let view: LivenessView | null = null;
   const steps: Array<[string, () => Promise<void>]> = [
     ['worker liveness', async () => void (view = await readLiveness(deps.db.pool, deps.clock.now(), deps.jobs.identity))],
@@ -59,7 +57,6 @@ export async function sweepDocuments(deps: Deps): Promise<SweepReport> {
     ],
     // Their claims and files are dealt with: forget the dead processes.
     ['dead workers', async () => void (view && (await deleteWorkerProcesses(deps.db.pool, [...view.dead])))],
-    ['expired idempotency keys', async () => void (report.idempotencyKeysRemoved = await sweepExpiredIdempotencyKeys(deps))],
   ];
   for (const [name, step] of steps) {
     try {
@@ -68,7 +65,7 @@ export async function sweepDocuments(deps: Deps): Promise<SweepReport> {
       deps.log.error({ err }, `sweep of ${name} failed`);
     }
   }
-  if (Object.values(report).some((n) => n > 0)) deps.log.info(report, 'sweep removed leftovers (crashed work, expired keys)');
+  if (Object.values(report).some((n) => n > 0)) deps.log.info(report, 'sweep removed leftovers of crashed work');
   return report;
 }
 

@@ -42,7 +42,7 @@ const idempotencyCutoff = (deps: Pick<AppDeps, 'clock'>) => new Date(deps.clock.
 
 /**
  * Forgets every Idempotency-Key older than its retention window (a key past it would be claimed
- * afresh anyway, see claimKey); run by the start-up and periodic sweep. Returns how many went.
+ * afresh anyway, see claimKey); run by startIdempotencyKeySweep. Returns how many went.
  */
 export async function sweepExpiredIdempotencyKeys(deps: Pick<AppDeps, 'db' | 'clock'>, batch = 5_000): Promise<number> {
   const cutoff = idempotencyCutoff(deps);
@@ -52,6 +52,17 @@ export async function sweepExpiredIdempotencyKeys(deps: Pick<AppDeps, 'db' | 'cl
     removed += n;
     if (n < batch) return removed;
   }
+}
+
+/** Runs sweepExpiredIdempotencyKeys now and then every `everyMs` (web processes, which write the keys); returns a stop function. */
+export function startIdempotencyKeySweep(deps: Pick<AppDeps, 'db' | 'clock' | 'log'>, everyMs = 10 * 60_000): () => void {
+  const run = () => void sweepExpiredIdempotencyKeys(deps)
+    .then((removed) => removed > 0 && deps.log.info({ removed }, 'expired idempotency keys removed'))
+    .catch((err: unknown) => deps.log.error({ err }, 'sweep of expired idempotency keys failed'));
+  run();
+  const timer = setInterval(run, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 export interface PurchaseView {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
-import { sweepDocuments } from '../documents/sweep.service.js';
 import { splitPrice } from './money.js';
 import { sweepExpiredIdempotencyKeys } from './purchases.service.js';
 import { balanceOf, CLEAN_LEDGER, createDocument, ledgerInvariants, topUp } from '../../test/factories.js';
@@ -276,16 +275,19 @@ describe('Idempotency-Key', () => {
     expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
   });
 
-  it('when the documents sweep runs at start-up, then it sweeps expired keys too', async () => {
+  it('when the idempotency-key sweep runs, then expired keys go and live ones stay', async () => {
     const author = await registerUser(ctx);
     const buyer = await registerUser(ctx);
     const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100 });
     await topUp(ctx, buyer.token, 1000);
     expect((await buy(buyer.token, doc.id, { confirm: true }, 'sweep-at-start')).status).toBe(201);
     await ctx.deps.db.pool.query(`UPDATE idempotency_keys SET created_at = now() - interval '2 days' WHERE user_id = $1`, [buyer.user.id]);
-    const report = await sweepDocuments(ctx.deps);
-    expect(report.idempotencyKeysRemoved).toBeGreaterThanOrEqual(1);
+    const other = await registerUser(ctx);
+    await topUp(ctx, other.token, 1000);
+    expect((await buy(other.token, doc.id, { confirm: true }, 'kept-key')).status).toBe(201);
+    expect(await sweepExpiredIdempotencyKeys(ctx.deps)).toBeGreaterThanOrEqual(1);
     expect((await ctx.deps.db.pool.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [buyer.user.id])).rowCount).toBe(0);
+    expect((await ctx.deps.db.pool.query('SELECT 1 FROM idempotency_keys WHERE user_id = $1', [other.user.id])).rowCount).toBe(1);
   });
 });
 
