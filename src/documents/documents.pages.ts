@@ -6,6 +6,7 @@ import type { AppDeps } from '../deps.js';
 import { VIEWS_DIR, type RenderPage } from '../http/render.js';
 import { loginRedirect } from '../http/forms.js';
 import { parseId } from '../http/validate.js';
+import { AppError } from '../errors.js';
 import { CATEGORIES, DEFAULT_CATEGORY, DEFAULT_FREE_PREVIEW_PAGES } from './documents.schemas.js';
 import { getDocumentPreview } from './documents.service.js';
 import { SHARED_TTL, setPageCache, setPrivateCache } from './pages/cache.js';
@@ -63,9 +64,18 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
     });
   });
 
-  router.get('/doc/:id', async (req, res) => {
+  router.get('/doc/:id', async (req, res, next) => {
     const id = parseId(req.params.id);
-    const { data, page } = await buildDocPage(deps, req, id);
+    let built: Awaited<ReturnType<typeof buildDocPage>>;
+    try {
+      built = await buildDocPage(deps, req, id);
+    } catch (err) {
+      // Hidden from a logged-in reader: it may be their own taken-down document, whose page
+      // (why, and how to answer) is support's (support.pages.ts); anyone else gets the 404 there.
+      if (req.actor && err instanceof AppError && err.code === 'not_found') return next();
+      throw err;
+    }
+    const { data, page } = built;
     setPageCache(req, res, SHARED_TTL.doc);
     res.locals.onCacheReplay = (hit) => deps.views.count(id, viewerOfRequest(hit)); // a cached copy is still a view
     render(req, res, 'documents/doc', data, page);

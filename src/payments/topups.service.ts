@@ -53,9 +53,10 @@ export async function presentOrderWithQr(o: TopupOrderRow): Promise<TopupOrder> 
 /**
  * Creates a pending order; the wallet is credited only by a verified notification. For Alipay the
  * signed page-pay URL is built locally; for WeChat Pay the Native order is placed with WeChat
- * (its code_url is the QR code). A method whose settings are missing → 400.
+ * (its code_url is the QR code). A method whose settings are missing → 400. `returnPath` (a
+ * same-site path, checked by the caller) rides on Alipay's return URL: the order page sends the buyer on there once paid.
  */
-export async function createTopupOrder(deps: Deps, userId: number, amountCents: number, method: TopupMethod = 'dev'): Promise<TopupOrder> {
+export async function createTopupOrder(deps: Deps, userId: number, amountCents: number, method: TopupMethod = 'dev', returnPath: string | null = null): Promise<TopupOrder> {
   const available = availableTopupMethods(deps.config);
   if (!available.includes(method)) {
     throw validationFailed(`暂不支持该支付方式 (payment method ${method} is not configured)`, { reason: 'method_unavailable', available });
@@ -64,7 +65,7 @@ export async function createTopupOrder(deps: Deps, userId: number, amountCents: 
   if (method === 'dev') return presentOrderWithQr(order);
   let url: string;
   try {
-    url = method === 'alipay' ? alipayPagePayUrl(deps.config, order) : await createWechatNativeOrder(deps, order);
+    url = method === 'alipay' ? alipayPagePayUrl(deps.config, order, returnPath) : await createWechatNativeOrder(deps, order);
   } catch (err) {
     deps.log.error({ err, orderId: order.id, method }, 'payment provider order failed');
     await markTopupFailed(deps.db.pool, order.id);
