@@ -52,15 +52,15 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
   router.get('/search', async (req, res) => {
     const [data, hot] = await Promise.all([buildSearchPage(deps, req.query as Record<string, unknown>), hotSearches(deps)]);
     // 「热门搜索」 counts first pages of valid searches, once per searcher and day.
-    if (!data.error && !data.cursor) await logSearch(deps, data.q, viewerOfRequest(req));
+    if (!data.error && data.pageNo === 1) await logSearch(deps, data.q, viewerOfRequest(req));
     setPageCache(req, res, SHARED_TTL.search);
     if (data.error) res.status(400);
-    const title = data.q ? `${data.q} - 搜索结果` : data.filters.category ? `${data.filters.category} - 文档分类` : '全部文档';
+    const title = (data.q ? `${data.q} - 搜索结果` : data.filters.category ? `${data.filters.category} - 文档分类` : '全部文档') + (data.pageNo && data.pageNo > 1 ? ` - 第${data.pageNo}页` : '');
     render(req, res, 'documents/search', { ...data, hot, query: data.q }, {
       title,
       description: data.q ? `与“${data.q}”相关的 Word 文档：在线预览，满意再下载。` : '按分类、格式和价格浏览 Word 文档。',
       // Result pages of arbitrary queries are not worth indexing; category listings are.
-      noindex: !!data.q || !!data.cursor,
+      noindex: !!data.q || data.pageNo !== 1,
     });
   });
 

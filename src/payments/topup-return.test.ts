@@ -82,10 +82,11 @@ describe('a top-up that returns to the document', () => {
       const page = await agent.get('/wallet?return=' + encodeURIComponent(bad));
       expect(page.text, bad).not.toContain('name="return"');
       const created = await agent.post('/wallet/topups').type('form').send({ _csrf: csrfOf(page.text), presetCents: '1000', return: bad });
-      expect(created.headers.location, bad).toMatch(/^\/wallet\/topup\/\d+\/dev-pay$/);
-      const paid = await agent.post(created.headers.location).query({ return: bad }).type('form').send({ _csrf: csrfOf(page.text), return: bad });
+      const payPath = created.headers.location as string;
+      expect(payPath, bad).toMatch(/^\/wallet\/topup\/\d+\/dev-pay$/);
+      const paid = await agent.post(payPath).query({ return: bad }).type('form').send({ _csrf: csrfOf(page.text), return: bad });
       expect(paid.headers.location, bad).toBe('/wallet?paid=1');
-      const order = await agent.get(`${created.headers.location.replace('/dev-pay', '')}?return=${encodeURIComponent(bad)}`);
+      const order = await agent.get(`${payPath.replace('/dev-pay', '')}?return=${encodeURIComponent(bad)}`);
       expect(order.status, bad).toBe(200); // paid, but no safe way back: the order page itself
     }
     expect((await balanceOf(ctx, user.id)).wallet).toBe(1000 * HOSTILE.filter(Boolean).length);
