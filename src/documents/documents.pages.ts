@@ -15,6 +15,11 @@ import { humanSize } from '../../public/js/format.js';
 import { buildHomePage, buildSearchPage } from './pages/listing-pages.js';
 import { viewerOfRequest } from './view-counter.js';
 import { hotSearches, logSearch } from '../discovery/hot-searches.service.js';
+import { listRecentViews } from './recent-views.service.js';
+import { docCard } from './pages/view-models.js';
+
+/** 最近浏览 on the home page of a logged-in reader (/me shows more). */
+const HOME_RECENT_SHOWN = 5;
 
 /**
  * The preview frame's own policy: no script of any kind, no network but our stylesheet,
@@ -40,9 +45,13 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
   const frameEta = new Eta({ views: VIEWS_DIR, autoEscape: true, cache: deps.config.env === 'production', autoTrim: false });
 
   router.get('/', async (req, res) => {
-    const [data, hot] = await Promise.all([buildHomePage(deps), hotSearches(deps)]);
+    const [data, hot, recent] = await Promise.all([
+      buildHomePage(deps),
+      hotSearches(deps),
+      req.actor ? listRecentViews(deps, req.actor, HOME_RECENT_SHOWN) : Promise.resolve([]),
+    ]);
     setPageCache(req, res, SHARED_TTL.home);
-    render(req, res, 'documents/home', { ...data, hot }, {
+    render(req, res, 'documents/home', { ...data, hot, recent: recent.map((d) => docCard(d)) }, {
       title: `${deps.config.site.name} - Word 文档在线预览与下载`,
       fullTitle: true,
       description: `${deps.config.site.name}：公文、讲话稿、工作总结、合同、论文等 Word 文档，在线预览，满意再下载。`,

@@ -37,9 +37,9 @@ describe('search result pages', () => {
   it('when page 2 and 3 are opened, then they hold the next results with none repeated, and 45 in all', async () => {
     const pages = await Promise.all([1, 2, 3].map((n) => search(`q=${WORD}${n > 1 ? `&page=${n}` : ''}`)));
     const [p1, p2, p3] = pages.map((p) => ids(p.text));
-    expect(p2).toHaveLength(20);
-    expect(p3).toHaveLength(5);
-    expect(p2.some((id) => p1!.includes(id))).toBe(false);
+    expect(p2!).toHaveLength(20);
+    expect(p3!).toHaveLength(5);
+    expect(p2!.some((id) => p1!.includes(id))).toBe(false);
     expect(new Set([...p1!, ...p2!, ...p3!]).size).toBe(45);
     expect(pages[1]!.text).toContain('第 2 页');
     expect(pages[1]!.text).toMatch(new RegExp(`href="/search\\?q=${WORD}" rel="prev">‹ 上一页`));

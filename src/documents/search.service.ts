@@ -7,7 +7,7 @@ import { findDocumentVisibleTo } from './documents.repo.js';
 import { presentDocument } from './documents.present.js';
 import { queryTokens } from './document-text.js';
 import { decodeKeyset, encodeKeyset } from './cursor.js';
-import { countListedDocuments, selectListedDocuments, selectRelatedDocuments, type Keyset, type ListFilters, type ListSort, type ListedRow } from './search.repo.js';
+import { countListedDocuments, selectListedDocuments, selectRelatedDocuments, selectUploaderDocuments, type Keyset, type ListFilters, type ListSort, type ListedRow } from './search.repo.js';
 import { viewerOf } from './documents.service.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views'>;
@@ -66,4 +66,10 @@ export async function listRelatedDocuments(deps: Deps, actor: Actor | null, id: 
   if (!doc) throw notFound('文档');
   const rows = await selectRelatedDocuments(deps.db.pool, id, limit);
   return { items: rows.map((r) => presentDocument(r, deps.views.unsaved(r.id))) };
+}
+
+/** 「TA的文档」: up to `limit` of the uploader's other listed documents, most popular first. */
+export async function listUploaderDocuments(deps: Deps, uploaderId: number, options: { except?: number; limit: number }): Promise<Document[]> {
+  const rows = await selectUploaderDocuments(deps.db.pool, uploaderId, options.except ?? null, options.limit);
+  return rows.map((r) => presentDocument(r, deps.views.unsaved(r.id)));
 }

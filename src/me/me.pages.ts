@@ -5,6 +5,7 @@ import { loginRedirect } from '../http/forms.js';
 import type { RenderPage } from '../http/render.js';
 import { setPrivateCache } from '../documents/pages/cache.js';
 import { buildMePage } from './me-page.js';
+import { clearRecentViews } from '../documents/recent-views.service.js';
 
 export function mePagesRouter(deps: AppDeps, render: RenderPage): Router {
   const router = Router();
@@ -13,6 +14,12 @@ export function mePagesRouter(deps: AppDeps, render: RenderPage): Router {
     const data = await buildMePage(deps, req.actor!);
     setPrivateCache(res);
     render(req, res, 'me/index', data, { title: '我的文库', scripts: ['me.js'], noindex: true });
+  });
+  // 「清空」 最近浏览 (a form post: the CSRF check covers it).
+  router.post('/me/recent-views/clear', async (req, res) => {
+    if (loginRedirect(req, res)) return;
+    await clearRecentViews(deps, req.actor!);
+    res.redirect(303, '/me#recent');
   });
   return router;
 }

@@ -32,6 +32,8 @@ export interface DocCard {
   category: string;
   keywords: string[];
   uploaderName: string;
+  /** The uploader's public page. */
+  uploaderUrl: string;
   status: Document['status'];
   statusLabel: string;
   failureReason: string | null;
@@ -69,6 +71,7 @@ export function docCard(doc: Document, opts: { terms?: readonly string[]; snippe
     category: doc.category,
     keywords: doc.keywords,
     uploaderName: doc.uploader.displayName,
+    uploaderUrl: `/u/${doc.uploader.id}`,
     status: doc.status,
     statusLabel: STATUS_LABELS[doc.status],
     failureReason: doc.failureReason,
