@@ -62,7 +62,8 @@ function stopper(child: ChildProcess) {
 
 /** The real Wenku server (src/server.ts) with its own DATA_DIR. */
 export async function startWenku(env: Record<string, string> = {}): Promise<Running & { dataDir: string }> {
-  const port = await freePort();
+  // A caller that needs the address beforehand (PUBLIC_URL) picks the port itself.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'wenku-bench-'));
   // WENKU_NODE_ARGS: extra node flags for the server only, e.g. --cpu-prof when profiling a bench.
   const nodeArgs = process.env.WENKU_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
