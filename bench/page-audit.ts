@@ -4,7 +4,9 @@
 // Chromium) at desktop 1366×900 and phone 390×844, and Lighthouse (accessibility, best
 // practices, SEO; mobile form factor, no throttling). Pages behind a login are audited logged in.
 // Prints one table, then each violation found; exit code 1 when any serious or critical remains.
-//   npm run bench:audit
+// With --screenshots, also writes desktop and phone screenshots of /, /search, /doc/:id, /wallet
+// and /login to docs/screenshots/ (<page>-desktop.png, <page>-phone.png).
+//   npm run bench:audit [-- --screenshots]
 import path from 'node:path';
 import { readdirSync } from 'node:fs';
 import * as chromeLauncher from 'chrome-launcher';
@@ -16,9 +18,10 @@ import { registerBenchUser, uploadFile, waitReady } from './lib/wenku-client.js'
 import { IMPACTS, blocking, byImpact, runAxe, type AxeViolation } from './lib/axe.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT_DIR = process.argv.includes('--screenshots') ? path.join(ROOT, 'docs/screenshots') : null;
 const SIZES = { desktop: { width: 1366, height: 900 }, phone: { width: 390, height: 844 } } as const;
 
-interface Target { name: string; path: string; loggedIn: boolean; indexable: boolean }
+interface Target { name: string; path: string; loggedIn: boolean; indexable: boolean; screenshot?: string }
 interface Row { page: string; axe: Record<string, number>; lighthouse: Record<string, number>; failingAudits: string[] }
 
 async function lighthouseScores(url: string, port: number, cookie: string | null): Promise<{ scores: Record<string, number>; failing: string[] }> {
@@ -62,14 +65,14 @@ async function main(): Promise<void> {
     const cookie = `wenku_session=${reader.token}`;
 
     const targets: Target[] = [
-      { name: '/', path: '/', loggedIn: false, indexable: true },
-      { name: '/search?q=政法', path: `/search?q=${encodeURIComponent('政法')}`, loggedIn: false, indexable: false },
-      { name: '/doc/:id', path: `/doc/${id}`, loggedIn: false, indexable: true },
+      { name: '/', path: '/', loggedIn: false, indexable: true, screenshot: 'home' },
+      { name: '/search?q=政法', path: `/search?q=${encodeURIComponent('政法')}`, loggedIn: false, indexable: false, screenshot: 'search' },
+      { name: '/doc/:id', path: `/doc/${id}`, loggedIn: false, indexable: true, screenshot: 'doc' },
       { name: '/doc/:id (logged in)', path: `/doc/${id}`, loggedIn: true, indexable: false },
-      { name: '/login', path: '/login', loggedIn: false, indexable: false },
+      { name: '/login', path: '/login', loggedIn: false, indexable: false, screenshot: 'login' },
       { name: '/upload', path: '/upload', loggedIn: true, indexable: false },
       { name: '/me', path: '/me', loggedIn: true, indexable: false },
-      { name: '/wallet', path: '/wallet', loggedIn: true, indexable: false },
+      { name: '/wallet', path: '/wallet', loggedIn: true, indexable: false, screenshot: 'wallet' },
     ];
 
     const contexts = new Map<string, BrowserContext>();
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
         const page = await (await contextFor(size, t.loggedIn)).newPage();
         await page.goto(`${wenku.url}${t.path}`, { waitUntil: 'load' });
         await page.waitForTimeout(500); // the reader's first page image and the preview frame settle
+        if (SCREENSHOT_DIR && t.screenshot) await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${t.screenshot}-${size}.png`) });
         const violations: AxeViolation[] = await runAxe(page);
         await page.close();
         const counts = byImpact(violations);
