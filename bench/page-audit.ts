@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       { name: '/', path: '/', loggedIn: false, indexable: true, screenshot: 'home' },
       { name: '/search?q=政法', path: `/search?q=${encodeURIComponent('政法')}`, loggedIn: false, indexable: false, screenshot: 'search' },
       { name: '/doc/:id', path: `/doc/${id}`, loggedIn: false, indexable: true, screenshot: 'doc' },
-      { name: '/doc/:id (logged in)', path: `/doc/${id}`, loggedIn: true, indexable: false },
+      { name: '/doc/:id (logged in)', path: `/doc/${id}`, loggedIn: true, indexable: true },
       { name: '/login', path: '/login', loggedIn: false, indexable: false, screenshot: 'login' },
       { name: '/upload', path: '/upload', loggedIn: true, indexable: false },
       { name: '/me', path: '/me', loggedIn: true, indexable: false },

@@ -153,6 +153,8 @@ import { formatYuan, topupPresetsCents } from './format.js';
         presetsBox.append(a);
       }
       presetsBox.hidden = false;
+      // On a phone the dialog scrolls: bring the message and the amounts into view.
+      presetsBox.scrollIntoView({ block: 'nearest' });
     };
     const open = async () => {
       errorBox.hidden = true;
