@@ -41,7 +41,7 @@ describe('the document page /doc/:id', () => {
       '格式：</b>DOC',
       '时间：</b><time datetime="2023-05-05T02:00:00.000Z">2023-05-05</time>',
       '此文档下载收益归作者所有',
-      '上传者：<strong>作者甲</strong>',
+      `上传者：<a href="/u/${author.user.id}"><strong>作者甲</strong></a>`,
       '温馨提示',
       '你可能关注的文档',
       `/support?documentId=${id}`,
@@ -231,11 +231,11 @@ describe('home, search, upload and 我的文库', () => {
     expect(bad.text).toContain('搜索条件有误');
   });
 
-  it('when there are more results than a page, then the next link follows the keyset cursor to the rest', async () => {
+  it('when there are more results than a page, then the next link (numbered page 2) leads to the rest', async () => {
     const ids: number[] = [];
     for (let i = 0; i < 22; i++) ids.push(await insertPageDocument(ctx, { uploaderId: author.user.id, title: `分页测试文档${i}`, category: '论文报告' }));
     const first = await ctx.http().get('/search?category=' + encodeURIComponent('论文报告'));
-    const next = first.text.match(/href="([^"]+cursor=[^"]+)" rel="next"/)?.[1];
+    const next = first.text.match(/href="([^"]+page=2)" rel="next"/)?.[1];
     expect(next).toBeTruthy();
     const second = await ctx.http().get(next!.replace(/&amp;/g, '&'));
     expect(second.status).toBe(200);
