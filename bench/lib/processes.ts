@@ -63,7 +63,8 @@ function stopper(child: ChildProcess) {
 /** The real Wenku server (src/server.ts) with its own DATA_DIR. */
 /** `ownPublicUrl`: PUBLIC_URL set to the server's own address, as a deployment sets it (absolute canonical links). */
 export async function startWenku(env: Record<string, string> = {}, options: { ownPublicUrl?: boolean } = {}): Promise<Running & { dataDir: string }> {
-  const port = await freePort();
+  // A caller that needs the address beforehand (PUBLIC_URL) picks the port itself.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   if (options.ownPublicUrl) env = { PUBLIC_URL: `http://127.0.0.1:${port}`, ...env };
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'wenku-bench-'));
   // WENKU_NODE_ARGS: extra node flags for the server only, e.g. --cpu-prof when profiling a bench.

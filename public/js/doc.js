@@ -1,6 +1,6 @@
 // The document page: preview frame sizing and 展开/收起, favorite, share link, the download
 // confirmation dialog (buy if needed, then download), and live conversion status.
-import { formatYuan } from './format.js';
+import { formatYuan, topupPresetsCents } from './format.js';
 
 (function () {
   const root = document.getElementById('doc-page');
@@ -133,8 +133,32 @@ import { formatYuan } from './format.js';
     let idempotencyKey = '';
 
     const showError = (text, link) => window.wenku.showError(errorBox, text, link);
+    // Too little balance: top-up amounts (what is missing, ¥10, ¥30, ¥50), each leading to the wallet
+    // and, once paid, back here with this dialog open again (#download).
+    const presetsBox = dialog.querySelector('.js-topup-presets');
+    const offerTopups = (missingCents) => {
+      if (!presetsBox) return;
+      presetsBox.textContent = '';
+      const back = encodeURIComponent(location.pathname + '#download');
+      const need = missingCents > 0 ? missingCents : null;
+      const title = document.createElement('span');
+      title.className = 'small';
+      title.textContent = '快捷充值：';
+      presetsBox.append(title);
+      for (const cents of topupPresetsCents(need)) {
+        const a = document.createElement('a');
+        a.className = 'btn btn-small preset-btn';
+        a.href = '/wallet?amount=' + cents + (need ? '&need=' + need : '') + '&return=' + back;
+        a.textContent = formatYuan(cents) + (cents === need ? '（差额）' : '');
+        presetsBox.append(a);
+      }
+      presetsBox.hidden = false;
+      // On a phone the dialog scrolls: bring the message and the amounts into view.
+      presetsBox.scrollIntoView({ block: 'nearest' });
+    };
     const open = async () => {
       errorBox.hidden = true;
+      if (presetsBox) presetsBox.hidden = true;
       if (check) { check.checked = false; check.disabled = false; }
       if (confirmBtn) { confirmBtn.disabled = true; confirmBtn.textContent = confirmLabel; }
       idempotencyKey = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random();
@@ -154,7 +178,8 @@ import { formatYuan } from './format.js';
           if (dialog.dataset.owned !== '1' && priceCents > 0 && balance < priceCents) {
             if (check) check.disabled = true;
             dialog.querySelector('.js-dialog-cancel').focus();
-            showError('余额不足：此文档售价 ' + formatYuan(priceCents) + '，你的余额为 ' + formatYuan(balance) + '，还差 ' + formatYuan(priceCents - balance) + '。', { href: '/wallet', text: '去充值 ›' });
+            showError('余额不足：此文档售价 ' + formatYuan(priceCents) + '，你的余额为 ' + formatYuan(balance) + '，还差 ' + formatYuan(priceCents - balance) + '。充值后会回到本页继续购买。');
+            offerTopups(priceCents - balance);
           }
         } else if (me.status === 401) {
           location.href = loginUrl + encodeURIComponent('#download');
@@ -170,8 +195,10 @@ import { formatYuan } from './format.js';
       const err = (res.data && res.data.error) || {};
       if (res.status === 401) { location.href = loginUrl + encodeURIComponent('#download'); return; }
       if (res.status === 402) {
-        const have = balanceEl && balanceEl.dataset.cents ? '，你的余额为 ' + formatYuan(Number(balanceEl.dataset.cents)) : '';
-        showError('余额不足：此文档售价 ' + formatYuan(priceCents) + have + '，请先充值后再下载。', { href: '/wallet', text: '去充值 ›' });
+        const known = balanceEl && balanceEl.dataset.cents ? Number(balanceEl.dataset.cents) : null;
+        const have = known !== null ? '，你的余额为 ' + formatYuan(known) : '';
+        showError('余额不足：此文档售价 ' + formatYuan(priceCents) + have + '，请先充值。充值后会回到本页继续购买。');
+        offerTopups(known !== null ? priceCents - known : null);
         return;
       }
       if (res.status === 409 && err.details && err.details.reason === 'price_changed') {

@@ -75,3 +75,17 @@ export function yuanToCents(text, limits) {
   const cents = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
   return cents >= limits.min && cents <= limits.max ? cents : null;
 }
+
+/** The fixed top-up amounts offered beside a typed one (¥10, ¥30, ¥50). */
+export const TOPUP_PRESETS_CENTS = [1000, 3000, 5000];
+
+/**
+ * The top-up amounts to offer: what is missing for a purchase first (when known and within the
+ * top-up limits), then the fixed ones, each once.
+ * @param {number | null | undefined} missingCents
+ * @returns {number[]}
+ */
+export function topupPresetsCents(missingCents) {
+  const missing = typeof missingCents === 'number' && Number.isSafeInteger(missingCents) && missingCents >= YUAN_LIMITS.topup.min && missingCents <= YUAN_LIMITS.topup.max ? [missingCents] : [];
+  return [...new Set([...missing, ...TOPUP_PRESETS_CENTS])];
+}

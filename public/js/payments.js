@@ -14,11 +14,12 @@ import { YUAN_LIMITS, yuanToCents } from './format.js';
         const res = await window.wenku.api('GET', '/api/v1/wallet/topups/' + orderBox.dataset.orderId);
         const order = res.ok && res.data.order;
         if (order && order.status === 'paid') {
-          statusBox.textContent = '支付成功，余额已到账，正在返回钱包…';
+          const after = orderBox.dataset.afterPaid || '/wallet?paid=1';
+          statusBox.textContent = after.startsWith('/wallet') ? '支付成功，余额已到账，正在返回钱包…' : '支付成功，余额已到账，正在返回文档…';
           statusBox.className = 'alert alert-ok';
           const qr = orderBox.querySelector('.pay-qr');
           if (qr) qr.hidden = true;
-          setTimeout(function () { window.location.href = '/wallet?paid=1'; }, 1200);
+          setTimeout(function () { window.location.href = after; }, 1200);
           return;
         }
         if (order && order.status === 'failed') {
@@ -47,20 +48,28 @@ import { YUAN_LIMITS, yuanToCents } from './format.js';
 
   form.addEventListener('submit', async function (event) {
     event.preventDefault();
-    const cents = yuanToCents(String(form.elements.amountYuan.value), YUAN_LIMITS.topup);
+    // A preset button carries its amount in cents; otherwise the typed yuan.
+    const preset = event.submitter && event.submitter.name === 'presetCents' ? Number(event.submitter.value) : null;
+    const cents = preset !== null ? preset : yuanToCents(String(form.elements.amountYuan.value), YUAN_LIMITS.topup);
     if (cents === null) return show('请输入 0.01 到 100000 之间的金额，最多两位小数', false);
-    const button = form.querySelector('button[type="submit"]');
+    const button = event.submitter || form.querySelector('button[type="submit"]');
     button.disabled = true;
+    // The document to come back to (the server checked it is a path on this site).
+    const returnInput = form.querySelector('input[name="return"]');
+    const returnPath = returnInput ? returnInput.value : '';
+    const withReturn = function (path) { return returnPath ? path + '?return=' + encodeURIComponent(returnPath) : path; };
     try {
       const checked = form.querySelector('input[name="method"]:checked') || form.querySelector('input[name="method"]');
       const method = checked ? checked.value : 'dev';
-      const res = await window.wenku.api('POST', '/api/v1/wallet/topups', { amountCents: cents, method: method });
+      const body = { amountCents: cents, method: method };
+      if (returnPath) body.returnPath = returnPath;
+      const res = await window.wenku.api('POST', '/api/v1/wallet/topups', body);
       if (!res.ok) return show((res.data && res.data.error && res.data.error.message) || '创建订单失败，请稍后重试', false);
       const order = res.data.order;
       if (order.method !== 'dev') {
-        window.location.href = '/wallet/topup/' + order.id;
+        window.location.href = withReturn('/wallet/topup/' + order.id);
       } else if (form.dataset.devPayments === '1') {
-        window.location.href = '/wallet/topup/' + order.id + '/dev-pay';
+        window.location.href = withReturn('/wallet/topup/' + order.id + '/dev-pay');
       } else {
         show('充值订单 #' + order.id + ' 已创建，等待支付完成。', true);
       }

@@ -2,7 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { formError } from '../http/forms.js';
+import { formError, sameSitePath } from '../http/forms.js';
 import { SESSION_COOKIE } from './actor.js';
 import type { RenderPage } from '../http/render.js';
 import { parseInput } from '../http/validate.js';
@@ -13,7 +13,7 @@ import { verifyEmail } from './admin-role.js';
 
 /** Only same-site relative paths are followed after login (no open redirect). */
 export function safeNext(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) ? value : '/';
+  return sameSitePath(value) ?? '/';
 }
 
 export function setSessionCookie(deps: AppDeps, res: Response, token: string): void {

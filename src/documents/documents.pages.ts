@@ -6,6 +6,7 @@ import type { AppDeps } from '../deps.js';
 import { VIEWS_DIR, type RenderPage } from '../http/render.js';
 import { loginRedirect } from '../http/forms.js';
 import { parseId } from '../http/validate.js';
+import { AppError } from '../errors.js';
 import { CATEGORIES, DEFAULT_FREE_PREVIEW_PAGES } from './documents.schemas.js';
 import { getDocumentPreview } from './documents.service.js';
 import { SHARED_TTL, setPageCache, setPrivateCache } from './pages/cache.js';
@@ -14,6 +15,11 @@ import { humanSize } from '../../public/js/format.js';
 import { buildHomePage, buildSearchPage } from './pages/listing-pages.js';
 import { viewerOfRequest } from './view-counter.js';
 import { hotSearches, logSearch } from '../discovery/hot-searches.service.js';
+import { listRecentViews } from './recent-views.service.js';
+import { docCard } from './pages/view-models.js';
+
+/** 最近浏览 on the home page of a logged-in reader (/me shows more). */
+const HOME_RECENT_SHOWN = 5;
 
 /**
  * The preview frame's own policy: no script of any kind, no network but our stylesheet,
@@ -39,9 +45,13 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
   const frameEta = new Eta({ views: VIEWS_DIR, autoEscape: true, cache: deps.config.env === 'production', autoTrim: false });
 
   router.get('/', async (req, res) => {
-    const [data, hot] = await Promise.all([buildHomePage(deps), hotSearches(deps)]);
+    const [data, hot, recent] = await Promise.all([
+      buildHomePage(deps),
+      hotSearches(deps),
+      req.actor ? listRecentViews(deps, req.actor, HOME_RECENT_SHOWN) : Promise.resolve([]),
+    ]);
     setPageCache(req, res, SHARED_TTL.home);
-    render(req, res, 'documents/home', { ...data, hot }, {
+    render(req, res, 'documents/home', { ...data, hot, recent: recent.map((d) => docCard(d)) }, {
       title: `${deps.config.site.name} - Word 文档在线预览与下载`,
       fullTitle: true,
       description: `${deps.config.site.name}：公文、讲话稿、工作总结、合同、论文等 Word 文档，在线预览，满意再下载。`,
@@ -51,21 +61,30 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
   router.get('/search', async (req, res) => {
     const [data, hot] = await Promise.all([buildSearchPage(deps, req.query as Record<string, unknown>), hotSearches(deps)]);
     // 「热门搜索」 counts first pages of valid searches, once per searcher and day.
-    if (!data.error && !data.cursor) await logSearch(deps, data.q, viewerOfRequest(req));
+    if (!data.error && data.pageNo === 1) await logSearch(deps, data.q, viewerOfRequest(req));
     setPageCache(req, res, SHARED_TTL.search);
     if (data.error) res.status(400);
-    const title = data.q ? `${data.q} - 搜索结果` : data.filters.category ? `${data.filters.category} - 文档分类` : '全部文档';
+    const title = (data.q ? `${data.q} - 搜索结果` : data.filters.category ? `${data.filters.category} - 文档分类` : '全部文档') + (data.pageNo && data.pageNo > 1 ? ` - 第${data.pageNo}页` : '');
     render(req, res, 'documents/search', { ...data, hot, query: data.q }, {
       title,
       description: data.q ? `与“${data.q}”相关的 Word 文档：在线预览，满意再下载。` : '按分类、格式和价格浏览 Word 文档。',
       // Result pages of arbitrary queries are not worth indexing; category listings are.
-      noindex: !!data.q || !!data.cursor,
+      noindex: !!data.q || data.pageNo !== 1,
     });
   });
 
-  router.get('/doc/:id', async (req, res) => {
+  router.get('/doc/:id', async (req, res, next) => {
     const id = parseId(req.params.id);
-    const { data, page } = await buildDocPage(deps, req, id);
+    let built: Awaited<ReturnType<typeof buildDocPage>>;
+    try {
+      built = await buildDocPage(deps, req, id);
+    } catch (err) {
+      // Hidden from a logged-in reader: it may be their own taken-down document, whose page
+      // (why, and how to answer) is support's (support.pages.ts); anyone else gets the 404 there.
+      if (req.actor && err instanceof AppError && err.code === 'not_found') return next();
+      throw err;
+    }
+    const { data, page } = built;
     setPageCache(req, res, SHARED_TTL.doc);
     res.locals.onCacheReplay = (hit) => deps.views.count(id, viewerOfRequest(hit)); // a cached copy is still a view
     render(req, res, 'documents/doc', data, page);

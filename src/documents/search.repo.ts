@@ -88,8 +88,12 @@ export async function selectListedDocuments(
   sort: ListSort,
   after: Keyset | null,
   limit: number,
+  offset = 0,
 ): Promise<ListedRow[]> {
-  const params = [filters.tokens, filters.category, filters.format, filters.free, limit, ...keysetParams(after)];
+  const params: unknown[] = [filters.tokens, filters.category, filters.format, filters.free, limit, ...keysetParams(after)];
+  // Numbered result pages (the search page) skip rows; the API pages by keyset (offset 0).
+  params.push(offset);
+  const OFFSET = `OFFSET $${params.length}`;
   if (sort === 'relevance') {
     // Three steps: the candidates (ids and popularity, most popular first, capped), their rank
     // (ts_rank_cd reads the vector, so only for the candidates), then the page over those.
@@ -106,7 +110,7 @@ export async function selectListedDocuments(
          SELECT c.id, c.rank FROM candidates c
          ${after ? 'WHERE (c.rank, c.popularity, c.id) < ($6::real, $7::bigint, $8::bigint)' : ''}
          ORDER BY c.rank DESC, c.popularity DESC, c.id DESC
-         LIMIT $5)
+         LIMIT $5 ${OFFSET})
        SELECT ${PAGE_COLUMNS}, p.rank::text AS "rankKey"
        FROM page p JOIN documents d ON d.id = p.id JOIN users u ON u.id = d.uploader_id
        ORDER BY p.rank DESC, d.popularity DESC, d.id DESC`,
@@ -122,7 +126,7 @@ export async function selectListedDocuments(
          WHERE ${SEARCH_FILTERS}
            ${after ? `AND ${order.after}` : ''}
          ORDER BY ${order.orderBy}
-         LIMIT $5)
+         LIMIT $5 ${OFFSET})
        SELECT ${PAGE_COLUMNS}, ts_rank_cd(d.search_vector, ${QUERY})::text AS "rankKey"
        FROM page p JOIN documents d ON d.id = p.id JOIN users u ON u.id = d.uploader_id
        ORDER BY ${ORDERS[sort].orderBy}`,
@@ -137,10 +141,22 @@ export async function selectListedDocuments(
      WHERE ${FILTERS}
        ${after ? `AND ${order.after}` : ''}
      ORDER BY ${order.orderBy}
-     LIMIT $5`,
+     LIMIT $5 ${OFFSET}`,
     params,
   );
   return rows;
+}
+
+/**
+ * How many listed documents match the filters, counted up to `cap` (a common word can match much
+ * of the library: beyond the cap the count says only "more than"). With a query, over the narrow
+ * document_search rows.
+ */
+export async function countListedDocuments(db: Queryable, filters: ListFilters, cap: number): Promise<number> {
+  const params = [filters.tokens, filters.category, filters.format, filters.free, cap];
+  const from = filters.tokens !== null ? `document_search s WHERE ${SEARCH_FILTERS}` : `documents d WHERE ${FILTERS}`;
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${from} LIMIT $5) x`, params);
+  return rows[0]!.n;
 }
 
 /**
@@ -172,3 +188,4 @@ export async function selectRelatedDocuments(db: Queryable, documentId: number, 
   );
   return rows;
 }
+

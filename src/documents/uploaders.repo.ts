@@ -36,3 +36,15 @@ export async function listListedDocumentsOfUploader(db: Queryable, uploaderId: n
   );
   return rows;
 }
+
+/** 「TA的文档」: the uploader's other listed documents, most popular first (never `exceptId`). */
+export async function selectUploaderDocuments(db: Queryable, uploaderId: number, exceptId: number | null, limit: number): Promise<DocumentRow[]> {
+  const { rows } = await db.query<DocumentRow>(
+    `SELECT ${DOCUMENT_COLUMNS}
+       FROM documents d JOIN users u ON u.id = d.uploader_id
+      WHERE d.uploader_id = $1 AND ${listedSql('d')} AND ($2::bigint IS NULL OR d.id <> $2::bigint)
+      ORDER BY d.popularity DESC, d.id DESC LIMIT $3`,
+    [uploaderId, exceptId, limit],
+  );
+  return rows;
+}

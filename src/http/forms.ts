@@ -4,6 +4,15 @@
 import type { Request, Response } from 'express';
 import { AppError } from '../errors.js';
 
+/**
+ * A path on this site to send the browser back to (after login, after a top-up), or null: only
+ * "/…" of printable ASCII, never "//host" or "/\host" (which browsers read as another site), so
+ * no parameter can turn a redirect into an open redirect.
+ */
+export function sameSitePath(value: unknown): string | null {
+  return typeof value === 'string' && value.length <= 2000 && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) ? value : null;
+}
+
 /** Redirects an anonymous visitor to /login?next=…; true when it did (the handler stops). */
 export function loginRedirect(req: Request, res: Response): boolean {
   if (req.actor) return false;

@@ -5,6 +5,7 @@ import type { Actor, AppDeps } from '../deps.js';
 import { formatYuan } from '../../public/js/format.js';
 import { listMyDocuments } from '../documents/documents.service.js';
 import { listFavorites } from '../documents/favorites.service.js';
+import { listRecentViews } from '../documents/recent-views.service.js';
 import { ymd } from '../documents/pages/format.js';
 import { docCard } from '../documents/pages/view-models.js';
 import { getEarnings, listMyPurchases } from '../payments/earnings.service.js';
@@ -14,13 +15,14 @@ import { getMyTicketSummaries } from '../support/desk.service.js';
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config' | 'clock'>;
 
 export async function buildMePage(deps: Deps, actor: Actor) {
-  const [uploads, purchases, favorites, wallet, earnings, tickets] = await Promise.all([
+  const [uploads, purchases, favorites, wallet, earnings, tickets, recent] = await Promise.all([
     listMyDocuments(deps, actor, { limit: 100 }),
     listMyPurchases(deps, actor.userId, 100),
     listFavorites(deps, actor, 100),
     getWallet(deps, actor.userId, { limit: 1 }),
     getEarnings(deps, actor.userId),
     getMyTicketSummaries(deps, actor),
+    listRecentViews(deps, actor, 12),
   ]);
   const earningRows = earnings.items.map((e) => ({
     documentId: e.documentId,
@@ -49,6 +51,7 @@ export async function buildMePage(deps: Deps, actor: Actor) {
       };
     }),
     favorites: favorites.items.map((d) => docCard(d)),
+    recent: recent.map((d) => docCard(d)),
     earnings: earningRows,
     tickets,
   };

@@ -2,8 +2,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { notFound } from '../errors.js';
-import { YUAN_LIMITS, formatYuan, yuanToCents } from '../../public/js/format.js';
-import { formError, loginRedirect } from '../http/forms.js';
+import { YUAN_LIMITS, formatYuan, topupPresetsCents, yuanToCents } from '../../public/js/format.js';
+import { formError, loginRedirect, sameSitePath } from '../http/forms.js';
+import { afterTopupPath, devPayPath, topupOrderPath } from './topup-paths.js';
 import type { RenderPage } from '../http/render.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { payoutsPagesRouter, walletPayoutData } from './payouts.pages.js';
@@ -22,9 +23,19 @@ function pageTopupMethods(deps: AppDeps): TopupMethod[] {
   return methods.length ? methods : ['dev'];
 }
 
+/** A whole number of cents within the top-up limits given as text (a query or form field), else null. */
+function centsParam(value: unknown): number | null {
+  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) return null;
+  const cents = Number(value);
+  return cents >= YUAN_LIMITS.topup.min && cents <= YUAN_LIMITS.topup.max ? cents : null;
+}
+
+/** The same-site path a top-up returns to: the form's hidden field, else the query's `return`. */
+const returnPathOf = (req: Request): string | null =>
+  sameSitePath((req.body as Record<string, unknown> | undefined)?.return) ?? sameSitePath(req.query.return);
+
 export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
   const router = Router();
-  const devPayPath = (orderId: number) => `/wallet/topup/${orderId}/dev-pay`;
 
   const renderWallet = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
     const query = parseInput(WalletQuery, req.query);
@@ -32,7 +43,13 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
     // The table names documents by title (the API's entries carry only the id).
     const titles = await entryDocumentTitles(deps, wallet.entries);
     const methods = pageTopupMethods(deps);
-    render(req, res, 'payments/wallet', { ...(await walletPayoutData(deps, req)), wallet, titles, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, methods, methodLabels: METHOD_LABELS, paid: req.query.paid === '1', ...extra }, {
+    // From a purchase dialog: ?need= (what the purchase is short of), ?amount= (the preset chosen), ?return= (the document).
+    const topup = {
+      presets: topupPresetsCents(centsParam(req.query.need)),
+      amountYuan: ((c) => (c === null ? '' : (c / 100).toFixed(2)))(centsParam(req.query.amount)),
+      returnPath: returnPathOf(req),
+    };
+    render(req, res, 'payments/wallet', { ...(await walletPayoutData(deps, req)), wallet, titles, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, methods, methodLabels: METHOD_LABELS, paid: req.query.paid === '1', topup, ...extra }, {
       title: '我的钱包',
       noindex: true,
       scripts: ['payments.js'],
@@ -49,7 +66,9 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
   // The form works without JavaScript too; payments.js does the same through the API.
   router.post('/wallet/topups', async (req, res) => {
     if (loginRedirect(req, res)) return;
-    const cents = yuanToCents((req.body as Record<string, unknown> | undefined)?.amountYuan, YUAN_LIMITS.topup);
+    const body = req.body as Record<string, unknown> | undefined;
+    // A preset button sends its amount in cents; otherwise the typed yuan.
+    const cents = body?.presetCents !== undefined ? centsParam(body.presetCents) : yuanToCents(body?.amountYuan, YUAN_LIMITS.topup);
     if (cents === null) {
       res.status(400);
       return renderWallet(req, res, { error: '请输入 0.01 到 100000 之间的金额，最多两位小数' });
@@ -57,17 +76,21 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
     const methods = pageTopupMethods(deps);
     const asked = (req.body as Record<string, unknown> | undefined)?.method;
     const method = methods.find((m) => m === asked) ?? methods[0]!;
-    const order = await createTopupOrder(deps, req.actor!.userId, cents, method);
-    if (method === 'dev' && deps.config.devPayments) return res.redirect(303, devPayPath(order.id));
+    const returnPath = returnPathOf(req);
+    const order = await createTopupOrder(deps, req.actor!.userId, cents, method, returnPath);
+    if (method === 'dev' && deps.config.devPayments) return res.redirect(303, devPayPath(order.id, returnPath));
     if (method === 'dev') return renderWallet(req, res, { pendingOrder: order });
-    res.redirect(303, `/wallet/topup/${order.id}`);
+    res.redirect(303, topupOrderPath(order.id, returnPath));
   });
 
   // The order page: the QR code to scan, and payments.js polls the order until it is paid.
   router.get('/wallet/topup/:orderId', async (req, res) => {
     if (loginRedirect(req, res)) return;
     const order = await getOwnTopupOrder(deps, req.actor!.userId, parseId(req.params.orderId));
-    render(req, res, 'payments/topup-order', { order, formatYuan, methodLabels: METHOD_LABELS, devPayments: deps.config.devPayments }, {
+    const returnPath = returnPathOf(req);
+    // Back from the provider (Alipay's return URL) and already paid: straight on to the document.
+    if (order.status === 'paid' && returnPath) return res.redirect(303, returnPath);
+    render(req, res, 'payments/topup-order', { order, formatYuan, methodLabels: METHOD_LABELS, devPayments: deps.config.devPayments, returnPath, devPayUrl: devPayPath(order.id, returnPath), afterPaid: afterTopupPath(returnPath) }, {
       title: `充值订单 #${order.id}`,
       noindex: true,
       scripts: ['payments.js'],
@@ -85,7 +108,7 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
     if (!deps.config.devPayments) throw notFound('页面');
     if (loginRedirect(req, res)) return;
     const order = await findOwnOrder(req);
-    render(req, res, 'payments/dev-pay', { order: presentOrder(order), formatYuan, action: devPayPath(order.id) }, { title: '模拟支付', noindex: true });
+    render(req, res, 'payments/dev-pay', { order: presentOrder(order), formatYuan, action: devPayPath(order.id), returnPath: returnPathOf(req) }, { title: '模拟支付', noindex: true });
   });
 
   // Completes the order through the very code path of the real webhook, with a valid signature.
@@ -98,9 +121,9 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
       await handlePaymentWebhook(deps, raw, signWebhookBody(deps.config.paymentWebhookSecret, raw));
     } catch (err) {
       const error = formError(err, res).message;
-      return render(req, res, 'payments/dev-pay', { order: presentOrder(order), formatYuan, action: devPayPath(order.id), error }, { title: '模拟支付', noindex: true });
+      return render(req, res, 'payments/dev-pay', { order: presentOrder(order), formatYuan, action: devPayPath(order.id), returnPath: returnPathOf(req), error }, { title: '模拟支付', noindex: true });
     }
-    res.redirect(303, '/wallet?paid=1');
+    res.redirect(303, afterTopupPath(returnPathOf(req)));
   });
 
   router.use(vipPagesRouter(deps, render));

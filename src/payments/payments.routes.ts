@@ -23,8 +23,8 @@ export function paymentsApiRouter(deps: AppDeps): Router {
 
   router.post('/wallet/topups', async (req, res) => {
     const actor = requireActor(req);
-    const { amountCents, method } = parseInput(TopupBody, req.body);
-    res.status(201).json({ order: await createTopupOrder(deps, actor.userId, amountCents, method) });
+    const { amountCents, method, returnPath } = parseInput(TopupBody, req.body);
+    res.status(201).json({ order: await createTopupOrder(deps, actor.userId, amountCents, method, returnPath ?? null) });
   });
 
   router.get('/wallet/topups/:id', async (req, res) => {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { MAX_TOPUP_CENTS } from '../../public/js/format.js';
 import { ErrorBody, registry } from '../http/openapi.js';
+import { sameSitePath } from '../http/forms.js';
 
 const cents = z.number().int();
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
@@ -11,6 +12,8 @@ export const TopupBody = z.object({
   amountCents: z.number().int('金额必须是整数分 (integer cents)').min(1, '金额至少 1 分').max(MAX_TOPUP_CENTS, '单笔充值不超过 10 万元'),
   /** alipay and wechat only when configured; dev (the generic signed webhook) when omitted. */
   method: z.enum(['alipay', 'wechat', 'dev']).optional(),
+  /** Extension: a path on this site the provider's return page sends the buyer back to (e.g. the document). */
+  returnPath: z.string().refine((v) => sameSitePath(v) !== null, '返回地址必须是本站路径 (returnPath must be a same-site path)').optional(),
 });
 export const WebhookBody = z.object({
   orderId: z.number().int().positive(),

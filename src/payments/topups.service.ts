@@ -56,8 +56,10 @@ export async function presentOrderWithQr(o: TopupOrderRow): Promise<TopupOrder> 
  * QR code; when Alipay cannot be reached the order keeps the page-pay URL alone, which still pays
  * it); for WeChat Pay the Native order is placed with WeChat (its code_url is the QR code; without
  * it there is no way to pay, so 503 and the order failed). A method whose settings are missing → 400.
+ * `returnPath` (a same-site path, checked by the caller) rides on Alipay's return URL: the order page
+ * sends the buyer on there once paid.
  */
-export async function createTopupOrder(deps: Deps, userId: number, amountCents: number, method: TopupMethod = 'dev'): Promise<TopupOrder> {
+export async function createTopupOrder(deps: Deps, userId: number, amountCents: number, method: TopupMethod = 'dev', returnPath: string | null = null): Promise<TopupOrder> {
   const available = availableTopupMethods(deps.config);
   if (!available.includes(method)) {
     throw validationFailed(`暂不支持该支付方式 (payment method ${method} is not configured)`, { reason: 'method_unavailable', available });
@@ -65,7 +67,7 @@ export async function createTopupOrder(deps: Deps, userId: number, amountCents: 
   const order = await insertTopupOrder(deps.db.pool, { userId, amountCents, method });
   if (method === 'dev') return presentOrderWithQr(order);
   if (method === 'alipay') {
-    const url = alipayPagePayUrl(deps.config, order);
+    const url = alipayPagePayUrl(deps.config, order, returnPath);
     const qr = await createAlipayPrecreate(deps.config, order).catch((err: unknown) => {
       deps.log.error({ err, orderId: order.id }, 'alipay precreate failed; the order offers page pay only');
       return null;

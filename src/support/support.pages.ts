@@ -2,7 +2,7 @@
 // support desk). Forms post here with the CSRF token and redirect back (post/redirect/get).
 import { Router, type Request, type Response } from 'express';
 import type { Actor, AppDeps } from '../deps.js';
-import { AppError, forbidden } from '../errors.js';
+import { AppError, forbidden, notFound } from '../errors.js';
 import { formatYuan, humanSize } from '../../public/js/format.js';
 import { formError, loginRedirect } from '../http/forms.js';
 import type { RenderPage } from '../http/render.js';
@@ -13,6 +13,7 @@ import { CounterNoticeBody, CreateTicketBody, MessageBody, ResolveBody, RestoreB
 import { STATUS_LABELS } from '../documents/pages/view-models.js';
 import { ACTION_WORDS, AUDIT_TARGETS, AUDIT_WORDS, CATEGORY_WORDS, EVENT_WORDS, STATUS_BADGE, STATUS_WORDS } from './tickets.present.js';
 import { openTicket, postMessage, setTicketStatus } from './tickets.service.js';
+import { getTakedownNoticeForUploader } from './takedowns.service.js';
 
 type Body = Record<string, unknown> | undefined;
 
@@ -66,6 +67,15 @@ export function supportPagesRouter(deps: AppDeps, render: RenderPage): Router {
     const data = { document, purchases, bought, category, mine, error: extra.error, values: extra.values ?? {}, categories: TICKET_CATEGORIES, ...words };
     render(req, res, 'support/index', data, { title: '联系客服 / 投诉举报', noindex: true, scripts: ['support.js'] });
   }
+
+  // The uploader's own taken-down document (documents.pages.ts passes it on): why, and how to
+  // answer. Still 404, as for everyone but admins (the contract); the page explains it.
+  router.get('/doc/:id', async (req, res) => {
+    const notice = req.actor ? await getTakedownNoticeForUploader(deps, req.actor.userId, parseId(req.params.id)) : null;
+    if (!notice) throw notFound('文档');
+    res.status(404).set('Cache-Control', 'private, no-store');
+    render(req, res, 'support/taken-down', { notice }, { title: `文档已下架：${notice.title}`, noindex: true });
+  });
 
   router.get('/support', async (req, res) => {
     await renderSupport(req, res);

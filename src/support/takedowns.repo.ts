@@ -126,3 +126,37 @@ export async function listRecentTakedownActions(db: Queryable, limit: number): P
   );
   return rows;
 }
+
+export interface UploaderTakedownRow {
+  documentId: number;
+  title: string;
+  takenDownAt: Date;
+  /** The latest takedown step's note (the admin's words, or why a copy went down with another). */
+  note: string | null;
+  complaintId: number | null;
+  complaintCategory: string | null;
+  /** The complaint names this very document (a counter-notice is about it). */
+  complaintIsAboutThis: boolean;
+  /** The uploader's own notice ticket for that complaint, where the counter-notice is filed. */
+  noticeTicketId: number | null;
+  counterNoticePending: boolean;
+}
+
+/** The uploader's own taken-down (not deleted) document with its latest takedown, or null. */
+export async function findUploaderTakedown(db: Queryable, documentId: number, uploaderId: number): Promise<UploaderTakedownRow | null> {
+  const { rows } = await db.query<UploaderTakedownRow>(
+    `SELECT d.id AS "documentId", d.title, d.taken_down_at AS "takenDownAt", a.note,
+            c.id AS "complaintId", c.category AS "complaintCategory", coalesce(c.document_id = d.id, false) AS "complaintIsAboutThis",
+            n.id AS "noticeTicketId", coalesce(l.action = 'counter_notice', false) AS "counterNoticePending"
+       FROM documents d
+       LEFT JOIN LATERAL (SELECT x.note, x.ticket_id FROM takedown_actions x
+                           WHERE x.document_id = d.id AND x.action = 'takedown' ORDER BY x.id DESC LIMIT 1) a ON true
+       LEFT JOIN tickets c ON c.id = a.ticket_id
+       LEFT JOIN LATERAL (SELECT t.id FROM tickets t
+                           WHERE t.notice_for_ticket_id = c.id AND t.reporter_id = d.uploader_id ORDER BY t.id LIMIT 1) n ON true
+       LEFT JOIN LATERAL (SELECT y.action FROM takedown_actions y WHERE y.document_id = d.id ORDER BY y.id DESC LIMIT 1) l ON true
+      WHERE d.id = $1 AND d.uploader_id = $2 AND ${takenDownSql('d')} AND d.deleted_at IS NULL`,
+    [documentId, uploaderId],
+  );
+  return rows[0] ?? null;
+}

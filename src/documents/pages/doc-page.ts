@@ -7,7 +7,8 @@ import type { PageOptions } from '../../http/render.js';
 import { htmlToText } from '../../conversion/html.js';
 import type { Preview } from '../documents.schemas.js';
 import { getDocumentPreview, getDocumentWithEntitlement } from '../documents.service.js';
-import { listRelatedDocuments } from '../search.service.js';
+import { listRelatedDocuments, listUploaderDocuments } from '../search.service.js';
+import { rememberRecentView } from '../recent-views.service.js';
 import { isFavoriteOf } from '../favorites.service.js';
 import { metaDescription } from './format.js';
 import { OWNERSHIP_NOTES, downloadLabels, readerOwnership } from './ownership.js';
@@ -19,7 +20,10 @@ import { absoluteBase } from '../../discovery/discovery.routes.js';
 import { fontNotice, fontSubstitutionsFor, listDocumentPages, type PageList } from '../page-preview.service.js';
 import { scriptSafeJson } from '../../discovery/seo.js';
 
-type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config' | 'blobs' | 'log'>;
+type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config' | 'blobs' | 'clock' | 'log'>;
+
+/** How many of the uploader's other documents the page shows (「TA的文档」). */
+const UPLOADER_DOCS_SHOWN = 5;
 
 /** Previews with less text than this are shown open, without 展开/收起. */
 const COLLAPSE_ABOVE_CHARS = 1500;
@@ -46,7 +50,7 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
   const actor = req.actor;
   const { document: doc, entitlement, mayRetry } = await getDocumentWithEntitlement(deps, actor, id, { viewer: viewerOfRequest(req) });
   const ownership = readerOwnership(entitlement);
-  const [preview, related, favorited, feedback, fontSubstitutions] = await Promise.all([
+  const [preview, related, favorited, feedback, fontSubstitutions, byUploader] = await Promise.all([
     // Admins also see a taken-down document's preview; a conversion in progress has none.
     doc.status === 'ready' || doc.status === 'taken_down'
       ? getDocumentPreview(deps, actor, id).catch(noPreview)
@@ -55,6 +59,8 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
     isFavoriteOf(deps, actor, id),
     docFeedback(deps, actor, id), // ratings and comments (issue 16)
     fontSubstitutionsFor(deps, actor, doc),
+    listUploaderDocuments(deps, doc.uploader.id, { except: id, limit: UPLOADER_DOCS_SHOWN }),
+    rememberRecentView(deps, actor, doc), // 最近浏览
   ]);
   // Only what this reader may see is flattened: a truncated preview never held the rest.
   const text = preview ? htmlToText(preview.html) : '';
@@ -106,6 +112,8 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
     fontNotice: fontNotice(fontSubstitutions),
     pagesUrl: `/api/v1/documents/${id}/pages`,
     related: related.items.map((d) => docCard(d)),
+    // 「TA的文档」, linked to the uploader's public page (/u/:id).
+    uploader: { name: doc.uploader.displayName, url: `/u/${doc.uploader.id}`, documents: byUploader.map((d) => docCard(d)) },
     share: {
       url: actor ? `${base}${path}?ref=${encodeURIComponent(actor.referralCode)}` : `${base}${path}`,
       percent: Math.round(deps.config.referralShare * 100),

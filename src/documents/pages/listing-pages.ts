@@ -5,7 +5,7 @@ import { htmlToText } from '../../conversion/html.js';
 import { AppError } from '../../errors.js';
 import { parseInput } from '../../http/validate.js';
 import { CATEGORIES, ListDocumentsQuery, type Document } from '../documents.schemas.js';
-import { listDocuments } from '../search.service.js';
+import { COUNT_CAP, countDocuments, listDocuments } from '../search.service.js';
 import { queryTokens } from '../document-text.js';
 import { snippet } from './format.js';
 import { ANONYMOUS, entitlementOf } from '../entitlement.js';
@@ -64,6 +64,34 @@ async function withSnippets(deps: Deps, items: Document[], terms: string[]): Pro
 }
 
 type Query = Record<string, string | undefined>;
+
+/** Results per page, and the last numbered page (relevance ranks at most 1,000 matches anyway). */
+export const RESULTS_PER_PAGE = 20;
+export const MAX_RESULT_PAGES = 50;
+
+/** ?page=N as a page number from 1 to MAX_RESULT_PAGES (anything else: 1; beyond: the last). */
+function pageNumber(value: unknown): number {
+  return typeof value === 'string' && /^[1-9]\d{0,5}$/.test(value) ? Math.min(Number(value), MAX_RESULT_PAGES) : 1;
+}
+
+export interface PagerLink { label: string; href: string | null; current?: boolean; rel?: 'prev' | 'next' }
+
+/** 「上一页 1 2 3 … 9 下一页」: the first and last pages, two either side of this one, gaps as 「…」. */
+export function pagerLinks(page: number, pages: number, hrefOf: (n: number) => string): PagerLink[] {
+  if (pages <= 1) return [];
+  const shown = [...new Set([1, pages, ...[-2, -1, 0, 1, 2].map((d) => page + d)])].filter((n) => n >= 1 && n <= pages).sort((a, b) => a - b);
+  const links: PagerLink[] = [];
+  if (page > 1) links.push({ label: '‹ 上一页', href: hrefOf(page - 1), rel: 'prev' });
+  shown.forEach((n, i) => {
+    if (i > 0 && n - shown[i - 1]! > 1) links.push({ label: '…', href: null });
+    links.push({ label: String(n), href: hrefOf(n), current: n === page });
+  });
+  if (page < pages) links.push({ label: '下一页 ›', href: hrefOf(page + 1), rel: 'next' });
+  return links;
+}
+
+/** 「共约 1234 篇」, or 「共约 10000 篇以上」 past the count's cap. */
+const totalLabel = (total: number) => (total > COUNT_CAP ? `共约 ${COUNT_CAP} 篇以上` : `共约 ${total} 篇`);
 const SORT_LABELS = { relevance: '相关度', newest: '最新', popular: '最热' } as const;
 
 function hrefWith(current: Query, change: Query): string {
@@ -75,20 +103,29 @@ function hrefWith(current: Query, change: Query): string {
 
 export async function buildSearchPage(deps: Deps, rawQuery: Record<string, unknown>) {
   const raw: Query = {};
-  for (const key of ['q', 'category', 'format', 'free', 'sort', 'cursor']) {
+  for (const key of ['q', 'category', 'format', 'free', 'sort', 'cursor', 'page']) {
     const v = rawQuery[key];
     if (typeof v === 'string' && v.trim() !== '') raw[key] = v.trim().slice(0, 500);
   }
   let error: string | null = null;
   let items: DocCard[] = [];
   let nextCursor: string | null = null;
+  let total = 0;
   const q = raw.q;
+  // Numbered pages skip rows; a cursor (links from before numbered pages) keeps paging by keyset.
+  const page = raw.cursor ? null : pageNumber(raw.page);
   try {
-    const query = parseInput(ListDocumentsQuery, { ...raw, limit: '20' });
+    const listQuery = { ...raw };
+    delete listQuery.page;
+    const query = parseInput(ListDocumentsQuery, { ...listQuery, limit: String(RESULTS_PER_PAGE) });
     const terms = highlightTerms(query.q);
-    const result = await listDocuments(deps, query);
+    const [result, counted] = await Promise.all([
+      listDocuments(deps, query, { offset: ((page ?? 1) - 1) * RESULTS_PER_PAGE }),
+      countDocuments(deps, query),
+    ]);
     items = await withSnippets(deps, result.items, terms);
     nextCursor = result.nextCursor;
+    total = counted;
   } catch (err) {
     if (!(err instanceof AppError) || err.code !== 'validation_failed') throw err;
     error = `搜索条件有误：${err.message}`;
@@ -96,13 +133,19 @@ export async function buildSearchPage(deps: Deps, rawQuery: Record<string, unkno
   const current = { q: raw.q, category: raw.category, format: raw.format?.toUpperCase(), free: raw.free, sort: raw.sort };
   const sorts = q ? (['relevance', 'newest', 'popular'] as const) : (['newest', 'popular'] as const);
   const activeSort = current.sort ?? (q ? 'relevance' : 'newest');
+  const pages = Math.min(Math.ceil(Math.min(total, COUNT_CAP) / RESULTS_PER_PAGE), MAX_RESULT_PAGES);
   return {
     q,
     error,
     items,
     cursor: raw.cursor ?? null,
+    pageNo: page,
+    total,
+    totalLabel: totalLabel(total),
+    pager: page === null ? [] : pagerLinks(page, pages, (n) => hrefWith(current, { page: n === 1 ? undefined : String(n) })),
     filters: current,
-    nextHref: nextCursor ? hrefWith(current, { cursor: nextCursor }) : null,
+    // Keyset paging only goes on from a cursor link; numbered pages have the pager.
+    nextHref: page === null && nextCursor ? hrefWith(current, { cursor: nextCursor }) : null,
     firstHref: hrefWith(current, {}),
     formatLinks: [
       { label: '全部', href: hrefWith(current, { format: undefined }), current: !current.format },

@@ -12,6 +12,7 @@ import { AlipaySdk } from 'alipay-sdk';
 import type { AlipayConfig, Config } from '../../config.js';
 import type { TopupOrderRow } from '../topups.repo.js';
 import { formatYuanAmount, parseYuanAmount } from './amounts.js';
+import { topupOrderPath } from '../topup-paths.js';
 
 const sdks = new WeakMap<AlipayConfig, AlipaySdk>();
 
@@ -38,12 +39,12 @@ const ORDER_FROM_TRADE_NO = /^wenku_topup_([1-9]\d{0,15})$/;
 const notifyUrl = (config: Pick<Config, 'publicUrl'>) => `${config.publicUrl!.replace(/\/$/, '')}/api/v1/payments/alipay/notify`;
 
 /** The signed page-pay URL (GET) the buyer opens, or scans as a QR code with the Alipay app. */
-export function alipayPagePayUrl(config: Config, order: TopupOrderRow): string {
+export function alipayPagePayUrl(config: Config, order: TopupOrderRow, returnPath: string | null = null): string {
   const alipay = config.payments.alipay!;
   const base = config.publicUrl!.replace(/\/$/, '');
   return sdkFor(alipay).pageExecute('alipay.trade.page.pay', 'GET', {
     notifyUrl: notifyUrl(config),
-    returnUrl: `${base}/wallet/topup/${order.id}`,
+    returnUrl: `${base}${topupOrderPath(order.id, returnPath)}`,
     bizContent: {
       outTradeNo: alipayTradeNo(order.id),
       productCode: 'FAST_INSTANT_TRADE_PAY',
