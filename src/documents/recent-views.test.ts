@@ -98,8 +98,8 @@ describe('TA的文档', () => {
     expect(linkedIds(block).sort()).toEqual([...others].sort());
     for (const d of [shown, ...hidden, foreign]) expect(linkedIds(block)).not.toContain(d.id);
     // Every uploader name on the page is a link to the uploader's page.
-    expect(res.text).toContain(`<a href="/u/${uploader.user.id}"><strong>李编辑</strong></a>`);
-    expect(res.text).toContain(`<dd><a href="/u/${uploader.user.id}">李编辑</a></dd>`);
+    expect(res.text).toContain(`<a class="uploader-link" href="/u/${uploader.user.id}"><strong>李编辑</strong></a>`);
+    expect(res.text).toContain(`<dd><a class="uploader-link" href="/u/${uploader.user.id}">李编辑</a></dd>`);
   });
 
   it('when the uploader has no other public document, then the block is left out', async () => {

@@ -63,7 +63,8 @@ describe('Alipay 当面付 top-up in Chromium', () => {
     await page.goto(`${baseUrl}/wallet`);
     await page.fill('input[name=amountYuan]', '18.80');
     await page.check('input[name=method][value=alipay]');
-    await Promise.all([page.waitForURL(/\/wallet\/topup\/\d+$/), page.click('#topup-form button[type=submit]')]);
+    // Enter in the amount field orders the typed amount (not the first preset button's).
+    await Promise.all([page.waitForURL(/\/wallet\/topup\/\d+$/), page.press('input[name=amountYuan]', 'Enter')]);
     const orderId = Number(new URL(page.url()).pathname.split('/').pop());
 
     const qr = page.locator('.pay-qr img');
