@@ -129,17 +129,19 @@ import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
   function watch(doc) {
     step('convert', 'active');
     label.textContent = '上传完成，正在转换……';
-    const done = (ok, reason) => {
+    // pending: converted, and waiting for a moderator before it is published (REVIEW_MODE).
+    const done = (ok, reason, pending) => {
       step('convert', ok ? 'done' : 'failed');
-      if (ok) step('ready', 'done');
+      if (ok) step('ready', pending ? 'active' : 'done');
       result.textContent = '';
       const a = document.createElement('a');
       a.href = '/doc/' + doc.id;
       a.className = ok ? 'btn btn-primary' : 'btn';
       a.textContent = ok ? '转换完成，查看文档 ›' : '查看详情 ›';
       if (!ok) result.append('转换失败' + (reason ? '：' + reason : '') + '。 ');
+      if (pending) result.append('文档已提交审核，审核通过后公开发布。 ');
       result.append(a);
-      label.textContent = ok ? '已发布' : '转换失败';
+      label.textContent = ok ? (pending ? '审核中' : '已发布') : '转换失败';
       submit.disabled = false;
       submit.textContent = '继续上传';
       finished = true;
@@ -151,6 +153,7 @@ import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
       try { data = JSON.parse(e.data); } catch { return; }
       if (!data || !data.status) return;
       if (data.status === 'ready') { es.close(); done(true); }
+      else if (data.status === 'pending_review') { es.close(); done(true, null, true); }
       else if (data.status === 'failed' || data.status === 'taken_down') { es.close(); done(false, data.failureReason); }
     };
     es.addEventListener('message', onEvent);

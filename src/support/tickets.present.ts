@@ -31,6 +31,7 @@ export const CATEGORY_WORDS: Record<TicketCategory, string> = {
   mismatch: '内容与标题不符',
   download_failed: '付费后下载失败',
   refund: '申请退款',
+  appeal: '审核申诉',
   other: '其他问题',
 };
 
@@ -54,6 +55,8 @@ export const AUDIT_WORDS: Record<string, string> = {
   'ticket.status': '变更工单状态',
   'document.restore': '恢复文档',
   'document.takedown_near_copy': '下架相近副本',
+  'document.review_approve': '文档审核：通过',
+  'document.review_reject': '文档审核：驳回',
 };
 
 export const EVENT_WORDS: Record<string, string> = {
