@@ -28,16 +28,18 @@ export interface UploaderTrust {
   isAdmin: boolean;
   /** The uploader's other documents that are published now (ready and not taken down). */
   publishedCount: number;
+  /** This document was rejected before (a new conversion of it, e.g. a new version, is looked at again). */
+  rejectedBefore: boolean;
 }
 
 /**
  * off: never; all: every document; new_uploaders: until PUBLISHED_BEFORE_TRUSTED of the uploader's
- * documents are published (taken-down ones do not count). Admins' own uploads are never held: the
- * moderator would only be approving themselves.
+ * documents are published (taken-down ones do not count), and always a document rejected before.
+ * Admins' own uploads are never held: the moderator would only be approving themselves.
  */
 export function needsReview(mode: ReviewMode, uploader: UploaderTrust): boolean {
   if (mode === 'off' || uploader.isAdmin) return false;
-  if (mode === 'all') return true;
+  if (mode === 'all' || uploader.rejectedBefore) return true;
   return uploader.publishedCount < PUBLISHED_BEFORE_TRUSTED;
 }
 

@@ -134,6 +134,18 @@ describe('the uploader’s pages', () => {
     expect((await desk.get(`/doc/${id}`)).text).not.toContain('id="appeal-form"');
     const { agent: other } = await loginAgent(ctx, stranger);
     expect((await other.get(`/doc/${id}`)).status).toBe(404);
+    // Support reads the appeal and puts the document back into the queue from the ticket page.
+    const ticketPage = await desk.get(`/admin/tickets/${ticketId}`).expect(200);
+    expect(ticketPage.text).toContain('id="review-requeue"');
+    const requeued = await desk.post(`/admin/reviews/${id}/requeue`).type('form').send({ _csrf: csrfOf(ticketPage.text) });
+    expect(requeued.status).toBe(303);
+    expect(await status(id)).toBe('pending_review');
+    expect((await desk.get('/admin/reviews')).text).toContain(`id="review-${id}"`);
+    expect(await count(ctx, `admin_audit_log WHERE action = 'document.review_requeue' AND target_id = $1`, [id])).toBe(1);
+    const twice = await desk.post(`/admin/reviews/${id}/requeue`).type('form').send({ _csrf: csrfOf(ticketPage.text) });
+    expect(twice.status).toBe(409);
+    await desk.post(`/admin/reviews/${id}`).type('form').send({ _csrf: deskCsrf, decision: 'approve', reason: '', note: '申诉成立' }).expect(303);
+    expect((await other.get(`/doc/${id}`)).status).toBe(200);
   });
 
   it('when the uploader has three published documents, then REVIEW_MODE=new_uploaders publishes the next one at once', async () => {

@@ -10,10 +10,10 @@ import { parseId, parseInput } from '../http/validate.js';
 import { STATUS_LABELS } from '../documents/pages/view-models.js';
 import { REJECT_REASONS, REJECT_REASON_WORDS } from './review-policy.js';
 import { ReviewBody } from './reviews.schemas.js';
-import { decideReview, getReviewQueue } from './reviews.service.js';
+import { decideReview, getReviewQueue, requeueRejected } from './reviews.service.js';
 
 const MODE_WORDS = { off: '关闭（上传的文档转换后直接发布）', new_uploaders: '新用户（每位用户的前 3 篇文档）', all: '全部文档' } as const;
-const DONE_WORDS: Record<string, string> = { approve: '已通过审核，文档已公开发布。', reject: '已驳回，上传者已收到原因。' };
+const DONE_WORDS: Record<string, string> = { approve: '已通过审核，文档已公开发布。', reject: '已驳回，上传者已收到原因。', requeue: '文档已重新进入审核队列。' };
 
 export function reviewsPagesRouter(deps: AppDeps, render: RenderPage): Router {
   const router = Router();
@@ -62,6 +62,19 @@ export function reviewsPagesRouter(deps: AppDeps, render: RenderPage): Router {
       return renderQueue(req, res, { error: formError(err, res).message, errorId: id });
     }
     res.redirect(303, `/admin/reviews?done=${decision}`);
+  });
+
+  // From a ticket (an appeal): a rejected document goes back into the queue.
+  router.post('/admin/reviews/:id/requeue', async (req, res) => {
+    const actor = admin(req, res);
+    if (!actor) return;
+    const id = parseId(req.params.id);
+    try {
+      await requeueRejected(deps, actor, id);
+    } catch (err) {
+      return renderQueue(req, res, { error: formError(err, res).message, errorId: id });
+    }
+    res.redirect(303, `/admin/reviews?done=requeue#review-${id}`);
   });
 
   return router;

@@ -21,7 +21,8 @@ export async function findUploaderTrust(db: Queryable, documentId: number): Prom
   const { rows } = await db.query<UploaderTrust>(
     `SELECT u.role = 'admin' AS "isAdmin",
             (SELECT count(*)::int FROM documents o
-              WHERE o.uploader_id = d.uploader_id AND o.id <> d.id AND o.status = 'ready' AND o.taken_down_at IS NULL) AS "publishedCount"
+              WHERE o.uploader_id = d.uploader_id AND o.id <> d.id AND o.status = 'ready' AND o.taken_down_at IS NULL) AS "publishedCount",
+            EXISTS (SELECT 1 FROM document_reviews r WHERE r.document_id = d.id AND r.decision = 'reject') AS "rejectedBefore"
        FROM documents d JOIN users u ON u.id = d.uploader_id
       WHERE d.id = $1`,
     [documentId],

@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { requireAdmin } from '../auth/actor.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { ReviewBody, ReviewQueueQuery } from './reviews.schemas.js';
-import { decideReview, getReviewQueue } from './reviews.service.js';
+import { decideReview, getReviewQueue, requeueRejected } from './reviews.service.js';
 
 export function reviewsApiRouter(deps: AppDeps): Router {
   const router = Router();
@@ -16,6 +16,10 @@ export function reviewsApiRouter(deps: AppDeps): Router {
     const admin = requireAdmin(req);
     const id = parseId(req.params.id);
     res.json(await decideReview(deps, admin, id, parseInput(ReviewBody, req.body)));
+  });
+  router.post('/admin/documents/:id/review-requeue', async (req, res) => {
+    const admin = requireAdmin(req);
+    res.json(await requeueRejected(deps, admin, parseId(req.params.id)));
   });
   return router;
 }

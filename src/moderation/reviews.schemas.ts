@@ -71,3 +71,14 @@ registry.registerPath({
     409: err('the document is not pending review (already decided)'),
   },
 });
+registry.registerPath({
+  method: 'post', path: '/api/v1/admin/documents/{id}/review-requeue', tags: ['moderation', 'admin'], security: bearer,
+  description: 'Puts a rejected document back into the review queue (e.g. after an appeal), audited.',
+  request: { params: z.object({ id: z.string() }) },
+  responses: {
+    200: { description: 'queued again', ...json(z.object({ document: Document })) },
+    403: err('admins only'),
+    404: err('no such document'),
+    409: err('the document is not rejected'),
+  },
+});

@@ -26,6 +26,7 @@ import {
   listReviewQueue,
   listTakedownsOfUploader,
   lockDocumentForReview,
+  returnRejectedToReviewQueue,
   setReviewOutcome,
   type QueuedDocumentRow,
 } from './reviews.repo.js';
@@ -124,5 +125,23 @@ export async function decideReview(deps: DecideDeps, admin: Actor, id: number, b
   });
   await invalidateDocument(deps, id); // published: it appears in listings on every node
   if (!approve) await mailNotice(deps, notice.userId, notice);
+  return { document: presentDocument((await findDocumentById(deps.db.pool, id))!, deps.views.unsaved(id)) };
+}
+
+/**
+ * Admin: puts a rejected document back into the queue (an appeal found a case), audited. 409 when
+ * it is not rejected, 404 for no such (or a deleted) document. The next decision tells the uploader.
+ */
+export async function requeueRejected(deps: Pick<AppDeps, 'db' | 'views' | 'clock' | 'invalidations'>, admin: Actor, id: number): Promise<{ document: Document }> {
+  const now = deps.clock.now();
+  await withTransaction(deps.db.pool, async (tx) => {
+    const doc = await lockDocumentForReview(tx, id);
+    if (!doc || doc.deletedAt) throw notFound('文档');
+    if (doc.takenDownAt || !(await returnRejectedToReviewQueue(tx, id))) {
+      throw conflict('只有未通过审核的文档可以重新提交审核 (only a rejected document can be queued again)', { status: contractStatus(doc) });
+    }
+    await insertAuditEntry(tx, { adminId: admin.userId, action: 'document.review_requeue', targetType: 'document', targetId: id, details: { uploaderId: doc.uploaderId }, now });
+  });
+  await invalidateDocument(deps, id);
   return { document: presentDocument((await findDocumentById(deps.db.pool, id))!, deps.views.unsaved(id)) };
 }

@@ -241,6 +241,17 @@ describe('appeal', () => {
     expect((await ctx.http().post('/api/v1/tickets').set(bearer(stranger.token)).send({ category: 'appeal', subject: '申诉', body: '不是我的', documentId: published.id })).status).toBe(404);
     expect((await ctx.http().post('/api/v1/tickets').set(bearer(author.token)).send({ category: 'appeal', subject: '申诉', body: '没写文档' })).status).toBe(400);
     expect(await count(ctx, `tickets WHERE category = 'appeal'`)).toBe(1);
+    // An admin who agrees puts it back into the queue; only a rejected document can go back.
+    const back = await ctx.http().post(`/api/v1/admin/documents/${id}/review-requeue`).set(bearer(admin.token)).expect(200);
+    expect(back.body.document).toMatchObject({ id, status: 'pending_review', failureReason: null });
+    expect((await ctx.http().post(`/api/v1/admin/documents/${id}/review-requeue`).set(bearer(admin.token))).status).toBe(409);
+    expect((await ctx.http().post(`/api/v1/admin/documents/${id}/review-requeue`).set(bearer(author.token))).status).toBe(403);
+    await decide(id, { decision: 'approve', note: '申诉成立' }).expect(200);
+  });
+
+  it('publishes the review endpoints in the OpenAPI document', async () => {
+    const spec = (await ctx.http().get('/api/v1/openapi.json').expect(200)).body as { paths: Record<string, unknown> };
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/admin/reviews', '/api/v1/admin/documents/{id}/review', '/api/v1/admin/documents/{id}/review-requeue']));
   });
 });
 
@@ -259,6 +270,10 @@ describe('who is held (REVIEW_MODE)', () => {
     await createDocument(ctx, { uploaderId: user.user.id });
     expect(await statusAfterConversion(db, 'new_uploaders', doc.id)).toBe('ready');
     expect(await statusAfterConversion(db, 'all', doc.id)).toBe('pending_review');
+    // A document rejected before is looked at again whoever uploaded it (a new version of it).
+    await db.query(`INSERT INTO document_reviews (document_id, admin_id, decision, reason) VALUES ($1, $2, 'reject', 'other')`, [doc.id, admin.user.id]);
+    expect(await statusAfterConversion(db, 'new_uploaders', doc.id)).toBe('pending_review');
+    expect(await statusAfterConversion(db, 'off', doc.id)).toBe('ready');
     const own = await createDocument(ctx, { uploaderId: admin.user.id, status: 'processing' });
     expect(await statusAfterConversion(db, 'all', own.id)).toBe('ready');
   });

@@ -57,6 +57,7 @@ export const AUDIT_WORDS: Record<string, string> = {
   'document.takedown_near_copy': '下架相近副本',
   'document.review_approve': '文档审核：通过',
   'document.review_reject': '文档审核：驳回',
+  'document.review_requeue': '文档审核：重新提交审核',
 };
 
 export const EVENT_WORDS: Record<string, string> = {
