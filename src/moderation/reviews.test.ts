@@ -100,6 +100,16 @@ describe('a converted document that needs review', () => {
       const preview = await ctx.http().get(`/api/v1/documents/${pending}/preview`).set(bearer(token)).expect(200);
       expect(preview.body.html).toContain('量子纠缠实验');
     }
+    // The page-faithful preview's text layer too (a page row as the page pipeline writes it).
+    await ctx.deps.db.pool.query(
+      `INSERT INTO document_page_images (document_id, number, width, height, lines) VALUES ($1, 1, 1000, 1414, $2::jsonb)`,
+      [pending, JSON.stringify([{ x: 10, y: 10, w: 100, h: 20, text: '量子纠缠实验' }])],
+    );
+    for (const token of [author.token, admin.token]) {
+      const text = await ctx.http().get(`/api/v1/documents/${pending}/pages/1/text`).set(bearer(token)).expect(200);
+      expect(text.body.lines[0].text).toBe('量子纠缠实验');
+    }
+    expect((await ctx.http().get(`/api/v1/documents/${pending}/pages/1/text`).set(bearer(stranger.token))).status).toBe(404);
     const mine = await ctx.http().get('/api/v1/me/documents').set(bearer(author.token)).expect(200);
     expect(mine.body.items.find((d: { id: number }) => d.id === pending).status).toBe('pending_review');
   });
