@@ -33,6 +33,8 @@ import { discoveryRouter } from './discovery/discovery.routes.js';
 import { ratingsPagesRouter } from './ratings/ratings.pages.js';
 import { shareQrRouter } from './discovery/share-qr.js';
 import { supportPagesRouter } from './support/support.pages.js';
+import { reviewsApiRouter } from './moderation/reviews.routes.js';
+import { reviewsPagesRouter } from './moderation/reviews.pages.js';
 import { mePagesRouter } from './me/me.pages.js';
 import { uploaderPagesRouter } from './documents/uploaders.pages.js';
 import { mailPagesRouter } from './mail/mail.pages.js';
@@ -139,6 +141,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(supportApiRouter(deps));
   api.use(notificationsApiRouter(deps));
   api.use(payoutsApiRouter(deps));
+  api.use(reviewsApiRouter(deps));
   api.use(ratingsApiRouter(deps));
   api.use(apiNotFound);
   app.use('/api/v1', api);
@@ -153,6 +156,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(shareQrRouter(deps)); // GET /doc/:id/share-qr.svg
   app.use(paymentsPagesRouter(deps, render));
   app.use(supportPagesRouter(deps, render));
+  app.use(reviewsPagesRouter(deps, render)); // /admin/reviews
   app.use(mePagesRouter(deps, render)); // GET /me, 我的文库; /me/documents, the studio
   app.use(uploaderPagesRouter(deps, render)); // GET /u/:id, an uploader's public page
 

@@ -27,6 +27,7 @@ describe('settings', () => {
     expect(c.dataDir).toBe(path.resolve('./data'));
     expect(c.site.notices).toHaveLength(4);
     expect(c.devPayments).toBe(true); // embedded database, not production
+    expect(c.reviewMode).toBe('off');
   });
 
   it.each([
@@ -42,6 +43,7 @@ describe('settings', () => {
     ['JWT_SECRET', 'short'],
     ['NODE_ENV', 'staging'],
     ['SITE_NOTICES', '["ok", 3]'],
+    ['REVIEW_MODE', 'sometimes'],
   ])('when %s is %j, then start-up stops with a message naming it', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(name));
@@ -101,6 +103,7 @@ describe('settings', () => {
     expect([...c.adminEmails]).toEqual(['a@x.com', 'b@y.com']);
     expect(c.rateLimitScale).toBe(0);
     expect(c.devPayments).toBe(false);
+    expect(parseConfig({ REVIEW_MODE: 'new_uploaders' }).reviewMode).toBe('new_uploaders');
   });
 
   it('when secrets are not given, then they are generated once, kept in DATA_DIR and reused', () => {

@@ -134,6 +134,11 @@ const envSchema = z
     REFERRAL_SHARE: share.default(0.1),
     /** The smallest withdrawal, in cents (issue 15). */
     PAYOUT_MIN_CENTS: positiveInt.default(10000),
+    /**
+     * Review before publish (issue 15): off; new_uploaders (until three of a user's documents are
+     * published); all. Converted documents that need review wait as pending_review for a moderator.
+     */
+    REVIEW_MODE: z.enum(['off', 'new_uploaders', 'all']).default('off'),
     DOWNLOAD_LINK_TTL: duration.prefault('5m'),
     SESSION_TTL: duration.prefault('7d'),
     /** How long this process may reuse an anonymous page or document response marked public (0: off). */
@@ -296,6 +301,8 @@ export interface Config {
   authorShare: number;
   referralShare: number;
   payoutMinCents: number;
+  /** REVIEW_MODE: which converted documents wait for a moderator (src/moderation/review-policy.ts). */
+  reviewMode: 'off' | 'new_uploaders' | 'all';
   downloadLinkTtlMs: number;
   sessionTtlMs: number;
   responseCacheTtlMs: number;
@@ -387,6 +394,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
     authorShare: e.AUTHOR_SHARE,
     referralShare: e.REFERRAL_SHARE,
     payoutMinCents: e.PAYOUT_MIN_CENTS,
+    reviewMode: e.REVIEW_MODE,
     downloadLinkTtlMs: e.DOWNLOAD_LINK_TTL,
     sessionTtlMs: e.SESSION_TTL,
     responseCacheTtlMs: e.RESPONSE_CACHE_TTL,

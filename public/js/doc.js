@@ -282,7 +282,7 @@ import { formatYuan, topupPresetsCents } from './format.js';
         es.close();
         if (statusText) statusText.textContent = '转换完成，正在打开预览……';
         location.reload();
-      } else if (data.status === 'failed' || data.status === 'taken_down') {
+      } else if (data.status === 'failed' || data.status === 'taken_down' || data.status === 'pending_review') {
         es.close();
         location.reload();
       } else if (statusText && data.message) statusText.textContent = data.message;

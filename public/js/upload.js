@@ -143,15 +143,17 @@ import { suggestCategory } from './category-suggest.js';
   function watch(doc) {
     step('convert', 'active');
     label.textContent = '上传完成，正在转换……';
-    const done = (ok, reason) => {
+    // pending: converted, and waiting for a moderator before it is published (REVIEW_MODE).
+    const done = (ok, reason, pending) => {
       step('convert', ok ? 'done' : 'failed');
-      if (ok) step('ready', 'done');
+      if (ok) step('ready', pending ? 'active' : 'done');
       result.textContent = '';
       const a = document.createElement('a');
       a.href = '/doc/' + doc.id;
       a.className = ok ? 'btn btn-primary' : 'btn';
       a.textContent = ok ? '转换完成，查看文档 ›' : '查看详情 ›';
       if (!ok) result.append('转换失败' + (reason ? '：' + reason : '') + '。 ');
+      if (pending) result.append('文档已提交审核，审核通过后公开发布。 ');
       result.append(a);
       // The category it was filed under (perhaps suggested), and where to change it.
       const filed = document.createElement('span');
@@ -161,7 +163,7 @@ import { suggestCategory } from './category-suggest.js';
       manage.textContent = '在「我的上传」中修改';
       filed.append('分类：' + doc.category + (!chosenCategory && suggestCategory(doc.title) === doc.category ? '（按标题推荐）' : '') + '，', manage);
       result.append(' ', filed);
-      label.textContent = ok ? '已发布' : '转换失败';
+      label.textContent = ok ? (pending ? '审核中' : '已发布') : '转换失败';
       submit.disabled = false;
       submit.textContent = '继续上传';
       finished = true;
@@ -173,6 +175,7 @@ import { suggestCategory } from './category-suggest.js';
       try { data = JSON.parse(e.data); } catch { return; }
       if (!data || !data.status) return;
       if (data.status === 'ready') { es.close(); done(true); }
+      else if (data.status === 'pending_review') { es.close(); done(true, null, true); }
       else if (data.status === 'failed' || data.status === 'taken_down') { es.close(); done(false, data.failureReason); }
     };
     es.addEventListener('message', onEvent);

@@ -103,12 +103,14 @@ export interface ConversionOutput {
   previewSimplified: boolean;
   converterVersion: number;
   search: SearchTokens;
+  /** ready (published), or pending_review when a moderator must look first (REVIEW_MODE). */
+  status: 'ready' | 'pending_review';
 }
 
-/** Marks the document ready with its metadata and search vector (the caller holds the lock). */
+/** Marks the document converted with its metadata and search vector (the caller holds the lock). */
 export async function saveConversionResult(db: Queryable, id: number, out: ConversionOutput): Promise<void> {
   await db.query(
-    `UPDATE documents SET status = 'ready', failure_reason = NULL, title = $2, title_source = $3, keywords = $4,
+    `UPDATE documents SET status = $16, review_queued_at = CASE WHEN $16 = 'pending_review' THEN now() END, failure_reason = NULL, title = $2, title_source = $3, keywords = $4,
        pages = $5, word_count = $6, body_text = $7, doc_title = $8, doc_author = $9, preview_simplified = $10,
        converter_version = $11, search_vector = ${searchVectorSql(12)},
        converted_at = now(), updated_at = now(), conversion_claim = NULL, conversion_claimed_until = NULL,
@@ -117,6 +119,7 @@ export async function saveConversionResult(db: Queryable, id: number, out: Conve
     [
       id, out.title, out.titleSource, out.keywords, out.pages, out.wordCount, out.bodyText, out.docTitle, out.docAuthor,
       out.previewSimplified, out.converterVersion, out.search.title, out.search.keywords, out.search.description, out.search.body,
+      out.status,
     ],
   );
 }

@@ -42,6 +42,7 @@ import { newBlobKey } from './upload.service.js';
 import { uploadTempDir } from './upload-storage.js';
 import { saveTextSimhash } from './near-copies.repo.js';
 import { textSimhash } from '../text/simhash.js';
+import { statusAfterConversion } from '../moderation/review-policy.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'blobs' | 'log' | 'jobs' | 'clock'>;
 
@@ -177,7 +178,10 @@ export async function convertDocument(deps: Deps, converter: Converter | PageCon
       const title = chosen && chosen.source !== 'file' ? chosen.title : target.title;
       const titleSource = chosen && chosen.source !== 'file' ? 'properties' : target.titleSource;
       const keywords = mergeKeywords(title, target.userKeywords);
+      // Published now, or held for a moderator (REVIEW_MODE), decided in the same transaction.
+      const status = await statusAfterConversion(tx, deps.config.reviewMode, documentId);
       await saveConversionResult(tx, documentId, {
+        status,
         title,
         titleSource,
         keywords,
@@ -199,7 +203,7 @@ export async function convertDocument(deps: Deps, converter: Converter | PageCon
         fontSubstitutions: result.fontSubstitutions,
         pages: result.layers.map((l) => ({ number: l.number, width: l.width, height: l.height, lines: l.lines, imageKey: images.get(l.number) ?? null })),
       });
-      await notifyDocumentReady(tx, documentId);
+      await notifyDocumentReady(tx, documentId, { pendingReview: status === 'pending_review' });
       return previous;
     });
     if (!replaced) {

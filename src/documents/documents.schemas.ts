@@ -30,7 +30,7 @@ export const Category = z.enum(CATEGORIES).meta({ description: '分类 (category
 export const DocumentFormat = z.enum(DOCUMENT_FORMATS).meta({
   description: '格式，由文件内容判定 (format, decided from the bytes): Word DOC/DOCX/WPS/RTF/ODT, PDF, slides PPT/PPTX/DPS/ODP, sheets XLS/XLSX/ET/ODS, TXT',
 });
-export const DocumentStatus = z.enum(['processing', 'ready', 'failed', 'taken_down']);
+export const DocumentStatus = z.enum(['processing', 'pending_review', 'ready', 'failed', 'rejected', 'taken_down']);
 
 export const Document = registry.register(
   'Document',

@@ -18,7 +18,8 @@ import {
   type DocumentRow,
 } from './documents.repo.js';
 import { entitlementOf, maySeePage, type Entitlement } from './entitlement.js';
-import type { Viewer } from './visibility.js';
+import { isConverted, type Viewer } from './visibility.js';
+import { returnRejectedToReviewQueue } from '../moderation/reviews.repo.js';
 import { presentDocument } from './documents.present.js';
 import { documentSearchTokens, mergeKeywords } from './document-text.js';
 import { decodeIdCursor, encodeIdCursor } from './cursor.js';
@@ -93,7 +94,7 @@ export async function getDocumentWithEntitlement(
  */
 export async function assertPageReadable(deps: Deps, actor: Actor | null, id: number, pageNo: number): Promise<Entitlement> {
   const doc = await visibleDocument(deps, actor, id);
-  if (doc.status !== 'ready') throw conflict('文档正在转换或转换失败，没有预览页 (the document has no pages yet)');
+  if (!isConverted(doc.status)) throw conflict('文档正在转换或转换失败，没有预览页 (the document has no pages yet)');
   const entitlement = await entitlementFor(deps, actor, doc);
   if (!maySeePage(entitlement, pageNo)) throw forbidden('购买后才能查看此页 (this page is not in the free preview)');
   return entitlement;
@@ -129,7 +130,10 @@ async function manageableDocument(deps: Deps, actor: Actor, id: number): Promise
   return doc;
 }
 
-/** Edits the uploader's fields; keywords and the search vector are derived again. One transaction. */
+/**
+ * Edits the uploader's fields; keywords and the search vector are derived again. A rejected
+ * document goes back to the review queue (the uploader fixed what the moderator named). One transaction.
+ */
 export async function updateDocument(deps: Deps & Pick<AppDeps, 'invalidations'>, actor: Actor, id: number, body: UpdateDocumentBody): Promise<Document> {
   await manageableDocument(deps, actor, id);
   await withTransaction(deps.db.pool, async (tx) => {
@@ -151,6 +155,7 @@ export async function updateDocument(deps: Deps & Pick<AppDeps, 'invalidations'>
       // Until conversion there is no body; the conversion builds the vector then.
       search: doc.status === 'processing' ? null : documentSearchTokens({ title, keywords, description, body: doc.bodyText ?? '' }),
     });
+    if (doc.status === 'rejected') await returnRejectedToReviewQueue(tx, id);
   });
   await invalidateDocument(deps, id); // a new price or title, on every node
   return presentDocument((await findDocumentById(deps.db.pool, id))!, deps.views.unsaved(id));

@@ -26,7 +26,10 @@ export type EntitlementReason =
   | 'taken_down'
   | 'deleted'
   | 'processing'
-  | 'failed';
+  | 'failed'
+  // not published: waiting for review, or rejected (REVIEW_MODE); only the uploader and admins read it
+  | 'pending_review'
+  | 'rejected';
 
 /** The actor's purchase of the document: a live one, only refunded ones, or none. */
 export type PurchaseState = 'paid' | 'refunded' | null;
@@ -57,7 +60,7 @@ const nothing = (reason: EntitlementReason): Entitlement => ({ level: 'none', re
  * The rule, in order: taken down → nothing except for admins; the uploader and admins →
  * everything (any state); a free document that is ready and live → everything; a live purchase →
  * everything (also after the uploader deleted it, or while a retry converts it again); deleted or
- * not converted → nothing; otherwise (a paid document not bought, or refunded) → the first
+ * not published (processing, failed, waiting for review, rejected) → nothing; otherwise (a paid document not bought, or refunded) → the first
  * freePreviewPages pages.
  */
 export function entitlementOf({ actor, document: doc, purchase }: EntitlementFacts): Entitlement {

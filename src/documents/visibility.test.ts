@@ -21,7 +21,7 @@ import {
   isVisibleTo,
   listedSql,
   visibleToSql,
-  type ConversionStatus,
+  type StoredStatus,
   type Viewer,
   type VisibilityFacts,
 } from './visibility.js';
@@ -42,15 +42,15 @@ afterAll(async () => ctx?.close());
 type Row = VisibilityFacts & { id: number };
 
 describe('the rules in SQL and in TypeScript', () => {
-  it('when documents are in every combination of conversion state, deleted and taken down, then the SQL fragments select exactly what the predicates allow, for every kind of viewer', async () => {
+  it('when documents are in every combination of stored state (conversion and review), deleted and taken down, then the SQL fragments select exactly what the predicates allow, for every kind of viewer', async () => {
     const when = new Date('2026-11-30T00:00:00Z');
     const rows: Row[] = [];
-    for (const status of ['processing', 'ready', 'failed'] as ConversionStatus[]) {
+    for (const status of ['processing', 'pending_review', 'ready', 'failed', 'rejected'] as StoredStatus[]) {
       for (const deletedAt of [null, when]) {
         for (const takenDownAt of [null, when]) {
           const { rows: [r] } = await ctx.deps.db.pool.query<{ id: number }>(
-            `INSERT INTO documents (uploader_id, title, format, size_bytes, sha256, blob_key, original_filename, status, deleted_at, taken_down_at)
-             VALUES ($1, '规则', 'DOC', 1, $2, $3, 'a.doc', $4, $5, $6) RETURNING id`,
+            `INSERT INTO documents (uploader_id, title, format, size_bytes, sha256, blob_key, original_filename, status, deleted_at, taken_down_at, review_queued_at)
+             VALUES ($1, '规则', 'DOC', 1, $2, $3, 'a.doc', $4, $5, $6, CASE WHEN $4 = 'pending_review' THEN now() END) RETURNING id`,
             [author.user.id, randomBytes(32).toString('hex'), `vis${randomBytes(8).toString('hex')}`, status, deletedAt, takenDownAt],
           );
           rows.push({ id: r!.id, uploaderId: author.user.id, status, deletedAt, takenDownAt });
@@ -83,7 +83,7 @@ describe('the rules in SQL and in TypeScript', () => {
     );
     expect(statuses).toEqual(rows.map((r) => ({ id: r.id, status: contractStatus(r) })));
     // The uploader sees their own live documents in every state; a stranger only the listed one.
-    expect(rows.filter((r) => isVisibleTo({ userId: author.user.id, isAdmin: false }, r))).toHaveLength(3);
+    expect(rows.filter((r) => isVisibleTo({ userId: author.user.id, isAdmin: false }, r))).toHaveLength(5);
   });
 
   it('when the conversion state is written as taken_down, then the database refuses it: taken down is taken_down_at alone', async () => {

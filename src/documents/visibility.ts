@@ -5,12 +5,17 @@
 // and visibility.test.ts checks that they agree on every combination of states.
 //
 // Taken down is documents.taken_down_at alone (migration 0009); status is the conversion's
-// (processing, ready, failed). The contract's status "taken_down" is derived here.
+// (processing, ready, failed) and then the moderator's (migration 0070, REVIEW_MODE): a converted
+// document that needs review waits as pending_review and becomes ready or rejected. Only ready is
+// listed, so the two review states need no rule of their own here: like processing or failed,
+// they are visible to the uploader and admins only. The contract's status "taken_down" is derived here.
 
-/** The conversion state stored in documents.status. */
-export type ConversionStatus = 'processing' | 'ready' | 'failed';
-/** The status the contract shows: the conversion state, or taken_down over it. */
-export type ContractStatus = ConversionStatus | 'taken_down';
+/** The state stored in documents.status: the conversion's, then the moderator's. */
+export type StoredStatus = 'processing' | 'pending_review' | 'ready' | 'failed' | 'rejected';
+/** The older name of StoredStatus (from before review states existed). */
+export type ConversionStatus = StoredStatus;
+/** The status the contract shows: the stored state, or taken_down over it. */
+export type ContractStatus = StoredStatus | 'taken_down';
 
 /** Who is looking: anonymous (userId null), a user, or an admin. */
 export interface Viewer {
@@ -21,10 +26,13 @@ export interface Viewer {
 /** The columns the rules read. */
 export interface VisibilityFacts {
   uploaderId: number;
-  status: ConversionStatus;
+  status: StoredStatus;
   deletedAt: Date | null;
   takenDownAt: Date | null;
 }
+
+/** Converted: the pages and text exist (published, waiting for review, or rejected by it). */
+export const isConverted = (status: StoredStatus): boolean => status === 'ready' || status === 'pending_review' || status === 'rejected';
 
 export const isTakenDown = (doc: Pick<VisibilityFacts, 'takenDownAt'>): boolean => doc.takenDownAt !== null;
 
@@ -36,7 +44,8 @@ export const isListed = (doc: VisibilityFacts): boolean => doc.status === 'ready
 
 /**
  * Visible to the viewer: admins see everything; others see listed documents and their own live
- * documents in any conversion state. A taken-down document is hidden from its uploader too.
+ * documents in any state (processing, failed, waiting for review, rejected). A taken-down
+ * document is hidden from its uploader too.
  */
 export const isVisibleTo = (viewer: Viewer, doc: VisibilityFacts): boolean =>
   viewer.isAdmin || (isLive(doc) && (doc.status === 'ready' || (viewer.userId !== null && doc.uploaderId === viewer.userId)));

@@ -6,11 +6,12 @@ import { markConversionFailed, type ConversionFailure } from '../documents/conve
 import { findDocumentNoticeFacts } from './notifications.repo.js';
 import { notify } from './notifications.service.js';
 
-/** On the transaction that saved the conversion result. */
-export async function notifyDocumentReady(tx: Queryable, documentId: number): Promise<void> {
+/** On the transaction that saved the conversion result; `pendingReview`: it now waits for a moderator. */
+export async function notifyDocumentReady(tx: Queryable, documentId: number, options: { pendingReview?: boolean } = {}): Promise<void> {
   const doc = await findDocumentNoticeFacts(tx, documentId);
   if (!doc) return;
-  await notify(tx, { userId: doc.uploaderId, kind: 'document_ready', title: `您的文档《${doc.title}》已转换完成`, body: '文档已可预览。', link: `/doc/${documentId}` });
+  const body = options.pendingReview ? '文档已提交审核，审核通过后将公开发布；审核期间仅您本人可见。' : '文档已可预览。';
+  await notify(tx, { userId: doc.uploaderId, kind: 'document_ready', title: `您的文档《${doc.title}》已转换完成`, body, link: `/doc/${documentId}` });
 }
 
 /** markConversionFailed and its notice in one transaction; true when this call failed the document. */

@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { ErrorBody, registry } from '../http/openapi.js';
 
-export const TICKET_CATEGORIES = ['copyright', 'mismatch', 'download_failed', 'refund', 'other'] as const;
+/** appeal: the uploader contests a review rejection (or a takedown) of their own document. */
+export const TICKET_CATEGORIES = ['copyright', 'mismatch', 'download_failed', 'refund', 'appeal', 'other'] as const;
 export const TICKET_STATUSES = ['open', 'in_review', 'resolved', 'rejected'] as const;
 export const RESOLVE_ACTIONS = ['refund', 'takedown', 'reject', 'none'] as const;
 /** A resolution may also be a restore (after a counter-notice), which has its own endpoint. */
@@ -29,7 +30,7 @@ const text = (max: number, what: string) =>
   z.string().trim().min(1, `请填写${what} (${what} required)`).max(max, `${what}过长 (too long)`);
 
 export const CreateTicketBody = z.object({
-  category: z.enum(TICKET_CATEGORIES, '请选择问题类型 (category must be one of copyright, mismatch, download_failed, refund, other)'),
+  category: z.enum(TICKET_CATEGORIES, '请选择问题类型 (category must be one of copyright, mismatch, download_failed, refund, appeal, other)'),
   subject: text(200, '标题'),
   body: text(10_000, '问题描述'),
   documentId: id.optional(),

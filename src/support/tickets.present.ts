@@ -31,6 +31,7 @@ export const CATEGORY_WORDS: Record<TicketCategory, string> = {
   mismatch: '内容与标题不符',
   download_failed: '付费后下载失败',
   refund: '申请退款',
+  appeal: '审核申诉',
   other: '其他问题',
 };
 
@@ -62,6 +63,9 @@ export const AUDIT_WORDS: Record<string, string> = {
   'vip_plan.retire': '停售会员套餐',
   'vip_plan.restore': '恢复销售会员套餐',
   'coupon_batch.issue': '发放下载券',
+  'document.review_approve': '文档审核：通过',
+  'document.review_reject': '文档审核：驳回',
+  'document.review_requeue': '文档审核：重新提交审核',
 };
 
 /** What an audit entry's target is called and where it is seen, by target type (default: a document). */

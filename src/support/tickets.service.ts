@@ -61,9 +61,14 @@ export async function openTicket(deps: Deps, actor: Actor | null, input: CreateT
     }
     documentId = purchase.documentId;
   }
+  if (input.category === 'appeal' && documentId === null) {
+    throw validationFailed('申诉请注明文档 (an appeal names the document)', [{ path: ['documentId'], message: 'required for an appeal' }]);
+  }
   if (documentId !== null) {
     const doc = await findReportableDocument(db, { documentId, reporterId: actor?.userId ?? null, isAdmin: isAdmin(actor), category: input.category });
     if (!doc) throw notFound('文档');
+    // Only the uploader appeals a decision about their document (a rejection or a takedown).
+    if (input.category === 'appeal' && doc.uploaderId !== actor?.userId) throw notFound('文档');
     if (purchaseId === null && actor && MONEY_CATEGORIES.has(input.category)) {
       purchaseId = (await listPurchasesOfDocumentByBuyer(db, actor.userId, documentId)).find((p) => p.status === 'paid')?.id ?? null;
     }

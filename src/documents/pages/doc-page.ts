@@ -51,8 +51,9 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
   const { document: doc, entitlement, mayRetry } = await getDocumentWithEntitlement(deps, actor, id, { viewer: viewerOfRequest(req) });
   const ownership = readerOwnership(entitlement);
   const [preview, related, favorited, feedback, fontSubstitutions, byUploader] = await Promise.all([
-    // Admins also see a taken-down document's preview; a conversion in progress has none.
-    doc.status === 'ready' || doc.status === 'taken_down'
+    // Admins also see a taken-down document's preview, the uploader and admins one waiting for
+    // review or rejected; a conversion in progress (or failed) has none.
+    doc.status !== 'processing' && doc.status !== 'failed'
       ? getDocumentPreview(deps, actor, id).catch(noPreview)
       : Promise.resolve(null as Preview | null),
     listRelatedDocuments(deps, actor, id, 8),
@@ -107,6 +108,10 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
       pagesJson: pageList ? scriptSafeJson(pageList) : null,
     },
     takenDown: doc.status === 'taken_down',
+    // Review before publish (REVIEW_MODE): only the uploader and admins reach such a page.
+    review: doc.status === 'pending_review' || doc.status === 'rejected'
+      ? { status: doc.status, reason: doc.failureReason, canAppeal: doc.status === 'rejected' && !!actor && actor.userId === doc.uploader.id }
+      : null,
     // Uploader and admins only: 「字体已替换：… → …，预览与原文可能略有差异」.
     fontSubstitutions,
     fontNotice: fontNotice(fontSubstitutions),

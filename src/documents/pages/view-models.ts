@@ -7,8 +7,10 @@ import { countLabel, highlight, priceLabel, type Segment, ymd } from './format.j
 
 export const STATUS_LABELS: Record<Document['status'], string> = {
   processing: '转换中',
+  pending_review: '审核中',
   ready: '已发布',
   failed: '转换失败',
+  rejected: '未通过审核',
   taken_down: '已下架',
 };
 
