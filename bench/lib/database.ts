@@ -18,3 +18,13 @@ export async function freshDatabase(name: string): Promise<string | undefined> {
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+/** Drops a benchmark's database again (its connections are ended first). */
+export async function dropDatabase(name: string): Promise<void> {
+  const base = serverUrl();
+  if (!base) return;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.end();
+}
