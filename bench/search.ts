@@ -5,10 +5,11 @@
 // in the same run: the same classes at the first (small) size, and the naive ILIKE '%…%' scan
 // other document sites use. Plus EXPLAIN plans and the tables' and indexes' sizes.
 // Needs a real server (BENCH_DATABASE_URL or DATABASE_URL); each size gets its own database,
-// dropped afterwards (BENCH_KEEP_DB=1 keeps it). Sizes: BENCH_SEARCH_SIZES=10000,1000000.
+// dropped afterwards (BENCH_KEEP_DB=1 keeps it, and a later run with BENCH_KEEP_DB=1 measures a
+// kept one again without loading it). Sizes: BENCH_SEARCH_SIZES=10000,1000000.
 // Run it at low priority on a shared machine: `nice -n 19 npx tsx bench/search.ts`.
 import pg from 'pg';
-import { dropDatabase, freshDatabase } from './lib/database.js';
+import { dropDatabase, freshDatabase, loadedDatabase } from './lib/database.js';
 import { RARE_WORDS } from './lib/corpus-generator.js';
 import { loadDocuments, type LoadReport } from './lib/search-load.js';
 import { startWenku } from './lib/processes.js';
@@ -109,7 +110,8 @@ export async function runSearchBench(): Promise<{ rows: BenchRow[]; plans: strin
   for (const size of sizes) {
     const rounds = smoke() ? 5 : 25;
     const dbName = `wenku_bench_search_${size}`;
-    const url = await freshDatabase(dbName);
+    const kept = process.env.BENCH_KEEP_DB ? await loadedDatabase(dbName, 'document_search', size) : undefined;
+    const url = kept ?? (await freshDatabase(dbName));
     if (!url) throw new Error('the search benchmark needs a real Postgres server: set BENCH_DATABASE_URL or DATABASE_URL');
     const pool = new pg.Pool({ connectionString: url, max: 2 });
     // No response cache: every timed request reaches the database.
@@ -118,10 +120,13 @@ export async function runSearchBench(): Promise<{ rows: BenchRow[]; plans: strin
       throw err;
     });
     try {
-      const { userId } = await registerBenchUser(wenku.url);
-      const report = await loadDocuments(pool, userId, size);
-      loads.push({ size, report });
-      console.log(`loaded ${size} documents in ${report.seconds.toFixed(0)} s: ${report.phases.map(([n, s]) => `${n} ${s.toFixed(1)} s`).join('; ')}`);
+      let report: LoadReport | null = null;
+      if (!kept) {
+        const { userId } = await registerBenchUser(wenku.url);
+        report = await loadDocuments(pool, userId, size);
+        loads.push({ size, report });
+        console.log(`loaded ${size} documents in ${report.seconds.toFixed(0)} s: ${report.phases.map(([n, s]) => `${n} ${s.toFixed(1)} s`).join('; ')}`);
+      }
       const times = new Map<string, ClassTimes>();
       for (const [name, cases] of Object.entries(QUERY_CLASSES)) {
         const t: ClassTimes = { ours: [], naive: [] };
@@ -162,7 +167,7 @@ export async function runSearchBench(): Promise<{ rows: BenchRow[]; plans: strin
       }
       small ??= { size, times };
       plans.push(...(await explainPlans(pool, size)));
-      plans.push(`-- ${size} documents, sizes\n${report.sizes.map(([n, b]) => `${n}: ${(b / 2 ** 20).toFixed(1)} MiB`).join('\n')}`);
+      if (report) plans.push(`-- ${size} documents, sizes\n${report.sizes.map(([n, b]) => `${n}: ${(b / 2 ** 20).toFixed(1)} MiB`).join('\n')}`);
     } finally {
       await pool.end();
       await wenku.stop();

@@ -27,25 +27,25 @@ function cacheHeaders(res: Response, entitlement: Entitlement | null, etag: stri
 }
 
 async function sendImage(deps: AppDeps, req: Request, res: Response, key: string, etag: string): Promise<void> {
-  res.type('image/png');
   const accel = deps.config.downloadAccelPrefix;
   const relative = accel ? deps.blobs.relativePath?.(key) : undefined;
   if (accel && relative) {
-    res.set('X-Accel-Redirect', `${accel}${relative}`).end();
+    res.type('image/png').set('X-Accel-Redirect', `${accel}${relative}`).end();
     return;
   }
   if (req.get('if-none-match') === etag) {
     res.status(304).end();
     return;
   }
-  // The row points to the blob, but a store can lose it (a bucket restored from an older copy): a 404, not a broken 200.
+  // The row points to the blob, but a store can lose it (a bucket restored from an older copy):
+  // a 404 in the contract's format (so no image type set before this), never cached.
   const info = await deps.blobs.stat(key);
   if (!info) {
     res.removeHeader('ETag');
     res.set('Cache-Control', 'no-store');
     throw notFound('页面图片');
   }
-  res.set('Content-Length', String(info.size));
+  res.type('image/png').set('Content-Length', String(info.size));
   if (req.method === 'HEAD') {
     res.end();
     return;
