@@ -1,7 +1,8 @@
 // Several machines' worth of Wenku on loopback: two web nodes (separate processes, DATA_DIRs and
 // ports) behind the shipped nginx config as a load balancer, two conversion workers, one Postgres
-// reached through pgbouncer (transaction pooling), one S3 server. Real Postgres only.
-import { readFileSync, rmSync } from 'node:fs';
+// reached through pgbouncer (transaction pooling), one S3 server, and Redis when it answers.
+// Real Postgres only.
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
@@ -13,18 +14,22 @@ import { createTestDatabase } from './db.js';
 import { CORPUS, SEED_DOC } from './factories.js';
 import { startWorker, type WorkerProcess } from './multi-node.js';
 import { pgbouncerAvailable, startPgbouncer, type TestPgbouncer } from './pgbouncer.js';
+import { redisReachable, TEST_REDIS_URL } from './redis.js';
 import { startS3Server, type TestS3Server } from './s3-server.js';
 
 const enabled = Boolean(process.env.DATABASE_URL) && pgbouncerAvailable();
-// Each node may serve an anonymous response from its own cache this long after a change; the
-// cross-node invalidation (REDIS_URL, another change) is what brings B's refusal under a second.
-// Hook: once that lands, set REDIS_URL below and tighten TAKEDOWN_BOUND_MS to 1_000.
-const RESPONSE_CACHE_TTL_MS = 1_000;
-const TAKEDOWN_BOUND_MS = RESPONSE_CACHE_TTL_MS + 1_000;
+// Each node may serve an anonymous response from its own cache this long after a change. With
+// Redis the nodes share invalidations (REDIS_URL), so the cache is kept long — only the
+// invalidation can bring B's refusal under a second; without it the cache's expiry has to.
+const withRedis = enabled && (await redisReachable());
+const RESPONSE_CACHE_TTL_MS = withRedis ? 30_000 : 1_000;
+const TAKEDOWN_BOUND_MS = withRedis ? 1_000 : RESPONSE_CACHE_TTL_MS + 1_000;
 
 interface Cluster {
   db: Database;
   s3: TestS3Server;
+  /** The test's own client of the deployment's bucket (to compare what the nodes serve). */
+  store: S3BlobStore;
   bouncer: TestPgbouncer;
   a: Running & { dataDir: string };
   b: Running & { dataDir: string };
@@ -88,6 +93,12 @@ function statusStream(base: string, id: number, token: string, timeoutMs: number
   });
 }
 
+async function objectBytes(key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of c.store.createReadStream(key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 100): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
@@ -111,7 +122,6 @@ describe.skipIf(!enabled)('multi-node deployment', () => {
       forcePathStyle: true,
     });
     await store.ready({ create: true }); // production nodes check the bucket, they do not create it
-    store.close();
     const shared = {
       ...s3.env(bucket),
       DATABASE_URL: bouncer.url(db.connectionString),
@@ -120,6 +130,7 @@ describe.skipIf(!enabled)('multi-node deployment', () => {
       JWT_SECRET: 'multi-node-jwt-secret-that-is-long-enough-0123',
       PAYMENT_WEBHOOK_SECRET: 'multi-node-webhook-secret-0123',
       WORKER_CONCURRENCY: '1',
+      ...(withRedis ? { REDIS_URL: TEST_REDIS_URL } : {}),
     };
     const web = { ...shared, RUN_WORKER: 'false', RESPONSE_CACHE_TTL: `${RESPONSE_CACHE_TTL_MS}ms` };
     const [a, b, w1, w2] = await Promise.all([
@@ -129,7 +140,7 @@ describe.skipIf(!enabled)('multi-node deployment', () => {
       startWorker(shared, db.pool),
     ]);
     const nginx = await startNginx({ upstreams: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`] });
-    c = { db, s3, bouncer, a, b, nginx, workers: [w1, w2], workerEnv: shared };
+    c = { db, s3, store, bouncer, a, b, nginx, workers: [w1, w2], workerEnv: shared };
   }, 180_000);
 
   afterAll(async () => {
@@ -137,6 +148,7 @@ describe.skipIf(!enabled)('multi-node deployment', () => {
     await Promise.all([c.nginx.stop(), c.a.stop(), c.b.stop(), ...c.workers.map((w) => w.stop())]);
     for (const dir of [c.a.dataDir, c.b.dataDir]) rmSync(dir, { recursive: true, force: true });
     await c.bouncer.stop();
+    c.store.close();
     await c.s3.stop();
     await c.db.close();
   }, 60_000);
@@ -183,6 +195,33 @@ describe.skipIf(!enabled)('multi-node deployment', () => {
     expect((await json(`${c.nginx.url}/api/v1/documents/${id}`)).status).toBe(200);
     // Node B's own DATA_DIR holds no blobs: the original lives in the bucket only.
     expect(() => readFileSync(`${c.b.dataDir}/blobs/${row.blob_key.slice(0, 2)}/${row.blob_key}`)).toThrow();
+
+    // The page images and thumbnail a worker rendered, served by B (no disk shared with the
+    // workers): the bucket's bytes. A page not rendered at conversion is rendered by B from the bucket's PDF.
+    const pages = await json(`${c.b.url}/api/v1/documents/${id}/pages`, { headers: auth(token) });
+    expect(pages.status).toBe(200);
+    const keys = (await c.db.pool.query<{ number: number; image_key: string | null }>(
+      'SELECT number, image_key FROM document_page_images WHERE document_id = $1 ORDER BY number', [id])).rows;
+    const doc = (await json(`${c.b.url}/api/v1/documents/${id}`, { headers: auth(token) })).body.document;
+    const served = [
+      { url: pages.body.pages[0].imageUrl as string, key: keys[0]!.image_key },
+      { url: doc.thumbnailUrl as string, key: (await c.db.pool.query('SELECT thumbnail_key FROM documents WHERE id = $1', [id])).rows[0].thumbnail_key },
+    ];
+    const lazy = keys.find((k) => !k.image_key);
+    if (lazy) served.push({ url: pages.body.pages[lazy.number - 1].imageUrl as string, key: null });
+    for (const { url, key } of served) {
+      const res = await fetch(`${c.b.url}${url}`, { headers: auth(token) });
+      expect(res.status, url).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/png');
+      const bytes = Buffer.from(await res.arrayBuffer());
+      const stored = key ?? (await c.db.pool.query('SELECT image_key FROM document_page_images WHERE document_id = $1 AND number = $2', [id, lazy!.number])).rows[0].image_key;
+      expect(stored, url).toBeTruthy();
+      expect(sha(bytes)).toBe(sha(await objectBytes(stored)));
+    }
+    const text = await json(`${c.b.url}${pages.body.pages[0].textUrl}`, { headers: auth(token) });
+    expect(text.status).toBe(200);
+    expect(text.body.lines.length).toBeGreaterThan(0);
+    expect(readdirSync(c.b.dataDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && e.name !== 'secrets.json')).toEqual([]);
 
     // Anonymous reads of the document on B (warming B's response cache), then the uploader deletes it on A.
     expect((await json(`${c.b.url}/api/v1/documents/${id}`)).status).toBe(200);

@@ -1,8 +1,11 @@
-// Realistic Chinese documents in bulk for the search benchmark: titles from the patterns of
-// Chinese document sites, keywords by our own segmenter, and bodies stitched from the
-// sentences of the project's Chinese fixtures and the seed page. Deterministic per seed.
+// The vocabulary of the search benchmark's generated Chinese library: every title the patterns
+// of Chinese document sites give (year, place, topic, genre), segmented by our own tokenizer, and
+// paragraphs stitched from the sentences of the project's Chinese fixtures and the seed page.
+// bench/lib/search-load.ts turns these few thousand rows into a million documents inside
+// Postgres. Deterministic per seed.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CATEGORIES as SCHEMA_CATEGORIES } from '../../src/documents/documents.schemas.js';
 import { searchTokens, titleKeywords } from '../../src/text/chinese.js';
 import { ROOT } from './processes.js';
 
@@ -18,11 +21,12 @@ const GENRES = ['讲话', '工作总结', '实施方案', '工作计划', '心�
 const PLACES = ['全县', '全市', '全区', '全省', '镇', '街道', '学校', '医院', '公司', '局'];
 const YEARS = ['2019', '2020', '2021', '2022', '2023', '2024', '2025'];
 const ENGLISH = ['report', 'plan', 'summary', 'meeting', 'policy', 'digital', 'project'];
-export const CATEGORIES = ['党政公文', '工作总结', '教育教学', '法律法规', '经济管理', '其他'];
-/** Words planted in few documents so "rare" queries have a known, small result set. */
+export const CATEGORIES: readonly string[] = SCHEMA_CATEGORIES;
+/** Words planted in few documents (RARE_SHARE of them) so "rare" queries have a known, small result set. */
 export const RARE_WORDS = ['碳达峰', '人工智能', '无人机', '光伏发电'];
+export const RARE_SHARE = 0.0005;
 
-function rng(seed: number) {
+export function rng(seed: number) {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;
@@ -30,6 +34,39 @@ function rng(seed: number) {
     s ^= s << 5;
     return (s >>> 0) / 4294967296;
   };
+}
+
+export interface TitleEntry {
+  /** The title pattern; each group is picked with its GROUP_SHARES share, then a title uniformly within it. */
+  group: number;
+  title: string;
+  keywords: string[];
+  tokens: string;
+  keywordTokens: string;
+}
+
+/** Shares of the four title patterns (sums to 1): 「2021年全县…总结」, 「在…会议上的讲话」, 「关于加强…（2021版）」, the same with an English word. */
+export const GROUP_SHARES = [0.5, 0.25, 0.225, 0.025];
+
+export function titleVocabulary(): TitleEntry[] {
+  const groups: string[][] = [[], [], [], []];
+  for (const topic of TOPICS)
+    for (const genre of GENRES) {
+      for (const place of PLACES) {
+        for (const year of YEARS) groups[0]!.push(`${year}年${place}${topic}${genre}`);
+        groups[1]!.push(`在${place}${topic}会议上的${genre}`);
+      }
+      for (const year of YEARS) {
+        groups[2]!.push(`关于加强${topic}的${genre}（${year}版）`);
+        for (const word of ENGLISH) groups[3]!.push(`关于加强${topic}的${genre}（${year}版） ${word}`);
+      }
+    }
+  return groups.flatMap((titles, group) =>
+    titles.map((title) => {
+      const keywords = titleKeywords(title);
+      return { group, title, keywords, tokens: searchTokens(title), keywordTokens: searchTokens(keywords.join(' ')) };
+    }),
+  );
 }
 
 interface Sentence {
@@ -47,54 +84,30 @@ function loadSentences(): Sentence[] {
     .map((s) => ({ text: s, tokens: searchTokens(s) }));
 }
 
-export interface GeneratedDocument {
-  title: string;
-  keywords: string[];
-  description: string;
-  body: string;
-  tokens: { title: string; keywords: string; description: string; body: string };
-  category: string;
-  priceCents: number;
-  views: number;
-  downloads: number;
-  pages: number;
+export interface Paragraph {
+  text: string;
+  tokens: string;
+  /** The first sentence's opening (a document's description when the paragraph opens its body). */
+  lead: string;
+  leadTokens: string;
 }
 
-export function* generateDocuments(count: number, seed = 42): Generator<GeneratedDocument> {
+/** `count` paragraphs of `min`–`max` random sentences; a document's body is two of them (3–7 sentences). */
+export function paragraphs(count: number, min: number, max: number, seed = 42): Paragraph[] {
   const random = rng(seed);
-  const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)]!;
   const sentences = loadSentences();
+  const out: Paragraph[] = [];
   for (let i = 0; i < count; i++) {
-    const topic = pick(TOPICS);
-    const title =
-      random() < 0.5
-        ? `${pick(YEARS)}年${pick(PLACES)}${topic}${pick(GENRES)}`
-        : random() < 0.5
-          ? `在${pick(PLACES)}${topic}会议上的${pick(GENRES)}`
-          : `关于加强${topic}的${pick(GENRES)}（${pick(YEARS)}版）${random() < 0.1 ? ` ${pick(ENGLISH)}` : ''}`;
-    const parts: Sentence[] = [];
-    const n = 3 + Math.floor(random() * 5);
-    for (let j = 0; j < n; j++) parts.push(pick(sentences));
-    let body = parts.map((p) => p.text).join('');
-    let bodyTokens = parts.map((p) => p.tokens).join(' ');
-    if (random() < 0.0005) {
-      const rare = pick(RARE_WORDS);
-      body += `${rare}。`;
-      bodyTokens += ` ${searchTokens(rare)}`;
-    }
-    const keywords = titleKeywords(title);
-    const description = parts[0]!.text.slice(0, 60);
-    yield {
-      title,
-      keywords,
-      description,
-      body,
-      tokens: { title: searchTokens(title), keywords: searchTokens(keywords.join(' ')), description: parts[0]!.tokens, body: bodyTokens },
-      category: pick(CATEGORIES),
-      priceCents: random() < 0.4 ? 0 : 100 * (1 + Math.floor(random() * 20)),
-      views: Math.floor(random() ** 3 * 100000),
-      downloads: Math.floor(random() ** 4 * 5000),
-      pages: 1 + Math.floor(random() * 30),
-    };
+    const n = min + Math.floor(random() * (max - min + 1));
+    const parts = Array.from({ length: n }, () => sentences[Math.floor(random() * sentences.length)]!);
+    out.push({
+      text: parts.map((p) => p.text).join(''),
+      tokens: parts.map((p) => p.tokens).join(' '),
+      lead: parts[0]!.text.slice(0, 60),
+      leadTokens: parts[0]!.tokens,
+    });
   }
+  return out;
 }
+
+export const rareTokens = () => RARE_WORDS.map((w) => searchTokens(w));

@@ -1,9 +1,14 @@
 // Page preview API: GET /documents/:id/pages, …/pages/:n/image, …/pages/:n/text, …/thumbnail.
 // Every image and text layer answers only after the entitlement check; behind nginx
-// (DOWNLOAD_ACCEL_PREFIX with a local store) the image bytes are then sent by nginx.
+// (DOWNLOAD_ACCEL_PREFIX with a local store) the image bytes are then sent by nginx. With object
+// storage (BLOB_STORE=s3) the app streams the object itself, under the same URL and cache headers:
+// a free page stays cacheable by nginx and a CDN at this URL for s-maxage (a presigned redirect
+// would leave a cache only the redirect, or a signature outliving a takedown), a revalidation is
+// answered without touching the store, and the reader's images stay same-origin.
 import { Router, type Request, type Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import type { AppDeps } from '../deps.js';
+import { notFound } from '../errors.js';
 import { parseId } from '../http/validate.js';
 import { getPageImage, getPageText, getThumbnail, isPublicPage, listDocumentPages } from './page-preview.service.js';
 import type { Entitlement } from './entitlement.js';
@@ -22,19 +27,25 @@ function cacheHeaders(res: Response, entitlement: Entitlement | null, etag: stri
 }
 
 async function sendImage(deps: AppDeps, req: Request, res: Response, key: string, etag: string): Promise<void> {
-  res.type('image/png');
   const accel = deps.config.downloadAccelPrefix;
   const relative = accel ? deps.blobs.relativePath?.(key) : undefined;
   if (accel && relative) {
-    res.set('X-Accel-Redirect', `${accel}${relative}`).end();
+    res.type('image/png').set('X-Accel-Redirect', `${accel}${relative}`).end();
     return;
   }
   if (req.get('if-none-match') === etag) {
     res.status(304).end();
     return;
   }
+  // The row points to the blob, but a store can lose it (a bucket restored from an older copy):
+  // a 404 in the contract's format (so no image type set before this), never cached.
   const info = await deps.blobs.stat(key);
-  if (info) res.set('Content-Length', String(info.size));
+  if (!info) {
+    res.removeHeader('ETag');
+    res.set('Cache-Control', 'no-store');
+    throw notFound('页面图片');
+  }
+  res.type('image/png').set('Content-Length', String(info.size));
   if (req.method === 'HEAD') {
     res.end();
     return;
