@@ -73,7 +73,7 @@ async function main(): Promise<void> {
       { name: '/upload', path: '/upload', loggedIn: true, indexable: false, screenshot: 'upload' },
       { name: '/me', path: '/me', loggedIn: true, indexable: false, screenshot: 'me' },
       { name: '/wallet', path: '/wallet', loggedIn: true, indexable: false, screenshot: 'wallet' },
-      { name: '/vip', path: '/vip', loggedIn: true, indexable: false, screenshot: 'vip' },
+      { name: '/vip', path: '/vip', loggedIn: true, indexable: true, screenshot: 'vip' },
       { name: '/notifications', path: '/notifications', loggedIn: true, indexable: false, screenshot: 'notifications' },
       { name: '/support', path: '/support', loggedIn: true, indexable: false, screenshot: 'support' },
     ];

@@ -90,6 +90,10 @@ describe('the bell and /notifications', () => {
     const page = await agent.get('/notifications');
     expect(page.status).toBe(200);
     expect(page.text).toContain('工单已处理');
+    // A whole page of the site: its title, language and header (with the bell), not a bare fragment.
+    expect(page.text).toMatch(/<html lang="zh-CN">/u);
+    expect(page.text).toMatch(/<title>消息通知[^<]*<\/title>/u);
+    expect(page.text).toContain('class="site-header');
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
     const id = /name="id" value="(\d+)"/.exec(page.text)![1]!;
     expect((await agent.post('/notifications/read').type('form').send({ id })).status).toBe(403);
