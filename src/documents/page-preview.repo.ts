@@ -45,11 +45,12 @@ export async function replacePagePreview(db: Queryable, id: number, save: PagePr
   return old.map((r) => r.key);
 }
 
-/** Sizes (and image keys) of pages 1..limit (null: all), in order; never the text of others. */
-export async function listPageRows(db: Queryable, id: number, limit: number | null): Promise<Array<Omit<PageLayerRow, 'lines'>>> {
-  const { rows } = await db.query<Omit<PageLayerRow, 'lines'>>(
-    `SELECT number, width, height, image_key AS "imageKey" FROM document_page_images
-     WHERE document_id = $1 AND ($2::int IS NULL OR number <= $2) ORDER BY number`,
+/** Sizes (and image keys) of pages 1..limit (null: all), in order, with the document's render version; never the text of others. */
+export async function listPageRows(db: Queryable, id: number, limit: number | null): Promise<Array<Omit<PageLayerRow, 'lines'> & { renderVersion: number }>> {
+  const { rows } = await db.query<Omit<PageLayerRow, 'lines'> & { renderVersion: number }>(
+    `SELECT p.number, p.width, p.height, p.image_key AS "imageKey", d.render_version AS "renderVersion"
+     FROM document_page_images p JOIN documents d ON d.id = p.document_id
+     WHERE p.document_id = $1 AND ($2::int IS NULL OR p.number <= $2) ORDER BY p.number`,
     [id, limit],
   );
   return rows;

@@ -7,6 +7,7 @@ import { conflict, notFound } from '../errors.js';
 import { assertPageReadable, getDocumentWithEntitlement, viewerOf } from './documents.service.js';
 import { findDocumentVisibleTo } from './documents.repo.js';
 import type { Entitlement } from './entitlement.js';
+import type { Document } from './documents.schemas.js';
 import { pageImageUrl, pageTextUrl } from './page-urls.js';
 import { deleteBlobs, removeDir, renderAndStore, renderDir, withLocalBlob } from './page-images.js';
 import { findFontSubstitutions, findPageRow, listPageRows, setPageImageKey, type PageRowWithDocument } from './page-preview.repo.js';
@@ -31,12 +32,16 @@ export interface PageList {
 
 /** The pages `actor` may see (the free ones, or all), never a row beyond them. 409 while processing. */
 export async function listDocumentPages(deps: Deps, actor: Actor | null, id: number): Promise<PageList> {
-  const { document, entitlement } = await getDocumentWithEntitlement(deps, actor, id) // no viewer: the page list counts no second view;
+  const { document, entitlement } = await getDocumentWithEntitlement(deps, actor, id); // no viewer: the page list counts no second view
+  return pageListOf(deps, document, entitlement);
+}
+
+/** The page list of a document already read with the caller's entitlement (the /pages API, the document page). */
+export async function pageListOf(deps: Pick<AppDeps, 'db'>, document: Pick<Document, 'id' | 'status' | 'pages'>, entitlement: Entitlement): Promise<PageList> {
   if (document.status === 'processing') throw conflict('文档正在转换，请稍后再看预览 (the document is still being converted)');
   if (document.status === 'failed') throw conflict('文档转换失败，没有预览 (conversion failed; no preview)');
   if (entitlement.level === 'none') throw notFound('文档');
-  const doc = (await findDocumentVisibleTo(deps.db.pool, viewerOf(actor), id))!;
-  const rows = await listPageRows(deps.db.pool, id, entitlement.pagesVisible);
+  const rows = await listPageRows(deps.db.pool, document.id, entitlement.pagesVisible);
   const totalPages = Math.max(document.pages ?? rows.length, rows.length);
   return {
     totalPages,
@@ -46,8 +51,8 @@ export async function listDocumentPages(deps: Deps, actor: Actor | null, id: num
       number: r.number,
       width: r.width,
       height: r.height,
-      imageUrl: pageImageUrl(id, r.number, doc.renderVersion),
-      textUrl: pageTextUrl(id, r.number),
+      imageUrl: pageImageUrl(document.id, r.number, r.renderVersion),
+      textUrl: pageTextUrl(document.id, r.number),
     })),
   };
 }

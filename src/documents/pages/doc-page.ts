@@ -17,7 +17,7 @@ import { viewerOfRequest } from '../view-counter.js';
 import { docFeedback } from '../../ratings/ratings.pages.js';
 import { documentSeo } from '../../discovery/seo.js';
 import { absoluteBase } from '../../discovery/discovery.routes.js';
-import { fontNotice, fontSubstitutionsFor, listDocumentPages, type PageList } from '../page-preview.service.js';
+import { fontNotice, fontSubstitutionsFor, pageListOf, type PageList } from '../page-preview.service.js';
 import { scriptSafeJson } from '../../discovery/seo.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config' | 'blobs' | 'clock' | 'log'>;
@@ -68,7 +68,7 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
   const hasPages = !!preview && thumbnailOf(doc) !== null && entitlement.level !== 'none';
   // The page list goes into the HTML and page 1's image is in the markup, so the browser starts
   // that image (the page's largest paint) from the first bytes, not after a script and a fetch.
-  const pageList: PageList | null = hasPages ? await listDocumentPages(deps, actor, id).catch(noPreview) : null;
+  const pageList: PageList | null = hasPages ? await pageListOf(deps, doc, entitlement).catch(noPreview) : null;
   const base = siteBase(deps);
   const path = `/doc/${id}`;
   const back = encodeURIComponent(path);
