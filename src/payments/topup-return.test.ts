@@ -7,7 +7,7 @@ import { createTestContext, type TestContext } from '../../test/app.js';
 import { balanceOf, bearer, count, registerUser } from '../../test/factories.js';
 import { sameSitePath } from '../http/forms.js';
 import { topupPresetsCents } from '../../public/js/format.js';
-import { rsaPair } from './providers/provider-test-keys.js';
+import { rsaPair, startFakeAlipayGateway } from './providers/provider-test-keys.js';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -130,12 +130,14 @@ describe('Alipay return URL', () => {
   it('when an Alipay top-up is made from a document, then Alipay returns the buyer to the order page carrying the way back', async () => {
     const appKey = rsaPair();
     const alipayKey = rsaPair();
+    // Creating an Alipay order calls precreate: a fake gateway on loopback, never the real one.
+    const gateway = await startFakeAlipayGateway(appKey.publicKey, alipayKey.privateKey);
     const other = await createTestContext({
       PUBLIC_URL: 'http://127.0.0.1',
       ALIPAY_APP_ID: '2021000123456789',
       ALIPAY_PRIVATE_KEY: appKey.privatePem,
       ALIPAY_PUBLIC_KEY: alipayKey.publicPem.replace(/\n/g, '\\n'),
-      ALIPAY_GATEWAY: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
+      ALIPAY_GATEWAY: gateway.url,
     });
     try {
       const { token } = await registerUser(other);
@@ -147,6 +149,7 @@ describe('Alipay return URL', () => {
       expect(new URL(plain.body.order.payUrl).searchParams.get('return_url')).toBe(`http://127.0.0.1/wallet/topup/${plain.body.order.id}`);
     } finally {
       await other.close();
+      await gateway.close();
     }
   });
 });
