@@ -50,6 +50,17 @@ export function formatDateTime(at, timeZone) {
 }
 
 /**
+ * A moment → its calendar day "2026-12-02" in `timeZone` (TIMEZONE): the day a view, a sale or a
+ * member's download quota is counted on.
+ * @param {Date} at
+ * @param {string} timeZone
+ * @returns {string}
+ */
+export function calendarDay(at, timeZone) {
+  return formatDateTime(at, timeZone).slice(0, 10);
+}
+
+/**
  * 23552 → "23KB", 1.5 MiB → "1.5MB", 512 → "512B" (as 文库 sites show sizes).
  * @param {number} bytes
  * @returns {string}

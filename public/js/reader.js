@@ -69,10 +69,13 @@
     reader.style.setProperty('--reader-top', (sticky ? header.offsetHeight : 0) + 'px');
   }
 
-  /** The width a page is shown at: the reader's width (never wider than the image) times the zoom. */
-  function pageWidth(p) {
+  /** The reader's inner width (read once per layout: reading it between writes would lay the page out again each time). */
+  function readerWidth() {
     const pad = getComputedStyle(view);
-    const avail = Math.max(200, view.clientWidth - parseFloat(pad.paddingLeft) - parseFloat(pad.paddingRight));
+    return Math.max(200, view.clientWidth - parseFloat(pad.paddingLeft) - parseFloat(pad.paddingRight));
+  }
+  /** The width a page is shown at: the reader's width (never wider than the image) times the zoom. */
+  function pageWidth(p, avail) {
     return Math.round(Math.min(avail, p.width) * zoom);
   }
   /** Sizes every page box from its proportions; `keepPlace` brings the current page back to the top. */
@@ -81,8 +84,9 @@
     stickyTop();
     const keep = current;
     let widest = 0;
+    const avail = readerWidth();
     for (const p of pages) {
-      const w = pageWidth(p);
+      const w = pageWidth(p, avail);
       const h = Math.round((w * p.height) / p.width);
       p.el.style.width = w + 'px';
       p.el.style.height = h + 'px';

@@ -10,7 +10,7 @@ import type { Request } from 'express';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { addFirstViewsOfTheDay, deleteViewMarksBefore } from './view-marks.repo.js';
-import { dayKeyIn } from './pages/format.js';
+import { calendarDay } from '../../public/js/format.js';
 
 /** Who is viewing: `u:<id>` for an account, else `a:` and a hash of IP and User-Agent. */
 export function viewerKey(userId: number | null | undefined, ip: string | undefined, userAgent: string | undefined): string {
@@ -46,7 +46,7 @@ export class ViewCounter {
   ) {}
 
   private dayOf(at: Date): string {
-    return dayKeyIn(this.timeZone, at);
+    return calendarDay(at, this.timeZone);
   }
 
   /** Counts a view of the document by `viewer` (see viewerKey) unless they viewed it today already. */

@@ -3,10 +3,9 @@
 // documents (the documents, their views per day) and payments (earnings, sales per day), so
 // neither imports the other.
 import type { Actor, AppDeps } from '../deps.js';
-import { formatYuan } from '../../public/js/format.js';
+import { calendarDay, formatYuan } from '../../public/js/format.js';
 import { CATEGORIES } from '../documents/documents.schemas.js';
 import { dailyViewsOf, listStudioDocuments, type StudioDocument } from '../documents/studio.service.js';
-import { dayKeyIn } from '../documents/pages/format.js';
 import { docCard } from '../documents/pages/view-models.js';
 import { dailySalesOf, getEarnings } from '../payments/earnings.service.js';
 import { CHART_DAYS, chartDays, documentChart } from './studio-chart.js';
@@ -65,7 +64,7 @@ export async function buildStudioPage(
   options: { beforeId: number | null; error?: StudioFormError; notice?: string },
 ) {
   const now = deps.clock.now();
-  const days = chartDays(dayKeyIn(deps.config.timezone, now));
+  const days = chartDays(calendarDay(now, deps.config.timezone));
   const [{ items, nextBeforeId }, earnings] = await Promise.all([
     listStudioDocuments(deps, actor, { limit: STUDIO_PAGE_SIZE, beforeId: options.beforeId }),
     getEarnings(deps, actor.userId),

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, registerUser, type TestContext } from '../../test/app.js';
 import { bearer, buy, count, createDocument, topUp, type TestUser } from '../../test/factories.js';
 import { csrfOf, loginAgent, type Agent } from '../../test/pages.js';
-import { dayKeyIn } from '../documents/pages/format.js';
+import { calendarDay } from '../../public/js/format.js';
 import { upload } from '../documents/test-support.js';
 import { chartDays } from './studio-chart.js';
 
@@ -239,7 +239,7 @@ describe('the studio /me/documents', () => {
   it('when a document sold and was viewed over the last 30 days, then its chart shows the counts per day in TIMEZONE, matching the rows', async () => {
     const doc = await createDocument(ctx, { uploaderId: author.user.id, title: '有数据的文档', priceCents: 100 });
     const tz = ctx.deps.config.timezone;
-    const days = chartDays(dayKeyIn(tz, new Date()));
+    const days = chartDays(calendarDay(new Date(), tz));
     const today = days[29]!;
     const threeDaysAgo = days[26]!;
     // Views: two stored days, and one real view today through the counter.
@@ -285,7 +285,7 @@ describe('the studio /me/documents', () => {
       [doc.id, tz],
     );
     const expectedSales = new Map(expected.rows.map((r) => [r.day, r.n]));
-    expect(expectedSales.get(dayKeyIn(tz, utcMinus3))).toBe(1);
+    expect(expectedSales.get(calendarDay(utcMinus3, tz))).toBe(1);
     for (const day of days) expect(sales.get(day), day).toBe(expectedSales.get(day) ?? 0);
     expect([...sales.values()].reduce((a, b) => a + b, 0)).toBe(2);
     expect(row).toContain('近30天：浏览 10 次，售出 2 份');

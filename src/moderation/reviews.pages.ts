@@ -8,11 +8,11 @@ import { formError, loginRedirect } from '../http/forms.js';
 import type { RenderPage } from '../http/render.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { STATUS_LABELS } from '../documents/pages/view-models.js';
-import { REJECT_REASONS, REJECT_REASON_WORDS } from './review-policy.js';
+import { PUBLISHED_BEFORE_TRUSTED, REJECT_REASONS, REJECT_REASON_WORDS } from './review-policy.js';
 import { ReviewBody } from './reviews.schemas.js';
 import { decideReview, getReviewQueue, requeueRejected } from './reviews.service.js';
 
-const MODE_WORDS = { off: '关闭（上传的文档转换后直接发布）', new_uploaders: '新用户（每位用户的前 3 篇文档）', all: '全部文档' } as const;
+const MODE_WORDS = { off: '关闭（上传的文档转换后直接发布）', new_uploaders: `新用户（每位用户的前 ${PUBLISHED_BEFORE_TRUSTED} 篇文档）`, all: '全部文档' } as const;
 const DONE_WORDS: Record<string, string> = { approve: '已通过审核，文档已公开发布。', reject: '已驳回，上传者已收到原因。', requeue: '文档已重新进入审核队列。' };
 
 export function reviewsPagesRouter(deps: AppDeps, render: RenderPage): Router {

@@ -70,13 +70,12 @@ export async function lockDocumentForReview(db: Queryable, id: number): Promise<
 }
 
 /** Publishes (ready) or rejects a pending document; false when it was no longer pending. */
-export async function setReviewOutcome(db: Queryable, id: number, outcome: { status: 'ready' | 'rejected'; failureReason: string | null }): Promise<boolean> {
-  const { rowCount } = await db.query(
+export async function setReviewOutcome(db: Queryable, id: number, outcome: { status: 'ready' | 'rejected'; failureReason: string | null }): Promise<void> {
+  await db.query(
     `UPDATE documents SET status = $2, failure_reason = $3, review_queued_at = NULL, updated_at = now()
       WHERE id = $1 AND status = 'pending_review'`,
     [id, outcome.status, outcome.failureReason],
   );
-  return (rowCount ?? 0) > 0;
 }
 
 export async function insertReview(

@@ -99,9 +99,7 @@ export async function decideReview(deps: DecideDeps, admin: Actor, id: number, b
     }
     const reason = approve ? null : body.reason!;
     const failureReason = reason ? rejectionText(reason, body.note) : null;
-    if (!(await setReviewOutcome(tx, id, { status: approve ? 'ready' : 'rejected', failureReason }))) {
-      throw conflict('该文档不在待审核状态，可能已被处理 (the document is not pending review)');
-    }
+    await setReviewOutcome(tx, id, { status: approve ? 'ready' : 'rejected', failureReason }); // the row is locked and pending (above)
     await insertReview(tx, { documentId: id, adminId: admin.userId, decision: body.decision, reason, note: body.note, now });
     await insertAuditEntry(tx, {
       adminId: admin.userId,

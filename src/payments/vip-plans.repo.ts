@@ -18,11 +18,6 @@ export async function listPlanRows(db: Queryable): Promise<VipPlanRow[]> {
   return rows;
 }
 
-export async function findPlanRow(db: Queryable, planId: string): Promise<VipPlanRow | null> {
-  const { rows } = await db.query<VipPlanRow>(`SELECT ${COLUMNS} FROM vip_plans WHERE plan_id = $1`, [planId]);
-  return rows[0] ?? null;
-}
-
 /** Locks the plan's row for the rest of the transaction; null when it has none. */
 export async function lockPlanRow(db: Queryable, planId: string): Promise<VipPlanRow | null> {
   const { rows } = await db.query<VipPlanRow>(`SELECT ${COLUMNS} FROM vip_plans WHERE plan_id = $1 FOR UPDATE`, [planId]);

@@ -16,6 +16,7 @@ import { recordSponsoredPurchase } from './sponsored-purchases.service.js';
 import { claimDueReminders, countVipDownloadsOnDay, insertVipPeriod, listLivePeriods, markPeriodCancelled, type VipPeriodRow } from './vip.repo.js';
 import { findOfferedPlan, listOfferedPlans } from './vip-plans.service.js';
 import { getUserBalanceCents } from './wallet-accounts.repo.js';
+import { calendarDay } from '../../public/js/format.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'clock'>;
 
@@ -25,11 +26,6 @@ export const REMINDER_BEFORE_MS = 3 * DAY_MS;
 export interface VipStatus {
   until: string;
   downloadsLeftToday: number;
-}
-
-/** The calendar day (YYYY-MM-DD) of `at` in the time zone: members' quotas reset at its midnight. */
-export function dayIn(timeZone: string, at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 
 export async function listVipPlans(deps: Deps): Promise<{ items: VipPlan[] }> {
@@ -46,7 +42,7 @@ export async function getVipStatus(deps: Deps, userId: number): Promise<VipStatu
   const periods = await listLivePeriods(deps.db.pool, userId, now);
   const current = currentPeriod(periods, now);
   if (!current) return null;
-  const used = await countVipDownloadsOnDay(deps.db.pool, userId, dayIn(deps.config.timezone, now));
+  const used = await countVipDownloadsOnDay(deps.db.pool, userId, calendarDay(now, deps.config.timezone));
   return { until: periods[periods.length - 1]!.endsAt.toISOString(), downloadsLeftToday: Math.max(0, current.downloadsPerDay - used) };
 }
 
@@ -172,7 +168,7 @@ export async function downloadAsMember(deps: Deps, actor: Actor, doc: SaleDocume
     if (existing) return existing;
     const period = currentPeriod(await listLivePeriods(tx, actor.userId, now), now);
     if (!period) return null;
-    const quotaDay = dayIn(deps.config.timezone, now);
+    const quotaDay = calendarDay(now, deps.config.timezone);
     if ((await countVipDownloadsOnDay(tx, actor.userId, quotaDay)) >= period.downloadsPerDay) return null;
     return recordSponsoredPurchase(deps, tx, accounts, { buyerId: actor.userId, doc, by: { paidWith: 'vip', vipPeriodId: period.id, quotaDay } });
   });

@@ -10,7 +10,7 @@ import { DESKTOP, PHONE, SCREENSHOT_DIR, startLiveServer, type LiveServer } from
 import { buy, createDocument, registerUser, topUp, type TestUser } from '../factories.js';
 import { NOTICE_DOC, upload, waitForConversion } from '../../src/documents/test-support.js';
 import { chartDays } from '../../src/me/studio-chart.js';
-import { dayKeyIn } from '../../src/documents/pages/format.js';
+import { calendarDay } from '../../public/js/format.js';
 
 let live: LiveServer;
 let author: TestUser;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   await createDocument(ctx, { uploaderId: author.user.id, title: '在全县教育工作会议上的讲话', priceCents: 500 });
   await createDocument(ctx, { uploaderId: author.user.id, title: '损坏的文件', status: 'failed', failureReason: '文档解压后体积异常（疑似压缩炸弹），已拒绝处理' });
   // Thirty days of numbers for the chart: views on most days, a few sales.
-  const days = chartDays(dayKeyIn(ctx.deps.config.timezone, new Date()));
+  const days = chartDays(calendarDay(new Date(), ctx.deps.config.timezone));
   for (const [i, day] of days.entries()) {
     const views = (i * 7) % 11;
     if (views > 0) await ctx.deps.db.pool.query('INSERT INTO document_daily_views (document_id, day, views) VALUES ($1, $2, $3)', [pricedId, day, views]);

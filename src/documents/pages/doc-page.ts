@@ -15,12 +15,11 @@ import { OWNERSHIP_NOTES, downloadLabels, readerOwnership } from './ownership.js
 import { docCard, thumbnailOf } from './view-models.js';
 import { viewerOfRequest } from '../view-counter.js';
 import { docFeedback } from '../../ratings/ratings.pages.js';
-import { documentSeo } from '../../discovery/seo.js';
+import { documentSeo, scriptSafeJson } from '../../discovery/seo.js';
 import { absoluteBase } from '../../discovery/discovery.routes.js';
 import { fontNotice, fontSubstitutionsFor, pageListOf, type PageList } from '../page-preview.service.js';
-import { scriptSafeJson } from '../../discovery/seo.js';
 
-type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config' | 'blobs' | 'clock' | 'log'>;
+type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config' | 'clock' | 'log'>;
 
 /** How many of the uploader's other documents the page shows (「TA的文档」). */
 const UPLOADER_DOCS_SHOWN = 5;
@@ -65,10 +64,10 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
   ]);
   // Only what this reader may see is flattened: a truncated preview never held the rest.
   const text = preview ? htmlToText(preview.html) : '';
-  const hasPages = !!preview && thumbnailOf(doc) !== null && entitlement.level !== 'none';
+  const mayListPages = !!preview && thumbnailOf(doc) !== null && entitlement.level !== 'none';
   // The page list goes into the HTML and page 1's image is in the markup, so the browser starts
   // that image (the page's largest paint) from the first bytes, not after a script and a fetch.
-  const pageList: PageList | null = hasPages ? await pageListOf(deps, doc, entitlement).catch(noPreview) : null;
+  const pageList: PageList | null = mayListPages ? await pageListOf(deps, doc, entitlement).catch(noPreview) : null;
   const base = siteBase(deps);
   const path = `/doc/${id}`;
   const back = encodeURIComponent(path);

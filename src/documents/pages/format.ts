@@ -11,15 +11,6 @@ export function ymd(iso: string | Date): string {
   return DAY.format(typeof iso === 'string' ? new Date(iso) : iso);
 }
 
-const DAY_KEYS = new Map<string, Intl.DateTimeFormat>();
-
-/** A moment → its calendar day "2023-05-05" in `timeZone` (TIMEZONE: the day views are counted on). */
-export function dayKeyIn(timeZone: string, at: Date): string {
-  let f = DAY_KEYS.get(timeZone);
-  if (!f) DAY_KEYS.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
-  return f.format(at);
-}
-
 /** Cents → "¥2.00"; 0 → "免费". Display only, never arithmetic. */
 export function priceLabel(cents: number): string {
   return cents === 0 ? '免费' : formatYuan(cents);

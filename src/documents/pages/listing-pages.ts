@@ -115,9 +115,8 @@ export async function buildSearchPage(deps: Deps, rawQuery: Record<string, unkno
   // Numbered pages skip rows; a cursor (links from before numbered pages) keeps paging by keyset.
   const page = raw.cursor ? null : pageNumber(raw.page);
   try {
-    const listQuery = { ...raw };
-    delete listQuery.page;
-    const query = parseInput(ListDocumentsQuery, { ...listQuery, limit: String(RESULTS_PER_PAGE) });
+    // `page` is this page's own parameter; the schema drops keys it does not know.
+    const query = parseInput(ListDocumentsQuery, { ...raw, limit: String(RESULTS_PER_PAGE) });
     const terms = highlightTerms(query.q);
     const [result, counted] = await Promise.all([
       listDocuments(deps, query, { offset: ((page ?? 1) - 1) * RESULTS_PER_PAGE }),

@@ -38,7 +38,7 @@ const ORDER_FROM_TRADE_NO = /^wenku_topup_([1-9]\d{0,15})$/;
 
 const notifyUrl = (config: Pick<Config, 'publicUrl'>) => `${config.publicUrl!.replace(/\/$/, '')}/api/v1/payments/alipay/notify`;
 
-/** The signed page-pay URL (GET) the buyer opens, or scans as a QR code with the Alipay app. */
+/** The signed page-pay URL (GET) the buyer opens; the QR code to scan comes from precreate (createAlipayPrecreate). */
 export function alipayPagePayUrl(config: Config, order: TopupOrderRow, returnPath: string | null = null): string {
   const alipay = config.payments.alipay!;
   const base = config.publicUrl!.replace(/\/$/, '');
