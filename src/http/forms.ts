@@ -38,3 +38,9 @@ export function formError(err: unknown, res: Response, shown: (err: AppError) =>
   res.status(err.status);
   return new AppError(err.code, pageMessage(err.message), err.details);
 }
+
+/** What a form shows for a refusal: a refused field's own message (without the API's field-name prefix), else the error's. */
+export function formErrorMessage(err: AppError): string {
+  const first = Array.isArray(err.details) ? (err.details[0] as { message?: unknown } | undefined) : undefined;
+  return pageMessage(typeof first?.message === 'string' ? first.message : err.message);
+}

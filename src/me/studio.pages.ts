@@ -7,7 +7,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { YUAN_LIMITS, formatYuan, yuanToCents } from '../../public/js/format.js';
-import { formError, loginRedirect, pageMessage } from '../http/forms.js';
+import { formError, formErrorMessage, loginRedirect } from '../http/forms.js';
 import type { RenderPage } from '../http/render.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { UpdateDocumentBody } from '../documents/documents.schemas.js';
@@ -53,11 +53,6 @@ function editOf(values: StudioFormValues): UpdateDocumentBody {
 }
 
 /** A refused form's message for the page: the first problem, in Chinese only (no field path). */
-function messageOf(err: AppError): string {
-  const first = Array.isArray(err.details) ? (err.details[0] as { message?: unknown } | undefined) : undefined;
-  return pageMessage(typeof first?.message === 'string' ? first.message : err.message);
-}
-
 const positiveInt = (v: unknown): number | null => (typeof v === 'string' && /^[1-9]\d{0,15}$/u.test(v) ? Number(v) : null);
 
 export function studioPagesRouter(deps: AppDeps, render: RenderPage): Router {
@@ -80,7 +75,7 @@ export function studioPagesRouter(deps: AppDeps, render: RenderPage): Router {
         done = await action(req, id);
       } catch (err) {
         const shown = formError(err, res, (e) => e.code !== 'not_found');
-        return renderStudio(req, res, { error: { documentId: id, message: messageOf(shown), values: values?.(req) } });
+        return renderStudio(req, res, { error: { documentId: id, message: formErrorMessage(shown), values: values?.(req) } });
       }
       res.redirect(303, `/me/documents?done=${done}#doc-${id}`);
     });

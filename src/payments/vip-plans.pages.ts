@@ -5,7 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { AppError, forbidden } from '../errors.js';
 import { YUAN_LIMITS, formatYuan, yuanToCents } from '../../public/js/format.js';
-import { formError, loginRedirect } from '../http/forms.js';
+import { formError, formErrorMessage, loginRedirect } from '../http/forms.js';
 import type { RenderPage } from '../http/render.js';
 import { changeVipPlan, createVipPlan, listPlansForAdmin } from './vip-plans.service.js';
 import { countMembersByPlan } from './vip.repo.js';
@@ -56,10 +56,7 @@ export function vipPlansPagesRouter(deps: AppDeps, render: RenderPage): Router {
     try {
       await change();
     } catch (err) {
-      const refusal = formError(err, res);
-      // A refused value: its own Chinese message, without the API's field-name prefix.
-      const issue = Array.isArray(refusal.details) ? (refusal.details[0] as { message?: unknown } | undefined) : undefined;
-      const error = typeof issue?.message === 'string' ? issue.message : refusal.message;
+      const error = formErrorMessage(formError(err, res));
       return renderPlans(req, res, { error, form: (req.body ?? {}) as Form, formFor });
     }
     res.redirect(303, `/admin/vip?done=${done}`);
