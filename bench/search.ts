@@ -132,7 +132,9 @@ export async function runSearchBench(): Promise<{ rows: BenchRow[]; plans: strin
         const t: ClassTimes = { ours: [], naive: [] };
         for (const c of cases) {
           const cursor = await cursorOf(wenku.url, c);
-          t.ours.push(...(await timed(() => fetchPage(listUrl(wenku.url, c, cursor)), rounds)));
+          const caseTimes = (await timed(() => fetchPage(listUrl(wenku.url, c, cursor)), rounds)).sort((a, b) => a - b);
+          console.log(`${size} docs, ${name}, ${describeCase(c)}: p50 ${percentile(caseTimes, 50).toFixed(1)} ms, p95 ${percentile(caseTimes, 95).toFixed(1)} ms`);
+          t.ours.push(...caseTimes);
         }
         // The scan costs seconds at a million rows: the class's first case, three times.
         t.naive.push(...(await timed(() => naiveScan(pool, cases[0]!), size >= 100_000 ? 3 : 5)));
@@ -182,9 +184,14 @@ async function explainPlans(pool: pg.Pool, size: number): Promise<string[]> {
   const { captureSearchSql } = await import('./lib/search-sql.js');
   const out: string[] = [];
   for (const q of ['工作', '乡村 振兴', RARE_WORDS[0]!]) {
-    const { text, values } = await captureSearchSql(pool, q);
-    const plan = await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
-    out.push(`-- ${size} documents, q=${q}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+    const statements = await captureSearchSql(pool, q);
+    for (const [i, { text, values }] of statements.entries()) {
+      // The ids of the candidates are long: shown by count.
+      const shown = values.map((v) => (Array.isArray(v) ? `[${v.length} ids]` : JSON.stringify(v))).join(', ');
+      const plan = await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
+      const lines = plan.rows.map((r) => String(r['QUERY PLAN']).replace(/'\{[0-9,]{200,}\}'/g, "'{…}'"));
+      out.push(`-- ${size} documents, q=${q}, statement ${i + 1} of ${statements.length} (${shown})\n${text.replace(/\s+/g, ' ').slice(0, 200)}…\n${lines.join('\n')}`);
+    }
   }
   return out;
 }

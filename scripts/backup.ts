@@ -49,7 +49,8 @@ async function run(): Promise<Manifest> {
   }
   if (!existsSync(pgdata)) throw new BackupError(`no embedded database in ${pgdata}`);
   const { PGlite } = await import('@electric-sql/pglite');
-  const lite = await PGlite.create(pgdata);
+  const { embeddedExtensions } = await import('../src/db/pool.js');
+  const lite = await PGlite.create(pgdata, { extensions: await embeddedExtensions() });
   try {
     return await backupEmbedded(lite, blobs, dir, { secretsFile });
   } finally {

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import type pg from 'pg';
 import type { BlobStore } from '../storage/blob-store.js';
 import { inTransactionOn } from '../db/transaction.js';
+import { embeddedExtensions } from '../db/pool.js';
 
 const exec = promisify(execFile);
 export const MANIFEST = 'manifest.json';
@@ -194,7 +195,7 @@ export async function restoreEmbedded(pgdataDir: string, blobs: BlobStore, blobR
   await assertEmptyDir(blobRoot, 'blob store');
   const { PGlite } = await import('@electric-sql/pglite');
   const tarball = new Blob([await readFile(path.join(dir, manifest.database.file))]);
-  const lite = await PGlite.create(pgdataDir, { loadDataDir: tarball });
+  const lite = await PGlite.create(pgdataDir, { loadDataDir: tarball, extensions: await embeddedExtensions() });
   await lite.query('SELECT 1');
   await lite.close();
   await putBlobs(blobs, dir, manifest);

@@ -117,12 +117,21 @@ export async function withDirectPool<T>(db: Database, work: (pool: pg.Pool) => P
   }
 }
 
+/**
+ * The contrib extensions the migrations create, in PGlite's build (a server has them in its
+ * contrib package): btree_gin for the search index of migration 0077.
+ */
+export async function embeddedExtensions() {
+  const { btree_gin } = await import('@electric-sql/pglite/contrib/btree_gin');
+  return { btree_gin };
+}
+
 /** Embedded PGlite behind pglite-socket. `dir` null keeps the database in memory (tests). */
 export async function openEmbedded(dir: string | null, log?: Logger): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   if (dir) mkdirSync(dir, { recursive: true });
-  const lite = await PGlite.create(dir ?? 'memory://');
+  const lite = await PGlite.create(dir ?? 'memory://', { extensions: await embeddedExtensions() });
   // The socket server multiplexes many client connections onto PGlite's single session and
   // keeps an open transaction's statements together, so row locks serialise as on a server;
   // keepExtendedQueriesTogether does the same for each Parse…Sync sequence.
