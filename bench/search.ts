@@ -179,19 +179,33 @@ export async function runSearchBench(): Promise<{ rows: BenchRow[]; plans: strin
   return { rows, plans, loads };
 }
 
-/** EXPLAIN ANALYZE of the search SQL the API runs, captured from the documents search repository. */
+/**
+ * EXPLAIN ANALYZE of the search SQL the API runs, captured from the documents search repository
+ * and replayed in order on one connection: transaction control and planner settings run as they
+ * are (so each read is planned as the API plans it), every read is explained.
+ */
 async function explainPlans(pool: pg.Pool, size: number): Promise<string[]> {
   const { captureSearchSql } = await import('./lib/search-sql.js');
   const out: string[] = [];
-  for (const q of ['工作', '乡村 振兴', RARE_WORDS[0]!]) {
-    const statements = await captureSearchSql(pool, q);
-    for (const [i, { text, values }] of statements.entries()) {
-      // The ids of the candidates are long: shown by count.
-      const shown = values.map((v) => (Array.isArray(v) ? `[${v.length} ids]` : JSON.stringify(v))).join(', ');
-      const plan = await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
-      const lines = plan.rows.map((r) => String(r['QUERY PLAN']).replace(/'\{[0-9,]{200,}\}'/g, "'{…}'"));
-      out.push(`-- ${size} documents, q=${q}, statement ${i + 1} of ${statements.length} (${shown})\n${text.replace(/\s+/g, ' ').slice(0, 200)}…\n${lines.join('\n')}`);
+  const client = await pool.connect();
+  try {
+    for (const c of [{ q: '工作' }, { q: '乡村 振兴' }, { q: RARE_WORDS[0]! }, { q: '工作', category: '党政公文' }]) {
+      const statements = await captureSearchSql(pool, c.q, c.category ?? null);
+      for (const [i, { text, values }] of statements.entries()) {
+        if (!/^\s*(SELECT|WITH)\b/i.test(text)) {
+          await client.query(text, values);
+          continue;
+        }
+        // The ids of the candidates are long: shown by count.
+        const shown = values.map((v) => (Array.isArray(v) ? `[${v.length} ids]` : JSON.stringify(v))).join(', ');
+        const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, values);
+        const lines = plan.rows.map((r) => String(r['QUERY PLAN']).replace(/'\{[0-9.,e-]{200,}\}'/g, "'{…}'"));
+        out.push(`-- ${size} documents, ${describeCase(c)}, statement ${i + 1} of ${statements.length} (${shown})\n${text.replace(/\s+/g, ' ').slice(0, 200)}…\n${lines.join('\n')}`);
+      }
     }
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined); // in case a replay stopped inside its transaction
+    client.release();
   }
   return out;
 }

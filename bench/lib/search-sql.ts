@@ -6,10 +6,10 @@ import { selectListedDocuments } from '../../src/documents/search.repo.js';
 import { queryTokens } from '../../src/documents/document-text.js';
 import { recordingPool } from '../../src/db/recording-pool.js';
 
-export async function captureSearchSql(pool: pg.Pool, q: string): Promise<Array<{ text: string; values: unknown[] }>> {
+export async function captureSearchSql(pool: pg.Pool, q: string, category: string | null = null): Promise<Array<{ text: string; values: unknown[] }>> {
   const captured: Array<{ text: string; values: unknown[] }> = [];
   const spy = recordingPool(pool, (text, values) => captured.push({ text, values: values ?? [] }));
-  await selectListedDocuments(spy, { tokens: queryTokens(q), category: null, format: null, free: null }, 'relevance', null, 20);
+  await selectListedDocuments(spy, { tokens: queryTokens(q), category, format: null, free: null }, 'relevance', null, 20);
   if (captured.length === 0) throw new Error('the search repository ran no query');
   return captured;
 }

@@ -85,7 +85,7 @@ export const RELEVANCE_CANDIDATES = 1000;
  * holds each document's popularity tier too (migration 0077), reads only the matches above it.
  * Libraries of SAMPLE_RANK listed documents or fewer are searched without a floor.
  */
-export const SAMPLE_RANK = 2_000;
+export const SAMPLE_RANK = 2_500;
 /** Floors are ranks of this ladder (so each is looked up once a minute, not per query). */
 const FLOOR_STEP = 1.25;
 /** Floors are looked up again after this long: popularity only drifts, and any floor is exact. */
