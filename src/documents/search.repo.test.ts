@@ -78,6 +78,20 @@ describe('the most popular matches under popularity floors', () => {
     expect(floors[0]).not.toBeNull();
   });
 
+  it("when a category is given, then the sample is the category's most popular documents and ends the search for a word all of them have", async () => {
+    const { db: spy, floors } = recordingFloors(db.pool);
+    const ids = await mostPopularMatches(spy, filters('常见', '教育教学'), { candidates: 30, sampleRank: 40 });
+    expect(ids).toHaveLength(30);
+    // The 40 most popular of the whole library hold only about 13 of the category: one read
+    // of the category's own 40 is enough.
+    expect(floors).toHaveLength(1);
+    const { rows } = await db.pool.query<{ popularity: string }>(
+      `SELECT popularity FROM documents WHERE status = 'ready' AND category = '教育教学'
+       ORDER BY popularity DESC, id DESC OFFSET 39 LIMIT 1`,
+    );
+    expect(Number(floors[0])).toBe(Number(rows[0]!.popularity));
+  });
+
   it('when two words come together in a tenth of the library, then one floor low enough for them follows the sample', async () => {
     const { db: spy, floors } = recordingFloors(db.pool);
     await mostPopularMatches(spy, filters('乡村 振兴'), { candidates: 30, sampleRank: 40 });

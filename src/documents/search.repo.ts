@@ -79,8 +79,10 @@ export const RELEVANCE_CANDIDATES = 1000;
  * The candidates of a query matching a large part of the library are found under a popularity
  * floor: only the matches at or above it are read. Without one, two words that nearly always
  * come together (乡村 振兴, 5 % of the library) cost a read of every match's row (50,000 at 1M
- * documents) to find the most popular 1,000. First the SAMPLE_RANK most popular documents are
- * read in popularity order (a word in most documents finds its candidates there); the share of
+ * documents) to find the most popular 1,000. First the SAMPLE_RANK most popular documents (of
+ * the category, with a category filter: ranks and floors are the category's, read from its own
+ * popularity index) are read in popularity order (a word in most documents finds its candidates
+ * there); the share of
  * them that matched says how far down the floor must go for the rest, and the GIN index, which
  * holds each document's popularity tier too (migration 0077), reads only the matches above it.
  * Libraries of SAMPLE_RANK listed documents or fewer are searched without a floor.
@@ -97,31 +99,54 @@ const FLOOR_TTL_MS = 60_000;
  */
 const FLOOR_COST_PER_DOCUMENT = 0.04;
 
-const floorCache = new WeakMap<Queryable, Map<number, { popularity: number | null; until: number }>>();
+const floorCache = new WeakMap<Queryable, Map<string, { value: number | null; until: number }>>();
 
-/**
- * The popularity of the rank-th most popular listed document (null: fewer are listed), cached a
- * minute per pool; read through `via` (the pool, or a client of it inside a transaction).
- */
-async function popularityAtRank(pool: pg.Pool, rank: number, via: Queryable = pool): Promise<number | null> {
+/** A figure about the library (a floor, a size), read once a minute per pool. */
+async function cachedFigure(pool: pg.Pool, key: string, read: () => Promise<number | null>): Promise<number | null> {
   let cache = floorCache.get(pool);
   if (!cache) floorCache.set(pool, (cache = new Map()));
-  const hit = cache.get(rank);
-  if (hit && hit.until > Date.now()) return hit.popularity;
-  const { rows } = await via.query<{ popularity: string }>(
-    `SELECT s.popularity FROM document_search s WHERE ${listedSql('s')}
-     ORDER BY s.popularity DESC, s.document_id DESC OFFSET $1 LIMIT 1`,
-    [rank - 1],
-  );
-  const popularity = rows[0] ? Number(rows[0].popularity) : null;
-  cache.set(rank, { popularity, until: Date.now() + FLOOR_TTL_MS });
-  return popularity;
+  const hit = cache.get(key);
+  if (hit && hit.until > Date.now()) return hit.value;
+  const value = await read();
+  cache.set(key, { value, until: Date.now() + FLOOR_TTL_MS });
+  return value;
 }
 
-/** The planner's estimate of the listed documents (pg_class.reltuples of document_search). */
-async function libraryEstimate(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: string }>(`SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = 'document_search'::regclass`);
-  return Number(rows[0]?.n ?? 0);
+/**
+ * The popularity of the rank-th most popular listed document, of the category when one is
+ * given (null: fewer are listed); read through `via` (the pool, or a client of it inside a
+ * transaction). A category's ranks walk its own popularity index.
+ */
+async function popularityAtRank(pool: pg.Pool, rank: number, category: string | null, via: Queryable = pool): Promise<number | null> {
+  return cachedFigure(pool, `rank ${rank} ${category ?? ''}`, async () => {
+    const { rows } = await via.query<{ popularity: string }>(
+      `SELECT s.popularity FROM document_search s WHERE ${listedSql('s')} AND ($2::text IS NULL OR s.category = $2::text)
+       ORDER BY s.popularity DESC, s.document_id DESC OFFSET $1 LIMIT 1`,
+      [rank - 1, category],
+    );
+    return rows[0] ? Number(rows[0].popularity) : null;
+  });
+}
+
+/**
+ * The planner's estimate of the listed documents, of the category when one is given: the
+ * rows of document_search times the category's share in its statistics (the whole library
+ * for a category too rare to be among its most common values: an overestimate only makes a
+ * floor likelier, and every floor is exact).
+ */
+async function libraryEstimate(pool: pg.Pool, category: string | null): Promise<number> {
+  const estimate = await cachedFigure(pool, `size ${category ?? ''}`, async () => {
+    const { rows } = await pool.query<{ n: string }>(
+      `SELECT (greatest(c.reltuples, 0) * coalesce(
+                (SELECT f.freq FROM pg_stats st, unnest(st.most_common_vals::text::text[], st.most_common_freqs) AS f(val, freq)
+                  WHERE st.schemaname = current_schema() AND st.tablename = 'document_search' AND st.attname = 'category'
+                    AND f.val = $1::text), 1))::bigint AS n
+       FROM pg_class c WHERE c.oid = 'document_search'::regclass`,
+      [category],
+    );
+    return Number(rows[0]?.n ?? 0);
+  });
+  return estimate ?? 0;
 }
 
 /** A candidate: its id, popularity and rank for the query (ts_rank_cd reads the vector, and the row is read anyway). */
@@ -170,9 +195,9 @@ export async function mostPopularMatches(
   const params = [filters.tokens, filters.category, filters.format, filters.free, candidates];
   type Row = { id: string; popularity: string; rank: number };
   const ids = (rows: Row[]): Candidate[] => rows.map((r) => ({ id: Number(r.id), popularity: Number(r.popularity), rank: r.rank }));
-  const sampleFloor = await popularityAtRank(db, sampleRank);
+  const sampleFloor = await popularityAtRank(db, sampleRank, filters.category);
   if (sampleFloor === null) return ids((await db.query<Row>(MATCHES_SQL, params)).rows);
-  const library = await libraryEstimate(db);
+  const library = await libraryEstimate(db, filters.category);
   return withTransaction(db, async (client) => {
     await client.query(PLAN.base);
     await client.query(PLAN.walk);
@@ -183,7 +208,7 @@ export async function mostPopularMatches(
     for (;;) {
       const rank = floorRankFor(reached, share, candidates, library);
       await client.query(PLAN.walk); // the floor's lookup walks the popularity index
-      const floor = rank === null ? null : await popularityAtRank(db, rank, client);
+      const floor = rank === null ? null : await popularityAtRank(db, rank, filters.category, client);
       await client.query(PLAN.gin);
       const { rows } = await client.query<Row>(floor === null ? MATCHES_SQL : MATCHES_ABOVE_FLOOR_SQL, floor === null ? params : [...params, floor]);
       if (floor === null || rows.length >= candidates) return ids(rows);
