@@ -79,18 +79,18 @@ export const RELEVANCE_CANDIDATES = 1000;
  * The candidates of a query matching a large part of the library are found under a popularity
  * floor: only the matches at or above it are read. Without one, two words that nearly always
  * come together (乡村 振兴, 5 % of the library) cost a read of every match's row (50,000 at 1M
- * documents) to find the most popular 1,000. First the SAMPLE_RANK most popular documents (of
- * the category, with a category filter: ranks and floors are the category's, read from its own
- * popularity index) are read in popularity order (a word in most documents finds its candidates
- * there); the share of
- * them that matched says how far down the floor must go for the rest, and the GIN index, which
- * holds each document's popularity tier too (migration 0077), reads only the matches above it.
- * Libraries of SAMPLE_RANK listed documents or fewer are searched without a floor.
+ * documents) to find the most popular 1,000. First the SAMPLE_RANK most popular documents are
+ * read in popularity order (of the category, with a category filter: its ranks and floors come
+ * from its own popularity index); a word in most documents finds its candidates there. The
+ * share of them that matched says how far down the floor must go for the rest, and the GIN
+ * index, which holds each document's popularity tier too (migration 0077), reads only the
+ * matches above it.
+ * Libraries (categories) of SAMPLE_RANK listed documents or fewer are searched without a floor.
  */
 export const SAMPLE_RANK = 2_500;
 /** Floors are ranks of this ladder (so each is looked up once a minute, not per query). */
 const FLOOR_STEP = 1.25;
-/** Floors are looked up again after this long: popularity only drifts, and any floor is exact. */
+/** Floors and sizes are read again after this long: popularity only drifts, and any floor is exact. */
 const FLOOR_TTL_MS = 60_000;
 /**
  * What a floor costs per document above it, against reading one matching row: the index merges
@@ -99,12 +99,12 @@ const FLOOR_TTL_MS = 60_000;
  */
 const FLOOR_COST_PER_DOCUMENT = 0.04;
 
-const floorCache = new WeakMap<Queryable, Map<string, { value: number | null; until: number }>>();
+const libraryFigures = new WeakMap<Queryable, Map<string, { value: number | null; until: number }>>();
 
 /** A figure about the library (a floor, a size), read once a minute per pool. */
 async function cachedFigure(pool: pg.Pool, key: string, read: () => Promise<number | null>): Promise<number | null> {
-  let cache = floorCache.get(pool);
-  if (!cache) floorCache.set(pool, (cache = new Map()));
+  let cache = libraryFigures.get(pool);
+  if (!cache) libraryFigures.set(pool, (cache = new Map()));
   const hit = cache.get(key);
   if (hit && hit.until > Date.now()) return hit.value;
   const value = await read();
