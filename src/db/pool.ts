@@ -119,7 +119,7 @@ export async function withDirectPool<T>(db: Database, work: (pool: pg.Pool) => P
 
 /**
  * The contrib extensions the migrations create, in PGlite's build (a server has them in its
- * contrib package): btree_gin for the search index of migration 0077.
+ * contrib package): btree_gin for the search index of migrations 0077 and 0078.
  */
 export async function embeddedExtensions() {
   const { btree_gin } = await import('@electric-sql/pglite/contrib/btree_gin');

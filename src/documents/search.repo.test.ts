@@ -1,4 +1,4 @@
-// The relevance candidates under popularity floors (migration 0077): whatever floors are tried,
+// The relevance candidates under popularity floors (migrations 0077, 0078): whatever floors are tried,
 // the result is exactly the most popular matches, and a floor that finds enough ends the search
 // there (so a dense query reads only the rows above it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,5 +123,23 @@ describe('the most popular matches under popularity floors', () => {
     expect(rows[0]!.top).toBe(511);
     expect(Number(rows[0]!.pairs)).toBeGreaterThan(100_000);
     expect(Number(rows[0]!.wrong)).toBe(0);
+  });
+
+  it("when a category's floor is written as tier lexemes, then it keeps exactly that category's documents of its tier and above", async () => {
+    // Every 5th value of the test above, in three categories (one that would need escaping).
+    const { rows } = await db.pool.query<{ wrong: string; pairs: string; outside: string }>(
+      `WITH p AS (SELECT DISTINCT floor(power(2, x / 10.0))::bigint - 1 AS v FROM generate_series(0, 410, 5) x),
+            c AS (SELECT unnest(ARRAY['教育教学', '党政公文', 'it''s \\ a:b']) AS cat),
+            f AS MATERIALIZED (SELECT popularity_floor_query(v, cat) AS q, popularity_tier(v) AS t, cat FROM p, c),
+            d AS MATERIALIZED (SELECT popularity_tier_lexemes(v, cat) AS l, popularity_tier(v) AS t, cat FROM p, c),
+            everything AS MATERIALIZED (SELECT popularity_floor_query(0, NULL) AS q)
+       SELECT count(*) FILTER (WHERE (d.l @@ f.q) <> (d.t >= f.t AND d.cat = f.cat)) AS wrong, count(*) AS pairs,
+              (SELECT count(*) FROM d, everything e WHERE NOT d.l @@ e.q) AS outside
+       FROM d, (SELECT * FROM f OFFSET 0) f`,
+    );
+    expect(Number(rows[0]!.pairs)).toBeGreaterThan(50_000);
+    expect(Number(rows[0]!.wrong)).toBe(0);
+    // The library's own tiers are still there: the lowest floor without a category keeps them all.
+    expect(Number(rows[0]!.outside)).toBe(0);
   });
 });

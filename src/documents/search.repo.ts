@@ -83,8 +83,8 @@ export const RELEVANCE_CANDIDATES = 1000;
  * read in popularity order (of the category, with a category filter: its ranks and floors come
  * from its own popularity index); a word in most documents finds its candidates there. The
  * share of them that matched says how far down the floor must go for the rest, and the GIN
- * index, which holds each document's popularity tier too (migration 0077), reads only the
- * matches above it.
+ * index, which holds each document's popularity tier too (migrations 0077, 0078: in the library
+ * and in its category), reads only the matches above it.
  * Libraries (categories) of SAMPLE_RANK listed documents or fewer are searched without a floor.
  */
 export const SAMPLE_RANK = 2_500;
@@ -169,11 +169,12 @@ const MATCHES_SQL = `SELECT c.id, c.popularity, ts_rank_cd(c.search_vector, ${QU
 const MATCHES_IN_SAMPLE_SQL = `SELECT ${CANDIDATE_COLUMNS} FROM document_search s
   WHERE ${SEARCH_FILTERS} AND s.popularity >= $6::bigint
   ORDER BY s.popularity DESC, s.document_id DESC LIMIT $5`;
-// Under the floor $6: the GIN index finds the matches in the floor's tiers, the rows are read
-// for the exact floor ("+ 0": not a condition the popularity index could take).
+// Under the floor $6: the GIN index finds the matches in the floor's tiers (the category's own
+// tiers with a category filter, migration 0078), the rows are read for the exact floor ("+ 0":
+// not a condition the popularity index could take).
 const MATCHES_ABOVE_FLOOR_SQL = `SELECT ${CANDIDATE_COLUMNS} FROM document_search s
   WHERE ${SEARCH_FILTERS}
-    AND popularity_tier_lexemes(s.popularity) @@ popularity_floor_query($6::bigint) AND s.popularity + 0 >= $6::bigint
+    AND popularity_tier_lexemes(s.popularity, s.category) @@ popularity_floor_query($6::bigint, $2::text) AND s.popularity + 0 >= $6::bigint
   ORDER BY s.popularity DESC, s.document_id DESC LIMIT $5`;
 // The planner, left to itself, misjudges both reads: it expects words to be spread evenly,
 // so it may walk the popularity index past a floor's matches (安全 生产: every row above the
