@@ -5,25 +5,25 @@
 -- 16–19 ms of a 40 ms request at 1M). Each row now also carries its tier within its category
 -- (the same three block sizes, the lexemes prefixed by the category's md5: no escaping, and no
 -- query can produce them), so a category floor reads only that category's tier lists.
--- Build the index first with CREATE INDEX CONCURRENTLY (same name) on a large library: the
--- start-up migrator's statements time out after 15 s, and IF NOT EXISTS then makes this a no-op.
+-- On a large library run this file's CREATE FUNCTION statements first, then the CREATE INDEX
+-- below with CONCURRENTLY (same name): the start-up migrator's statements time out after 15 s,
+-- and IF NOT EXISTS then makes it a no-op.
+
+-- The one rule from the library's tier terms (0077's '~0:', '~1:', '~2:' blocks) to a category's.
+CREATE OR REPLACE FUNCTION category_tier_terms(library_terms text, category text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN regexp_replace(library_terms, '~([0-9]):', '~c\1:' || md5(coalesce(category, '')) || ':', 'g');
 
 CREATE OR REPLACE FUNCTION popularity_tier_lexemes(popularity bigint, category text) RETURNS tsvector
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  RETURN popularity_tier_lexemes(popularity) || array_to_tsvector(ARRAY[
-    '~c0:' || md5(coalesce(category, '')) || ':' || popularity_tier(popularity),
-    '~c1:' || md5(coalesce(category, '')) || ':' || (popularity_tier(popularity) >> 3),
-    '~c2:' || md5(coalesce(category, '')) || ':' || (popularity_tier(popularity) >> 6)]);
+  RETURN popularity_tier_lexemes(popularity) || array_to_tsvector(ARRAY(
+    SELECT category_tier_terms(t, category) FROM unnest(tsvector_to_array(popularity_tier_lexemes(popularity))) t));
 
 -- popularity_floor_query(floor) within one category; a null category: the whole library's.
 CREATE OR REPLACE FUNCTION popularity_floor_query(floor bigint, category text) RETURNS tsquery
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN category IS NULL THEN popularity_floor_query(floor)
-         ELSE replace(replace(replace(popularity_floor_query(floor)::text,
-                '''~0:', '''~c0:' || md5(category) || ':'),
-                '''~1:', '''~c1:' || md5(category) || ':'),
-                '''~2:', '''~c2:' || md5(category) || ':')::tsquery END
-$$;
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN CASE WHEN category IS NULL THEN popularity_floor_query(floor)
+         ELSE category_tier_terms(popularity_floor_query(floor)::text, category)::tsquery END;
 
 CREATE INDEX IF NOT EXISTS document_search_listed_floor_idx
   ON document_search USING gin (search_vector, popularity_tier_lexemes(popularity, category), category)

@@ -101,7 +101,10 @@ const FLOOR_COST_PER_DOCUMENT = 0.04;
 
 const libraryFigures = new WeakMap<Queryable, Map<string, { value: number | null; until: number }>>();
 
-/** A figure about the library (a floor, a size), read once a minute per pool. */
+/**
+ * A figure about the library (a floor, a size), read once a minute per pool. The keys are few:
+ * ranks of the ladder, times the contract's fixed list of categories.
+ */
 async function cachedFigure(pool: pg.Pool, key: string, read: () => Promise<number | null>): Promise<number | null> {
   let cache = libraryFigures.get(pool);
   if (!cache) libraryFigures.set(pool, (cache = new Map()));
@@ -115,10 +118,17 @@ async function cachedFigure(pool: pg.Pool, key: string, read: () => Promise<numb
 /**
  * The popularity of the rank-th most popular listed document, of the category when one is
  * given (null: fewer are listed); read through `via` (the pool, or a client of it inside a
- * transaction). A category's ranks walk its own popularity index.
+ * transaction, after `prepare` when it is not cached). A category's ranks walk its own
+ * popularity index.
  */
-async function popularityAtRank(pool: pg.Pool, rank: number, category: string | null, via: Queryable = pool): Promise<number | null> {
-  return cachedFigure(pool, `rank ${rank} ${category ?? ''}`, async () => {
+async function popularityAtRank(
+  pool: pg.Pool,
+  rank: number,
+  category: string | null,
+  { via = pool, prepare }: { via?: Queryable; prepare?: () => Promise<void> } = {},
+): Promise<number | null> {
+  return cachedFigure(pool, JSON.stringify(['rank', rank, category]), async () => {
+    await prepare?.();
     const { rows } = await via.query<{ popularity: string }>(
       `SELECT s.popularity FROM document_search s WHERE ${listedSql('s')} AND ($2::text IS NULL OR s.category = $2::text)
        ORDER BY s.popularity DESC, s.document_id DESC OFFSET $1 LIMIT 1`,
@@ -135,7 +145,7 @@ async function popularityAtRank(pool: pg.Pool, rank: number, category: string | 
  * floor likelier, and every floor is exact).
  */
 async function libraryEstimate(pool: pg.Pool, category: string | null): Promise<number> {
-  const estimate = await cachedFigure(pool, `size ${category ?? ''}`, async () => {
+  const estimate = await cachedFigure(pool, JSON.stringify(['size', category]), async () => {
     const { rows } = await pool.query<{ n: string }>(
       `SELECT (greatest(c.reltuples, 0) * coalesce(
                 (SELECT f.freq FROM pg_stats st, unnest(st.most_common_vals::text::text[], st.most_common_freqs) AS f(val, freq)
@@ -206,17 +216,21 @@ export async function mostPopularMatches(
   if (sampleFloor === null) return ids((await db.query<Row>(MATCHES_SQL, params)).rows);
   const library = await libraryEstimate(db, filters.category);
   return withTransaction(db, async (client) => {
-    await client.query(PLAN.base);
-    await client.query(PLAN.walk);
+    // Planner settings are sent only when they change (each is a round trip).
+    let plan = PLAN.walk;
+    const use = async (next: string) => {
+      if (next !== plan) await client.query((plan = next));
+    };
+    await client.query(`${PLAN.base}; ${PLAN.walk}`);
     const sample = await client.query<Row>(MATCHES_IN_SAMPLE_SQL, [...params, sampleFloor]);
     if (sample.rows.length >= candidates) return ids(sample.rows);
     let reached = sampleRank;
     let share = sample.rows.length / sampleRank;
     for (;;) {
       const rank = floorRankFor(reached, share, candidates, library);
-      await client.query(PLAN.walk); // the floor's lookup walks the popularity index
-      const floor = rank === null ? null : await popularityAtRank(db, rank, filters.category, client);
-      await client.query(PLAN.gin);
+      // The floor's lookup (when not cached) walks the popularity index.
+      const floor = rank === null ? null : await popularityAtRank(db, rank, filters.category, { via: client, prepare: () => use(PLAN.walk) });
+      await use(PLAN.gin);
       const { rows } = await client.query<Row>(floor === null ? MATCHES_SQL : MATCHES_ABOVE_FLOOR_SQL, floor === null ? params : [...params, floor]);
       if (floor === null || rows.length >= candidates) return ids(rows);
       [reached, share] = [rank!, rows.length / rank!];
