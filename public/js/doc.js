@@ -245,7 +245,11 @@ import { formatYuan, topupPresetsCents } from './format.js';
           done.className = 'alert alert-ok js-download-done';
           done.setAttribute('role', 'status');
           done.textContent = paidNow !== null ? '购买成功，余额 ' + formatYuan(paidNow) + '。下载已开始。' : '下载已开始。';
-          root.prepend(done);
+          // Above the two-column grid, never inside it (a grid child would become a column and push
+          // the document into the sidebar); a second download replaces the first notice.
+          const earlier = document.querySelector('.js-download-done');
+          if (earlier) earlier.remove();
+          root.before(done);
           if (paidNow !== null) {
             dialog.dataset.owned = '1';
             for (const b of document.querySelectorAll('.js-open-download')) b.textContent = b.closest('.mobile-buy') ? '下载' : '已购买 · 下载';

@@ -1,4 +1,7 @@
-// Shared page helpers: every fetch() the pages make sends the CSRF token from the meta tag.
+// Shared page helpers: every fetch() the pages make sends the CSRF token from the meta tag, and
+// every error message a page script shows is Chinese only (pageMessage).
+import { pageMessage } from './messages.js';
+
 (function () {
   const meta = document.querySelector('meta[name="csrf-token"]');
   window.wenku = {
@@ -24,6 +27,7 @@
       });
       let data = null;
       if (res.status !== 204) { try { data = await res.json(); } catch { data = null; } }
+      if (data && data.error && typeof data.error.message === 'string') data.error.message = pageMessage(data.error.message);
       return { ok: res.ok, status: res.status, data };
     },
   };

@@ -2,6 +2,7 @@
 // conversion status over Server-Sent Events until the document is ready.
 import { YUAN_LIMITS, humanSize, yuanToCents } from './format.js';
 import { suggestCategory } from './category-suggest.js';
+import { pageMessage } from './messages.js';
 
 (function () {
   const form = document.getElementById('upload-form');
@@ -112,8 +113,8 @@ import { suggestCategory } from './category-suggest.js';
     }
   }
 
-  // The API may carry an English half in parentheses; pages speak Chinese only.
-  const chineseOnly = (m) => (m || '').replace(/\s*\([\x20-\x7e]*\)\s*$/u, '').replace(/[。.]$/u, '');
+  // The API may carry an English half in parentheses; pages speak Chinese only (no closing 。: a sentence follows).
+  const chineseOnly = (m) => pageMessage(m || '').replace(/[。.]$/u, '');
   /** A file refused for its type, before sending or by the server: 「文件不被接受」, not 「上传未完成」. */
   function refuse(why, extra) {
     step('upload', 'failed');
@@ -121,7 +122,7 @@ import { suggestCategory } from './category-suggest.js';
     bytesLabel.textContent = '';
     submit.disabled = false;
     submit.textContent = '开始上传';
-    showError('文件不被接受：' + why + '。支持 Word、PDF、PPT、Excel、WPS、OpenDocument 和纯文本文档' + (extra ? '；' + extra : '。'));
+    showError('文件不被接受：' + why + '。支持' + form.dataset.formats + '文档' + (extra ? '；' + extra : '。'));
   }
 
   function explain(status, body) {
@@ -130,14 +131,17 @@ import { suggestCategory } from './category-suggest.js';
     if (status === 413) return showError('文件超过大小上限（' + humanSize(maxBytes) + '），请压缩图片或拆分文档后再上传。');
     if (err.code === 'unsupported_file') return refuse(chineseOnly(err.message) || '不是支持的文档格式', '文件不能损坏、加密或包含宏。');
     if (status === 409) {
+      // details.reason 'duplicate': another user's public document has these bytes (the site has it);
+      // no reason: the uploader's own earlier copy.
       const d = err.details || {};
-      const id = d.documentId || d.id || d.existingId;
-      return showError('你已经上传过同一个文件。', id ? { href: '/doc/' + id, text: '查看已上传的文档 ›' } : null);
+      const id = d.documentId;
+      if (d.reason === 'duplicate') return showError('本站已有相同文档，无需重复上传。', id ? { href: '/doc/' + id, text: '查看本站已有的文档 ›' } : null);
+      return showError('你已经上传过同一个文件。', id ? { href: '/doc/' + id, text: '查看你已上传的文档 ›' } : null);
     }
-    if (status === 403) return showError(err.message || '这个文件不能上传。');
+    if (status === 403) return showError(chineseOnly(err.message) || '这个文件不能上传');
     if (status === 429) return showError('上传太频繁了，请稍后再试。');
-    if (status === 400) return showError('填写有误：' + (err.message || '请检查各项内容。'));
-    showError('上传失败，请稍后重试。' + (err.message ? '（' + err.message + '）' : ''));
+    if (status === 400) return showError('填写有误：' + (chineseOnly(err.message) || '请检查各项内容'));
+    showError('上传失败，请稍后重试。' + (err.message ? '（' + chineseOnly(err.message) + '）' : ''));
   }
 
   function watch(doc) {

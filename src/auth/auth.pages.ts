@@ -1,8 +1,7 @@
 // Login, registration and logout pages. The session token lives in an HttpOnly cookie.
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
-import { AppError } from '../errors.js';
-import { formError, sameSitePath } from '../http/forms.js';
+import { formError, formErrorMessage, sameSitePath } from '../http/forms.js';
 import { SESSION_COOKIE } from './actor.js';
 import type { RenderPage } from '../http/render.js';
 import { parseInput } from '../http/validate.js';
@@ -54,7 +53,7 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
       setSessionCookie(deps, res, token);
       res.redirect(303, next);
     } catch (err) {
-      const error = formError(err, res).message;
+      const error = formErrorMessage(formError(err, res));
       render(req, res, 'auth/login', { next, email: req.body?.email, error }, { title: '登录', noindex: true });
     }
   });
@@ -66,7 +65,7 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
       setSessionCookie(deps, res, token);
       res.redirect(303, next);
     } catch (err) {
-      const data = { next, email: req.body?.email, displayName: req.body?.displayName, error: formError(err, res).message };
+      const data = { next, email: req.body?.email, displayName: req.body?.displayName, error: formErrorMessage(formError(err, res)) };
       render(req, res, 'auth/register', data, { title: '注册', noindex: true });
     }
   });
@@ -89,9 +88,8 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
       requestPasswordReset(deps, email);
       render(req, res, 'auth/forgot-password', { sent: true, email }, FORGOT);
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
-      res.status(err.status);
-      render(req, res, 'auth/forgot-password', { email: req.body?.email, error: err.message }, FORGOT);
+      const error = formErrorMessage(formError(err, res));
+      render(req, res, 'auth/forgot-password', { email: req.body?.email, error }, FORGOT);
     }
   });
 
@@ -106,9 +104,8 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
       const user = await confirmPasswordReset(deps, parseInput(PasswordResetConfirmBody, req.body), req.actor);
       render(req, res, 'auth/reset-password', { done: true, email: user.email }, RESET);
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
-      res.status(err.status);
-      render(req, res, 'auth/reset-password', { token: req.body?.token, error: err.message }, RESET);
+      const error = formErrorMessage(formError(err, res));
+      render(req, res, 'auth/reset-password', { token: req.body?.token, error }, RESET);
     }
   });
 
@@ -124,9 +121,8 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
       const user = await verifyEmail(deps, parseInput(VerifyEmailBody, req.body).token);
       render(req, res, 'auth/verify-email', { done: true, role: user.role }, VERIFY);
     } catch (err) {
-      if (!(err instanceof AppError) || err.status >= 500) throw err;
-      res.status(err.status);
-      render(req, res, 'auth/verify-email', { token: req.body?.token, error: err.message }, VERIFY);
+      const error = formErrorMessage(formError(err, res));
+      render(req, res, 'auth/verify-email', { token: req.body?.token, error }, VERIFY);
     }
   });
 

@@ -103,3 +103,38 @@ export const ACCEPTED_EXTENSIONS: readonly string[] = [
 
 /** Extensions stripped from the end of a title ("报告.docx" → "报告"), macro and template variants included. */
 export const TITLE_EXTENSION = /\.(docx?|docm|dotx?|dotm|wps|wpt|rtf|odt|ott|fodt|pdf|pptx?|pptm|ppsx?|ppsm|potx?|potm|dps|dpt|odp|otp|xlsx?|xlsm|xlsb|xltx?|xltm|et|ett|ods|ots|txt)$/iu;
+
+/** What pages call each family, in the order they list them. */
+export const FAMILY_LABELS: Readonly<Record<FormatFamily, string>> = {
+  word: 'Word',
+  pdf: 'PDF',
+  slides: '演示文稿',
+  sheet: '表格',
+  text: '纯文本',
+};
+
+/** The accepted formats by family, in the table's order: what every page's list is rendered from. */
+export function formatsByFamily(): { family: FormatFamily; label: string; formats: DocumentFormat[] }[] {
+  return (Object.keys(FAMILY_LABELS) as FormatFamily[]).map((family) => ({
+    family,
+    label: FAMILY_LABELS[family],
+    formats: DOCUMENT_FORMATS.filter((f) => FORMATS[f].family === family),
+  }));
+}
+
+/**
+ * The accepted formats in one Chinese phrase, from the table: 「Word（.doc .docx …）、PDF、演示文稿（…）、表格（…）和纯文本（.txt）」.
+ * A family of one format whose label is its extension (PDF) needs no brackets.
+ */
+export function acceptedFormatsText(): string {
+  const parts = formatsByFamily().map(({ label, formats }) => {
+    const exts = formats.map((f) => `.${FORMATS[f].ext}`);
+    return formats.length === 1 && label === formats[0] ? label : `${label}（${exts.join(' ')}）`;
+  });
+  return `${parts.slice(0, -1).join('、')}和${parts[parts.length - 1]}`;
+}
+
+/** 「Word、PDF、演示文稿、表格、纯文本」: the families in a short phrase (titles, descriptions). */
+export function acceptedFamiliesText(): string {
+  return formatsByFamily().map((f) => f.label).join('、');
+}

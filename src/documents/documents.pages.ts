@@ -3,14 +3,15 @@
 import { Router } from 'express';
 import { Eta } from 'eta';
 import type { AppDeps } from '../deps.js';
-import { VIEWS_DIR, type RenderPage } from '../http/render.js';
+import { FORMAT_WORDS, VIEWS_DIR, type RenderPage } from '../http/render.js';
+import { ACCEPTED_EXTENSIONS } from '../conversion/formats.js';
 import { loginRedirect } from '../http/forms.js';
 import { parseId } from '../http/validate.js';
 import { AppError } from '../errors.js';
 import { CATEGORIES, DEFAULT_FREE_PREVIEW_PAGES } from './documents.schemas.js';
 import { getDocumentPreview } from './documents.service.js';
 import { SHARED_TTL, setPageCache, setPrivateCache } from './pages/cache.js';
-import { buildDocPage } from './pages/doc-page.js';
+import { buildDeletedDocPage, buildDocPage } from './pages/doc-page.js';
 import { humanSize } from '../../public/js/format.js';
 import { buildHomePage, buildSearchPage } from './pages/listing-pages.js';
 import { viewerOfRequest } from './view-counter.js';
@@ -52,9 +53,9 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
     ]);
     setPageCache(req, res, SHARED_TTL.home);
     render(req, res, 'documents/home', { ...data, hot, recent: recent.map((d) => docCard(d)) }, {
-      title: `${deps.config.site.name} - Word 文档在线预览与下载`,
+      title: `${deps.config.site.name} - ${FORMAT_WORDS.families}文档在线预览与下载`,
       fullTitle: true,
-      description: `${deps.config.site.name}：公文、讲话稿、工作总结、合同、论文等 Word 文档，在线预览，满意再下载。`,
+      description: `${deps.config.site.name}：公文、讲话稿、工作总结、合同、论文、课件、报表等文档（${FORMAT_WORDS.families}，共 ${FORMAT_WORDS.count} 种格式），在线预览，满意再下载。`,
     });
   });
 
@@ -67,7 +68,7 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
     const title = (data.q ? `${data.q} - 搜索结果` : data.filters.category ? `${data.filters.category} - 文档分类` : '全部文档') + (data.pageNo && data.pageNo > 1 ? ` - 第${data.pageNo}页` : '');
     render(req, res, 'documents/search', { ...data, hot, query: data.q }, {
       title,
-      description: data.q ? `与“${data.q}”相关的 Word 文档：在线预览，满意再下载。` : '按分类、格式和价格浏览 Word 文档。',
+      description: data.q ? `与“${data.q}”相关的文档：在线预览，满意再下载。` : `按分类、格式（${FORMAT_WORDS.families}）和价格浏览文档。`,
       // Result pages of arbitrary queries are not worth indexing; category listings are.
       noindex: !!data.q || data.pageNo !== 1,
     });
@@ -79,6 +80,14 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
     try {
       built = await buildDocPage(deps, req, id);
     } catch (err) {
+      if (err instanceof AppError && err.code === 'not_found') {
+        const gone = await buildDeletedDocPage(deps, id);
+        if (gone) {
+          setPageCache(req, res, SHARED_TTL.doc);
+          res.status(410);
+          return render(req, res, 'documents/deleted', gone.data, gone.page);
+        }
+      }
       // Hidden from a logged-in reader: it may be their own taken-down document, whose page
       // (why, and how to answer) is support's (support.pages.ts); anyone else gets the 404 there.
       if (req.actor && err instanceof AppError && err.code === 'not_found') return next();
@@ -116,8 +125,9 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
         defaultFreePages: DEFAULT_FREE_PREVIEW_PAGES,
         maxBytes: deps.config.maxUploadBytes,
         maxLabel: humanSize(deps.config.maxUploadBytes),
+        accept: ACCEPTED_EXTENSIONS.map((e) => `.${e}`).join(','),
       },
-      { title: '上传文档', description: '上传 Word 文档（.doc / .docx），设置价格与免费预览页数。', scripts: ['upload.js'], noindex: true },
+      { title: '上传文档', description: `上传文档（${FORMAT_WORDS.text}），设置价格与免费预览页数。`, scripts: ['upload.js'], noindex: true },
     );
   });
 

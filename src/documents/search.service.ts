@@ -69,6 +69,12 @@ export async function listRelatedDocuments(deps: Deps, actor: Actor | null, id: 
   return { items: rows.map((r) => presentDocument(r, deps.views.unsaved(r.id))) };
 }
 
+/** Listed documents related to a document whatever its state (a deleted document's page); the caller decides it may be named. */
+export async function listRelatedToAny(deps: Deps, id: number, limit = 8): Promise<Document[]> {
+  const rows = await selectRelatedDocuments(deps.db.pool, id, limit);
+  return rows.map((r) => presentDocument(r, deps.views.unsaved(r.id)));
+}
+
 /** 「TA的文档」: up to `limit` of the uploader's other listed documents, most popular first. */
 export async function listUploaderDocuments(deps: Deps, uploaderId: number, options: { except?: number; limit: number }): Promise<Document[]> {
   const rows = await selectUploaderDocuments(deps.db.pool, uploaderId, options.except ?? null, options.limit);

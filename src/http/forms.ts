@@ -3,6 +3,7 @@
 // shown on the form again with its status, while anything else goes to the error handler.
 import type { Request, Response } from 'express';
 import { AppError } from '../errors.js';
+import { hasChinese, pageMessage } from '../../public/js/messages.js';
 
 /**
  * A path on this site to send the browser back to (after login, after a top-up), or null: only
@@ -20,14 +21,8 @@ export function loginRedirect(req: Request, res: Response): boolean {
   return true;
 }
 
-/**
- * A message as pages show it: Chinese only. Errors carry "中文 (English)" for the API; every page
- * (forms, the error page) drops the parenthesised English half here, in one place.
- */
-export function pageMessage(message: string): string {
-  const chinese = message.replace(/\s*\([^()\u3400-\u9fff]*\)/gu, '').trim();
-  return chinese === '' ? message : chinese;
-}
+/** A message as pages show it: Chinese only (the one rule, shared with the page scripts). */
+export { pageMessage };
 
 /**
  * The user error to show on the form again (the response status is set to its status), or
@@ -42,5 +37,6 @@ export function formError(err: unknown, res: Response, shown: (err: AppError) =>
 /** What a form shows for a refusal: a refused field's own message (without the API's field-name prefix), else the error's. */
 export function formErrorMessage(err: AppError): string {
   const first = Array.isArray(err.details) ? (err.details[0] as { message?: unknown } | undefined) : undefined;
-  return pageMessage(typeof first?.message === 'string' ? first.message : err.message);
+  // A field's message written for machines ('invalid or expired') is not shown: the error's own is.
+  return pageMessage(typeof first?.message === 'string' && hasChinese(first.message) ? first.message : err.message);
 }

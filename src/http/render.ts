@@ -6,6 +6,10 @@ import { Eta } from 'eta';
 import type { Config } from '../config.js';
 import { formatDateTime } from '../../public/js/format.js';
 import type { SeoTags } from '../discovery/seo.js';
+import { DOCUMENT_FORMATS, acceptedFamiliesText, acceptedFormatsText } from '../conversion/formats.js';
+
+/** The accepted formats as every page words them, from the one format table (src/conversion/formats.ts). */
+export const FORMAT_WORDS = { text: acceptedFormatsText(), families: acceptedFamiliesText(), count: DOCUMENT_FORMATS.length } as const;
 
 export const VIEWS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../views');
 
@@ -31,6 +35,7 @@ export function createRenderer(config: Pick<Config, 'site' | 'env' | 'timezone'>
       ...data,
       page,
       site: config.site,
+      formats: FORMAT_WORDS,
       actor: req.actor,
       unreadNotifications: req.unreadNotifications ?? 0,
       currentPath: req.originalUrl,

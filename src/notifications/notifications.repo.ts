@@ -25,23 +25,35 @@ export async function insertNotification(
   return rows[0]!;
 }
 
-/** Newest first, below `beforeId` when given; one more than `limit` tells the caller there is a next page. */
-export async function listNotificationsOfUser(db: Queryable, userId: number, limit: number, beforeId: number | null): Promise<NotificationRow[]> {
+/**
+ * Newest first, below `beforeId` when given; one more than `limit` tells the caller there is a next
+ * page. `routine` true: only the kinds in `routineKinds`; false: only the others; null: all.
+ */
+export async function listNotificationsOfUser(
+  db: Queryable,
+  userId: number,
+  limit: number,
+  beforeId: number | null,
+  filter: { routine: boolean | null; routineKinds: readonly string[] } = { routine: null, routineKinds: [] },
+): Promise<NotificationRow[]> {
   const { rows } = await db.query<NotificationRow>(
     `SELECT ${COLUMNS} FROM notifications
       WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2)
+        AND ($4::boolean IS NULL OR (kind = ANY($5::text[])) = $4)
       ORDER BY id DESC LIMIT $3`,
-    [userId, beforeId, limit],
+    [userId, beforeId, limit, filter.routine, filter.routineKinds],
   );
   return rows;
 }
 
-export async function countUnreadOfUser(db: Queryable, userId: number): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL`,
-    [userId],
+/** Unread notifications of the user: all of them, and those not of the routine kinds. */
+export async function countUnreadOfUser(db: Queryable, userId: number, routineKinds: readonly string[]): Promise<{ all: number; important: number }> {
+  const { rows } = await db.query<{ all: number; important: number }>(
+    `SELECT count(*)::int AS "all", (count(*) FILTER (WHERE NOT kind = ANY($2::text[])))::int AS important
+       FROM notifications WHERE user_id = $1 AND read_at IS NULL`,
+    [userId, routineKinds],
   );
-  return rows[0]!.n;
+  return rows[0]!;
 }
 
 /** Marks the user's own unread ones among `ids`; ids of other users' notifications are ignored. */
@@ -49,6 +61,15 @@ export async function markReadByIds(db: Queryable, userId: number, ids: number[]
   const { rowCount } = await db.query(
     `UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND id = ANY($2::bigint[]) AND read_at IS NULL`,
     [userId, ids, at],
+  );
+  return rowCount ?? 0;
+}
+
+/** Marks the user's unread notifications of the given kinds read (the routine group at once). */
+export async function markKindsRead(db: Queryable, userId: number, kinds: readonly string[], at: Date): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE notifications SET read_at = $3 WHERE user_id = $1 AND kind = ANY($2::text[]) AND read_at IS NULL`,
+    [userId, kinds, at],
   );
   return rowCount ?? 0;
 }

@@ -40,19 +40,29 @@ export function unreadCountForPages(deps: AppDeps): RequestHandler {
   };
 }
 
+/** Routine notifications listed in the page's folded group (the newest). */
+const ROUTINE_SHOWN = 50;
+
 export function notificationsPagesRouter(deps: AppDeps, render: RenderPage): Router {
   const router = Router();
   router.get('/notifications', async (req, res) => {
     if (!req.actor) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-    const list = await listNotifications(deps, req.actor, parseInput(NotificationListQuery, req.query));
-    render(req, res, 'notifications/index', { ...list, formatTime }, { title: '消息通知', noindex: true });
+    // What matters, one by one (paged); the routine news (conversions done, reviews passed) in one
+    // folded group on the first page.
+    const query = parseInput(NotificationListQuery, req.query);
+    const [list, routine] = await Promise.all([
+      listNotifications(deps, req.actor, { ...query, group: 'important' }),
+      query.cursor ? null : listNotifications(deps, req.actor, { limit: ROUTINE_SHOWN, group: 'routine' }),
+    ]);
+    const routineUnread = list.unread - list.unreadImportant;
+    render(req, res, 'notifications/index', { ...list, routine: routine?.items ?? [], routineMore: !!routine?.nextCursor, routineUnread, formatTime }, { title: '消息通知', noindex: true });
   });
   // Forms without JavaScript: one notification (id) or all of them.
   router.post('/notifications/read', async (req, res) => {
     if (!req.actor) return res.redirect(303, '/login?next=/notifications');
     const body = (req.body ?? {}) as Record<string, unknown>;
     const id = typeof body.id === 'string' && /^[1-9]\d{0,15}$/.test(body.id) ? Number(body.id) : null;
-    await markNotificationsRead(deps, req.actor, id ? { ids: [id] } : { all: true });
+    await markNotificationsRead(deps, req.actor, id ? { ids: [id] } : body.group === 'routine' ? { group: 'routine' } : { all: true });
     const link = typeof body.next === 'string' && /^\/[^/\\]/.test(body.next) ? body.next : '/notifications';
     res.redirect(303, link);
   });

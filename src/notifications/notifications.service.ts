@@ -2,7 +2,7 @@
 import type { Queryable } from '../db/pool.js';
 import type { Actor, AppDeps } from '../deps.js';
 import { encodeIdCursor, decodeIdCursor } from '../documents/cursor.js';
-import { countUnreadOfUser, insertNotification, listNotificationsOfUser, markAllRead, markReadByIds, type NotificationRow } from './notifications.repo.js';
+import { countUnreadOfUser, insertNotification, listNotificationsOfUser, markAllRead, markKindsRead, markReadByIds, type NotificationRow } from './notifications.repo.js';
 
 /** The kinds of the contract; other features may add their own (e.g. a VIP reminder). */
 export type KnownNotificationKind =
@@ -18,6 +18,16 @@ export type KnownNotificationKind =
   | 'payout_approved'
   | 'payout_rejected';
 export type NotificationKind = KnownNotificationKind | (string & {});
+
+/**
+ * Routine news: what the uploader expects and needs no action (a conversion done, a review passed).
+ * They are grouped on /notifications and left out of the header's count, so sales, takedowns,
+ * refunds, payouts, failures and support replies stand out. Every other kind, a new one included,
+ * counts as important.
+ */
+export const ROUTINE_KINDS: readonly KnownNotificationKind[] = ['document_ready', 'review_approved'];
+
+export const isRoutine = (kind: string): boolean => (ROUTINE_KINDS as readonly string[]).includes(kind);
 
 export interface NotifyInput {
   userId: number;
@@ -51,26 +61,43 @@ export function presentNotification(n: NotificationRow) {
     link: n.link,
     createdAt: n.createdAt.toISOString(),
     readAt: n.readAt ? n.readAt.toISOString() : null,
+    /** Grouped and left out of the bell's count (ROUTINE_KINDS). */
+    routine: isRoutine(n.kind),
   };
 }
 
-export async function listNotifications(deps: Pick<AppDeps, 'db'>, actor: Actor, query: { limit: number; cursor?: string | undefined }) {
+/**
+ * A page of the reader's notifications, newest first. `group` narrows it to the important or the
+ * routine ones (absent: all, as the contract lists them). `unread` counts all unread,
+ * `unreadImportant` those the bell shows.
+ */
+export async function listNotifications(
+  deps: Pick<AppDeps, 'db'>,
+  actor: Actor,
+  query: { limit: number; cursor?: string | undefined; group?: 'important' | 'routine' | undefined },
+) {
   const beforeId = query.cursor ? decodeIdCursor(query.cursor) : null;
+  const routine = query.group === undefined ? null : query.group === 'routine';
   const [rows, unread] = await Promise.all([
-    listNotificationsOfUser(deps.db.pool, actor.userId, query.limit + 1, beforeId),
-    countUnreadOfUser(deps.db.pool, actor.userId),
+    listNotificationsOfUser(deps.db.pool, actor.userId, query.limit + 1, beforeId, { routine, routineKinds: ROUTINE_KINDS }),
+    countUnreadOfUser(deps.db.pool, actor.userId, ROUTINE_KINDS),
   ]);
   const page = rows.slice(0, query.limit);
   const nextCursor = rows.length > query.limit ? encodeIdCursor(page[page.length - 1]!.id) : null;
-  return { items: page.map(presentNotification), unread, nextCursor };
+  return { items: page.map(presentNotification), unread: unread.all, unreadImportant: unread.important, nextCursor };
 }
 
-/** The bell's number: one indexed count, run once per logged-in page. */
-export function unreadCount(deps: Pick<AppDeps, 'db'>, userId: number): Promise<number> {
-  return countUnreadOfUser(deps.db.pool, userId);
+/** The bell's number: the unread important notifications, one indexed count per logged-in page. */
+export async function unreadCount(deps: Pick<AppDeps, 'db'>, userId: number): Promise<number> {
+  return (await countUnreadOfUser(deps.db.pool, userId, ROUTINE_KINDS)).important;
 }
 
-export async function markNotificationsRead(deps: Pick<AppDeps, 'db' | 'clock'>, actor: Actor, input: { ids: number[] } | { all: true }): Promise<void> {
+export async function markNotificationsRead(
+  deps: Pick<AppDeps, 'db' | 'clock'>,
+  actor: Actor,
+  input: { ids: number[] } | { all: true } | { group: 'routine' },
+): Promise<void> {
   if ('all' in input) await markAllRead(deps.db.pool, actor.userId, deps.clock.now());
+  else if ('group' in input) await markKindsRead(deps.db.pool, actor.userId, ROUTINE_KINDS, deps.clock.now());
   else if (input.ids.length > 0) await markReadByIds(deps.db.pool, actor.userId, input.ids, deps.clock.now());
 }

@@ -15,7 +15,14 @@ import { COMMENT_MAX_CHARS } from './ratings.schemas.js';
 type Body = Record<string, unknown> | undefined;
 
 /** The page's block: the reader's stars (if they may rate), the first page of comments, and delete rights. */
-export async function docFeedback(deps: Pick<AppDeps, 'db'>, actor: Actor | null, id: number) {
+/** What each number of stars means, 1 to 5 (the widget's titles). */
+const STAR_WORDS = ['很差', '较差', '一般', '推荐', '力荐'];
+
+/**
+ * The page's block: the reader's stars (if they may rate), the first page of comments, and delete rights.
+ * `after` is what the reader just did (the redirect's ?rated= / ?commented=): said only when true of them.
+ */
+export async function docFeedback(deps: Pick<AppDeps, 'db'>, actor: Actor | null, id: number, after: { rated?: unknown; commented?: unknown } = {}) {
   const row = await findDocumentVisibleTo(deps.db.pool, viewerOf(actor), id);
   const [rateable, mine, comments] = await Promise.all([
     row ? canRate(deps, actor, row) : Promise.resolve(false),
@@ -25,6 +32,9 @@ export async function docFeedback(deps: Pick<AppDeps, 'db'>, actor: Actor | null
   return {
     canRate: rateable,
     myStars: mine,
+    starWords: STAR_WORDS,
+    rated: mine !== null && after.rated === String(mine) ? mine : null,
+    commented: !!actor && after.commented === '1',
     maxChars: COMMENT_MAX_CHARS,
     comments: comments.items.map((c) => ({
       ...c,
@@ -40,16 +50,16 @@ export function ratingsPagesRouter(deps: AppDeps): Router {
 
   router.post('/doc/:id/rating', async (req, res) => {
     const id = parseId(req.params.id);
-    const stars = Number((req.body as Body)?.stars);
-    await rateDocument(deps, requireActor(req), id, parseInput(RatingBody, { stars }).stars);
-    res.redirect(303, `/doc/${id}#rating`);
+    const { stars } = parseInput(RatingBody, { stars: Number((req.body as Body)?.stars) });
+    await rateDocument(deps, requireActor(req), id, stars);
+    res.redirect(303, `/doc/${id}?rated=${stars}#rating`); // the page then says it was recorded
   });
 
   router.post('/doc/:id/comments', deps.rateLimits.comments, async (req, res) => {
     const id = parseId(req.params.id);
     const actor = requireActor(req);
     await addComment(deps, actor, id, parseInput(CommentBody, { body: (req.body as Body)?.body }).body);
-    res.redirect(303, `/doc/${id}#comments`);
+    res.redirect(303, `/doc/${id}?commented=1#comments`);
   });
 
   router.post('/comments/:id/delete', async (req, res) => {

@@ -39,11 +39,16 @@ export interface CommentRow {
   documentId: number;
   authorId: number;
   authorName: string;
+  authorBought: boolean;
+  authorStars: number | null;
   body: string;
   createdAt: Date;
 }
 
+// With each comment, whether its author holds a live purchase of the document and their stars.
 const COMMENT_COLUMNS = `c.id, c.document_id AS "documentId", c.author_id AS "authorId", u.display_name AS "authorName",
+  EXISTS (SELECT 1 FROM purchases p WHERE p.buyer_id = c.author_id AND p.document_id = c.document_id AND p.status = 'paid') AS "authorBought",
+  (SELECT r.stars FROM document_ratings r WHERE r.document_id = c.document_id AND r.user_id = c.author_id) AS "authorStars",
   c.body, c.created_at AS "createdAt"`;
 
 /** Inserts a comment and returns it with its author's name. */

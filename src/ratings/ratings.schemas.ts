@@ -28,7 +28,14 @@ export const Comment = registry.register(
   'Comment',
   z.object({
     id: z.number().int(),
-    author: z.object({ id: z.number().int(), displayName: z.string() }),
+    author: z.object({
+      id: z.number().int(),
+      displayName: z.string(),
+      /** The author bought this document (a live purchase): the page marks the comment 「已购买」. */
+      bought: z.boolean(),
+      /** The author's own rating of this document, or null. */
+      stars: z.number().int().min(1).max(5).nullable(),
+    }),
     body: z.string(),
     createdAt: z.string().meta({ format: 'date-time' }),
   }),

@@ -29,7 +29,7 @@ export const COMMENTS_PAGE_SIZE = 20;
 
 export interface Comment {
   id: number;
-  author: { id: number; displayName: string };
+  author: { id: number; displayName: string; bought: boolean; stars: number | null };
   body: string;
   createdAt: string;
 }
@@ -74,7 +74,7 @@ export async function canRate(deps: Deps, actor: Actor | null, doc: DocumentRow)
 
 const presentComment = (c: CommentRow): Comment => ({
   id: c.id,
-  author: { id: c.authorId, displayName: c.authorName },
+  author: { id: c.authorId, displayName: c.authorName, bought: c.authorBought, stars: c.authorStars },
   body: c.body,
   createdAt: c.createdAt.toISOString(),
 });

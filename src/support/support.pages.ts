@@ -11,6 +11,7 @@ import { getAuditLog, getMyTickets, getQueue, getTakedowns, getTicketDetail, get
 import { fileCounterNotice, resolveTicket, restoreDocument, takeDownNearCopy } from './resolutions.service.js';
 import { CounterNoticeBody, CreateTicketBody, MessageBody, ResolveBody, RestoreBody, StatusBody, TakedownCopyBody, TICKET_CATEGORIES, TICKET_STATUSES } from './support.schemas.js';
 import { STATUS_LABELS } from '../documents/pages/view-models.js';
+import { auditDetailLines } from './audit.present.js';
 import { ACTION_WORDS, AUDIT_TARGETS, AUDIT_WORDS, CATEGORY_WORDS, EVENT_WORDS, STATUS_BADGE, STATUS_WORDS } from './tickets.present.js';
 import { openTicket, postMessage, setTicketStatus } from './tickets.service.js';
 import { getTakedownNoticeForUploader } from './takedowns.service.js';
@@ -136,7 +137,8 @@ export function supportPagesRouter(deps: AppDeps, render: RenderPage): Router {
   router.get('/admin/audit-log', async (req, res) => {
     if (!admin(req, res)) return;
     const log = await getAuditLog(deps, { cursor: queryId(req.query.cursor) ?? undefined, limit: 100 });
-    render(req, res, 'admin/audit-log', { ...log, ...words }, { title: '操作日志', noindex: true });
+    const items = log.items.map((e) => ({ ...e, lines: auditDetailLines(e.details, deps.config.timezone) }));
+    render(req, res, 'admin/audit-log', { ...log, items, ...words }, { title: '操作日志', noindex: true });
   });
 
   router.get('/admin/takedowns', async (req, res) => {

@@ -7,7 +7,8 @@ import type { PageOptions } from '../../http/render.js';
 import { htmlToText } from '../../conversion/html.js';
 import type { Preview } from '../documents.schemas.js';
 import { getDocumentPreview, getDocumentWithEntitlement } from '../documents.service.js';
-import { listRelatedDocuments, listUploaderDocuments } from '../search.service.js';
+import { listRelatedDocuments, listRelatedToAny, listUploaderDocuments } from '../search.service.js';
+import { findDeletedPublishedDocument } from './pages.repo.js';
 import { rememberRecentView } from '../recent-views.service.js';
 import { isFavoriteOf } from '../favorites.service.js';
 import { metaDescription } from './format.js';
@@ -57,7 +58,7 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
       : Promise.resolve(null as Preview | null),
     listRelatedDocuments(deps, actor, id, 8),
     isFavoriteOf(deps, actor, id),
-    docFeedback(deps, actor, id), // ratings and comments (issue 16)
+    docFeedback(deps, actor, id, { rated: req.query.rated, commented: req.query.commented }), // ratings and comments (issue 16)
     fontSubstitutionsFor(deps, actor, doc),
     listUploaderDocuments(deps, doc.uploader.id, { except: id, limit: UPLOADER_DOCS_SHOWN }),
     rememberRecentView(deps, actor, doc), // 最近浏览
@@ -138,4 +139,19 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
     noindex: doc.status !== 'ready',
   };
   return { data, page };
+}
+
+/**
+ * The page of a document its uploader deleted after publishing it: says so, with related documents,
+ * answered 410 Gone (it existed and was removed on purpose: search engines drop it at once, unlike a
+ * 404 they retry). null when the id is not such a document (then the ordinary 404).
+ */
+export async function buildDeletedDocPage(deps: Deps, id: number): Promise<{ data: Record<string, unknown>; page: PageOptions } | null> {
+  const gone = await findDeletedPublishedDocument(deps.db.pool, id);
+  if (!gone) return null;
+  const related = await listRelatedToAny(deps, id, 8);
+  return {
+    data: { title: gone.title, category: gone.category, related: related.map((d) => docCard(d)) },
+    page: { title: `文档已删除：${gone.title}`, noindex: true },
+  };
 }

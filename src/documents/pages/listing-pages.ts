@@ -8,6 +8,7 @@ import { CATEGORIES, ListDocumentsQuery, type Document } from '../documents.sche
 import { COUNT_CAP, countDocuments, listDocuments } from '../search.service.js';
 import { queryTokens } from '../document-text.js';
 import { snippet } from './format.js';
+import { DOCUMENT_FORMATS } from '../../conversion/formats.js';
 import { ANONYMOUS, entitlementOf } from '../entitlement.js';
 import { countListedByCategory, selectSnippetSources, type SnippetRequest } from './pages.repo.js';
 import { docCard, type DocCard } from './view-models.js';
@@ -148,7 +149,7 @@ export async function buildSearchPage(deps: Deps, rawQuery: Record<string, unkno
     firstHref: hrefWith(current, {}),
     formatLinks: [
       { label: '全部', href: hrefWith(current, { format: undefined }), current: !current.format },
-      ...['DOC', 'DOCX'].map((f) => ({ label: f, href: hrefWith(current, { format: f }), current: current.format === f })),
+      ...DOCUMENT_FORMATS.map((f) => ({ label: f, href: hrefWith(current, { format: f }), current: current.format === f })),
     ],
     priceLinks: [
       { label: '全部', href: hrefWith(current, { free: undefined }), current: !current.free },

@@ -42,3 +42,17 @@ export async function selectSnippetSources(
   );
   return rows;
 }
+
+/**
+ * A document its uploader deleted after it had been published (ready, never taken down): what its
+ * page may still say (title, category). null for anything else, so a page never confirms that a
+ * private, failed, held or taken-down document exists.
+ */
+export async function findDeletedPublishedDocument(db: Queryable, id: number): Promise<{ title: string; category: string } | null> {
+  const { rows } = await db.query<{ title: string; category: string }>(
+    `SELECT d.title, d.category FROM documents d
+     WHERE d.id = $1 AND d.deleted_at IS NOT NULL AND d.taken_down_at IS NULL AND d.status = 'ready'`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
