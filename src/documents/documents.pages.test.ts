@@ -164,14 +164,15 @@ describe('the document page /doc/:id', () => {
     expect(anon.text).toContain(`href="/login?next=%2Fdoc%2F${id}"`);
   });
 
-  it('when a document is taken down or deleted, then its page and frame are 404 for everyone but admins', async () => {
+  it('when a document is taken down or deleted, then its page and frame are gone for everyone but admins (a deleted one\'s page: 410 saying so)', async () => {
     const down = await insertPageDocument(ctx, { uploaderId: author.user.id, takenDown: true, pages: ['<p>下架的内容 TAKEN-DOWN-TEXT</p>'] });
-    const gone = await insertPageDocument(ctx, { uploaderId: author.user.id, deleted: true });
+    const gone = await insertPageDocument(ctx, { uploaderId: author.user.id, deleted: true, pages: ['<p>删除的内容 DELETED-TEXT</p>'] });
     for (const cookie of ['', session(reader.token), session(author.token)]) {
-      for (const path of [`/doc/${down}`, `/doc/${down}/preview`, `/doc/${gone}`]) {
+      for (const path of [`/doc/${down}`, `/doc/${down}/preview`, `/doc/${gone}`, `/doc/${gone}/preview`]) {
         const res = await ctx.http().get(path).set('Cookie', cookie).set('Accept', 'text/html');
-        expect(res.status).toBe(404);
+        expect(res.status).toBe(path === `/doc/${gone}` ? 410 : 404);
         expect(res.text).not.toContain('TAKEN-DOWN-TEXT');
+        expect(res.text).not.toContain('DELETED-TEXT');
       }
     }
     const asAdmin = await ctx.http().get(`/doc/${down}`).set('Cookie', session(admin.token));

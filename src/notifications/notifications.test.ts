@@ -30,8 +30,9 @@ describe('notifications', () => {
     const res = await list(author.token);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      items: [{ id: expect.any(Number), kind: 'sale', title: '您的文档《年终总结范文》售出一份', body: expect.stringContaining('¥'), link: `/doc/${doc.id}`, createdAt: expect.any(String), readAt: null }],
+      items: [{ id: expect.any(Number), kind: 'sale', title: '您的文档《年终总结范文》售出一份', body: expect.stringContaining('¥'), link: `/doc/${doc.id}`, createdAt: expect.any(String), readAt: null, routine: false }],
       unread: 1,
+      unreadImportant: 1,
       nextCursor: null,
     });
   });
