@@ -42,13 +42,17 @@ const FIELDS: Record<string, [string, Shown]> = {
   expiresAt: ['有效期至', (v, tz) => (typeof v === 'string' ? formatDateTime(v, tz) : v === null ? '长期有效' : text(v, ''))],
 };
 
+const ORDER = Object.keys(FIELDS);
 const NESTED: Record<string, string> = { before: '修改前', after: '修改后' };
 
 /** One line per stored detail: `{label, value}`; an object inside (a plan before/after) reads as 「名称：…，天数：…」. */
 export function auditDetailLines(details: unknown, timezone: string): { label: string; value: string }[] {
   if (details === null || typeof details !== 'object' || Array.isArray(details)) return details === null || details === undefined ? [] : [{ label: '详情', value: text(details, timezone) }];
+  // In the table's order (the database keeps jsonb keys in its own order); unknown keys last.
+  const rank = (key: string) => (key in FIELDS ? ORDER.indexOf(key) : key in NESTED ? ORDER.length : ORDER.length + 1);
   return Object.entries(details as Record<string, unknown>)
     .filter(([, v]) => v !== undefined && v !== '')
+    .sort(([a], [b]) => rank(a) - rank(b))
     .map(([key, value]) => {
       if (key in NESTED && value !== null && typeof value === 'object') {
         const inner = auditDetailLines(value, timezone).map((l) => `${l.label}：${l.value}`).join('，');
