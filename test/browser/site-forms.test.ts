@@ -11,6 +11,7 @@ import { SEED_DOC, count, createDocument, registerUser, topUp, type TestUser } f
 import { DOCUMENT_FORMATS } from '../../src/conversion/formats.js';
 import { notify } from '../../src/notifications/notifications.service.js';
 import { insertAuditEntry } from '../../src/support/audit.repo.js';
+import { blocking, runAxe } from '../../bench/lib/axe.js';
 
 const ADMIN_EMAIL = 'forms-admin@example.com';
 const PASSWORD = 'browser-password-1';
@@ -333,6 +334,7 @@ describe('the reader, rating and comments on the document page', () => {
     expect(await page.textContent('#rating-done')).toContain('4 星');
     expect((await one<{ stars: number }>('SELECT stars FROM document_ratings WHERE document_id = $1 AND user_id = $2', [uploadedId, buyer.user.id])).stars).toBe(4);
     expect(await page.isChecked('#star-4')).toBe(true);
+    expect(blocking(await runAxe(page)), 'axe on the page with the star widget').toEqual([]);
     // Lit stars: the checked one and those before it.
     const lit = await page.$$eval('.stars-row label', (ls) => ls.map((l) => getComputedStyle(l).color));
     expect(new Set(lit.slice(1)).size).toBe(1); // labels 4..1 (markup order 5..1) share the lit colour
@@ -387,6 +389,7 @@ describe('notifications: what matters stands out', () => {
     expect(await page.textContent('#important-notifications')).not.toContain('已转换完成');
     expect(await page.isVisible('#routine-notifications li')).toBe(false); // folded
     await screenshots(page, 'notifications');
+    expect(blocking(await runAxe(page)), 'axe on /notifications').toEqual([]);
 
     const sale = page.locator('#important-notifications li', { hasText: '售出' });
     await submit(page, sale.locator('form[data-form="notification-read-one"] button'));
@@ -430,6 +433,7 @@ describe('the studio and 我的文库', () => {
     expect(gone!.status()).toBe(410);
     expect(await page.textContent('#deleted-document')).toContain('该文档已被上传者删除');
     await screenshots(page, 'doc-deleted');
+    expect(blocking(await runAxe(page)), 'axe on the deleted page').toEqual([]);
     await page.context().close();
   });
 
