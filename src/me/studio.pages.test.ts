@@ -188,7 +188,11 @@ describe('the studio /me/documents', () => {
     const studio = await authorAgent.get('/me/documents?done=deleted');
     expect(studio.text).toContain('已购买的用户仍可');
     expect(studio.text).not.toContain(`id="doc-${doc.id}"`);
-    expect((await ctx.http().get(`/doc/${doc.id}`)).status).toBe(404);
+    // Its page says it was deleted (410, issue 23); the API keeps the contract's 404.
+    const gone = await ctx.http().get(`/doc/${doc.id}`);
+    expect(gone.status).toBe(410);
+    expect(gone.text).toContain('该文档已被上传者删除');
+    expect((await ctx.http().get(`/api/v1/documents/${doc.id}`)).status).toBe(404);
     expect((await ctx.http().get(`/api/v1/documents?q=${encodeURIComponent('将被删除的文档')}`)).body.items).toEqual([]);
 
     const link = await ctx.http().post(`/api/v1/documents/${doc.id}/download-link`).set(bearer(buyer.token)).send({ confirm: true });
