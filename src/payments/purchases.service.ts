@@ -215,6 +215,8 @@ async function purchaseInTransaction(deps: Deps, tx: PoolClient, actor: Actor, i
     referrerId: split.referrerCents > 0 ? referrerId : null,
     referrerCents: split.referrerCents,
     platformCents: split.platformCents,
+    // The sale's time is the clock's: its shares settle PAYOUT_HOLD_DAYS after it (payouts.service.ts).
+    createdAt: deps.clock.now(),
   };
   const purchase = await mapOverdraft(() => insertPurchaseWithPosting(tx, newPurchase, posting));
   // Commits with the sale, or not at all.
