@@ -124,7 +124,7 @@ function assertApprovable(s: AccountSettlement): void {
   if (s.shortCents === 0) return;
   throw conflict(
     s.balanceCents < 0
-      ? `该账户余额为负（${formatYuan(s.balanceCents)}），不能打款，请驳回 (the account is below zero)`
+      ? `该账户余额为负（-${formatYuan(-s.balanceCents)}），不能打款，请驳回 (the account is below zero)`
       : `该账户已结算的收入不足以支付此提现（缺 ${formatYuan(s.shortCents)}），不能打款，请驳回 (the payout exceeds what the account could withdraw now)`,
     { reason: 'balance_negative', balanceCents: s.balanceCents, withdrawableCents: s.withdrawableCents, shortCents: s.shortCents },
   );
