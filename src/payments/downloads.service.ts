@@ -49,6 +49,12 @@ export async function decideSale(deps: Deps, actor: Actor | null, doc: SaleDocum
   return { decision: member ? saleDecision(viewerOf(actor), doc, { ...facts, member }) : decision, purchase };
 }
 
+/** The sale decision for the document page (its buttons and dialog say what the server will do); null for no such document. */
+export async function saleDecisionFor(deps: Deps, actor: Actor | null, documentId: number): Promise<SaleDecision | null> {
+  const doc = await findSaleDocument(deps.db.pool, documentId);
+  return doc ? (await decideSale(deps, actor, doc)).decision : null;
+}
+
 /**
  * A signed link for the actor, bound to the document and their live purchase (if any). The sale
  * decision says whether they may have it: a member within the day's quota gets a purchase paid by

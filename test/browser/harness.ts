@@ -20,8 +20,9 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
-export async function startLiveServer(): Promise<LiveServer> {
-  const ctx = await createTestContext();
+/** `env`: settings for this server (e.g. a long SESSION_TTL when a test moves the clock on by days). */
+export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
+  const ctx = await createTestContext(env);
   const server: Server = createServer(ctx.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const worker: ConversionWorker = await startConversions(ctx.deps);
