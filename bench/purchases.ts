@@ -56,9 +56,9 @@ async function setUp(url: string, buyers: number) {
     [authors, DOCUMENTS],
   );
   await pool.query(
-    `WITH t AS (INSERT INTO ledger_transactions (kind, reference) SELECT 'history', 'bench:' || i FROM generate_series(1, $1) AS i RETURNING id)
+    `WITH t AS (INSERT INTO ledger_transactions (kind, reference) SELECT 'admin_credit', 'bench:' || i FROM generate_series(1, $1) AS i RETURNING id)
      INSERT INTO ledger_entries (transaction_id, account_id, amount_cents, kind)
-     SELECT t.id, s.id, CASE s.kind WHEN 'platform_revenue' THEN 100 ELSE -100 END, 'history'
+     SELECT t.id, s.id, CASE s.kind WHEN 'platform_revenue' THEN 100 ELSE -100 END, 'admin_credit'
        FROM t CROSS JOIN ledger_accounts s WHERE s.kind IN ('platform_revenue', 'adjustments')`,
     [HISTORY],
   );

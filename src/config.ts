@@ -134,6 +134,8 @@ const envSchema = z
     REFERRAL_SHARE: share.default(0.1),
     /** The smallest withdrawal, in cents (issue 15). */
     PAYOUT_MIN_CENTS: positiveInt.default(10000),
+    /** Days before a sale's shares may be withdrawn: the refund window (0: at once). */
+    PAYOUT_HOLD_DAYS: z.coerce.number().int().min(0).max(365).default(7),
     /**
      * Review before publish (issue 15): off; new_uploaders (until three of a user's documents are
      * published); all. Converted documents that need review wait as pending_review for a moderator.
@@ -301,6 +303,8 @@ export interface Config {
   authorShare: number;
   referralShare: number;
   payoutMinCents: number;
+  /** PAYOUT_HOLD_DAYS in ms: a sale's shares settle (become withdrawable) this long after the sale. */
+  payoutHoldMs: number;
   /** REVIEW_MODE: which converted documents wait for a moderator (src/moderation/review-policy.ts). */
   reviewMode: 'off' | 'new_uploaders' | 'all';
   downloadLinkTtlMs: number;
@@ -394,6 +398,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
     authorShare: e.AUTHOR_SHARE,
     referralShare: e.REFERRAL_SHARE,
     payoutMinCents: e.PAYOUT_MIN_CENTS,
+    payoutHoldMs: e.PAYOUT_HOLD_DAYS * 24 * 3600 * 1000,
     reviewMode: e.REVIEW_MODE,
     downloadLinkTtlMs: e.DOWNLOAD_LINK_TTL,
     sessionTtlMs: e.SESSION_TTL,

@@ -7,6 +7,8 @@ import { formatYuan, topupPresetsCents } from './format.js';
   if (!root) return;
   const docId = root.dataset.docId;
   const priceCents = Number(root.dataset.priceCents);
+  // The server's sale decision (payments/sale-decision.ts): member_quota means the membership pays.
+  const sale = root.dataset.sale;
   const loggedIn = root.dataset.loggedIn === '1';
   const loginUrl = root.dataset.loginUrl;
   const api = (method, url, body, headers) => window.wenku.api(method, url, body, headers);
@@ -129,7 +131,7 @@ import { formatYuan, topupPresetsCents } from './format.js';
     const confirmBtn = dialog.querySelector('.js-dialog-confirm');
     const errorBox = dialog.querySelector('.js-dialog-error');
     const balanceEl = dialog.querySelector('.js-balance');
-    const confirmLabel = confirmBtn ? confirmBtn.textContent : '';
+    let confirmLabel = confirmBtn ? confirmBtn.textContent : '';
     let idempotencyKey = '';
 
     const showError = (text, link) => window.wenku.showError(errorBox, text, link);
@@ -220,6 +222,10 @@ import { formatYuan, topupPresetsCents } from './format.js';
           // Free, already bought, or the uploader: the link comes straight away. Otherwise 402 → buy once.
           let paidNow = null;
           let res = await api('POST', '/api/v1/documents/' + docId + '/download-link', { confirm: true });
+          // The reader confirmed a member's free download: never turn it into a charge.
+          if (res.status === 402 && sale === 'member_quota') {
+            return showError('今日会员免费下载额度已用完，未扣费。请刷新页面，按价格购买。', { href: location.pathname, text: '刷新页面 ›' });
+          }
           if (res.status === 402 && priceCents > 0) {
             const couponInput = dialog.querySelector('.js-coupon-code');
             const coupon = couponInput ? couponInput.value.trim() : '';
@@ -244,17 +250,29 @@ import { formatYuan, topupPresetsCents } from './format.js';
           const done = document.createElement('p');
           done.className = 'alert alert-ok js-download-done';
           done.setAttribute('role', 'status');
-          done.textContent = paidNow !== null ? '购买成功，余额 ' + formatYuan(paidNow) + '。下载已开始。' : '下载已开始。';
+          let memberLeft = null;
+          if (sale === 'member_quota' && dialog.dataset.owned === '1' && !dialog.dataset.memberUsed) {
+            dialog.dataset.memberUsed = '1';
+            const me = await api('GET', '/api/v1/me');
+            memberLeft = me.ok && me.data && me.data.vip ? me.data.vip.downloadsLeftToday : 0;
+          }
+          done.textContent = paidNow !== null
+            ? '购买成功，余额 ' + formatYuan(paidNow) + '。下载已开始。'
+            : memberLeft !== null ? '会员免费下载，未扣余额；今日剩余 ' + memberLeft + ' 篇。下载已开始。' : '下载已开始。';
           // Above the two-column grid, never inside it (a grid child would become a column and push
           // the document into the sidebar); a second download replaces the first notice.
           const earlier = document.querySelector('.js-download-done');
           if (earlier) earlier.remove();
           root.before(done);
-          if (paidNow !== null) {
+          if (paidNow !== null || memberLeft !== null) {
             dialog.dataset.owned = '1';
             for (const b of document.querySelectorAll('.js-open-download')) b.textContent = b.closest('.mobile-buy') ? '下载' : '已购买 · 下载';
             const bar = document.querySelector('.mobile-buy .price');
             if (bar) bar.textContent = '已购买';
+            // Now bought: a second download is free whatever the membership says.
+            confirmLabel = '确认下载';
+            const charge = dialog.querySelector('.js-dialog-charge');
+            if (charge) charge.textContent = '不收费（已购买）';
           }
           close();
           window.location.assign(res.data.url);

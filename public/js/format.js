@@ -90,13 +90,21 @@ export function yuanToCents(text, limits) {
 /** The fixed top-up amounts offered beside a typed one (¥10, ¥30, ¥50). */
 export const TOPUP_PRESETS_CENTS = [1000, 3000, 5000];
 
+/** Round amounts offered above a shortfall (¥10 … ¥100,000): 1, 3 and 5 times a power of ten, as the fixed ones. */
+const ROUND_TOPUPS_CENTS = [1000, 3000, 5000, 10000, 30000, 50000, 100000, 300000, 500000, 1000000, 3000000, 5000000, 10000000];
+
 /**
- * The top-up amounts to offer: what is missing for a purchase first (when known and within the
- * top-up limits), then the fixed ones, each once.
+ * The top-up amounts to offer. Without a shortfall: the fixed ones. With one (what a purchase is
+ * missing): every amount covers it: the shortfall itself, the shortfall rounded up (to ¥10, or
+ * half its leading power of ten: ¥142.50 → ¥150), then the next round amounts above: at most four.
  * @param {number | null | undefined} missingCents
  * @returns {number[]}
  */
 export function topupPresetsCents(missingCents) {
-  const missing = typeof missingCents === 'number' && Number.isSafeInteger(missingCents) && missingCents >= YUAN_LIMITS.topup.min && missingCents <= YUAN_LIMITS.topup.max ? [missingCents] : [];
-  return [...new Set([...missing, ...TOPUP_PRESETS_CENTS])];
+  const missing = typeof missingCents === 'number' && Number.isSafeInteger(missingCents) && missingCents >= YUAN_LIMITS.topup.min && missingCents <= YUAN_LIMITS.topup.max ? missingCents : null;
+  if (missing === null) return [...TOPUP_PRESETS_CENTS];
+  const step = Math.max(1000, 10 ** Math.floor(Math.log10(missing)) / 2);
+  const rounded = Math.min(Math.ceil(missing / step) * step, YUAN_LIMITS.topup.max);
+  const above = ROUND_TOPUPS_CENTS.filter((c) => c > rounded);
+  return [...new Set([missing, rounded, ...above])].slice(0, 4);
 }

@@ -4,14 +4,14 @@
 import { randomInt } from 'node:crypto';
 import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
-import { isListed, isTakenDown } from '../documents/visibility.js';
+import { purchaseStep, saleDecision } from './sale-decision.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import { conflict, notFound } from '../errors.js';
 import { insertAuditEntry } from '../support/audit.repo.js';
 import { insertCouponBatch, listCouponBatches, listCouponsOfBatch, lockCouponByCode, markCouponRedeemed, type CouponBatchRow } from './coupons.repo.js';
 import { lockUserAccounts } from './ledger.service.js';
 import { findPurchaseById, lockDocumentForPurchase } from './purchases.repo.js';
-import { confirmationRequired, presentPurchase, type PurchaseResult } from './purchases.service.js';
+import { confirmationRequired, presentPurchase, viewerOf, type PurchaseResult } from './purchases.service.js';
 import { recordSponsoredPurchase } from './sponsored-purchases.service.js';
 import { getUserBalanceCents } from './wallet-accounts.repo.js';
 
@@ -123,16 +123,14 @@ export async function redeemCoupon(
       const candidate = await lockDocumentForPurchase(tx, {
         documentId: input.documentId, buyerId: actor.userId, referralCode: null, cookieReferrerId: null, visitSince: now,
       });
-      const doc = candidate?.document;
-      if (!doc || isTakenDown(doc)) throw notFound('文档');
-      if (candidate.paidPurchaseId !== null) {
-        const existing = (await findPurchaseById(tx, candidate.paidPurchaseId))!;
+      if (!candidate) throw notFound('文档');
+      const doc = candidate.document;
+      // The one sale decision (sale-decision.ts), as for a wallet purchase.
+      const step = purchaseStep(saleDecision(viewerOf(actor), doc, { purchaseId: candidate.paidPurchaseId, member: null }));
+      if (step !== 'buy') {
+        const existing = (await findPurchaseById(tx, step.bought))!;
         return { status: 200 as const, body: { purchase: presentPurchase(existing), wallet: { balanceCents: await getUserBalanceCents(tx, actor.userId) } } };
       }
-      if (doc.deletedAt) throw notFound('文档');
-      if (doc.uploaderId === actor.userId) throw conflict('不能购买自己上传的文档 (this is your own document)', { reason: 'own_document' });
-      if (!isListed(doc)) throw notFound('文档');
-      if (doc.priceCents === 0) throw conflict('免费文档无需购买，可直接下载 (free documents need no purchase)', { reason: 'free_document' });
       if (coupon.redeemedAt) throw couponUnusable('该下载券已被使用 (coupon already used)', 'coupon_used');
       if (coupon.expiresAt && coupon.expiresAt <= now) throw couponUnusable('该下载券已过期 (coupon expired)', 'coupon_expired');
       if (doc.priceCents > coupon.maxPriceCents) {

@@ -127,3 +127,28 @@ describe('redeeming a coupon', () => {
     expect(await q(`SELECT redeemed_at FROM coupons WHERE code = $1`, [codes[0]])).toEqual([{ redeemed_at: null }]);
   });
 });
+
+describe('what coupons can pay authors (issue 27: every path where the platform pays without a buyer\'s money)', () => {
+  it('when two colluding accounts spend a whole batch on the author\'s own documents priced at the ¥1,000,000 maximum, then the author earns at most the batch\'s price limit share per coupon, and nothing more', async () => {
+    const { codes } = await issue(3, 500);
+    const author = await registerUser(ctx);
+    const accomplice = await registerUser(ctx);
+    const dear = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 100_000_000 });
+    const limit = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 500 });
+    const more = [await createDocument(ctx, { uploaderId: author.user.id, priceCents: 500 }), await createDocument(ctx, { uploaderId: author.user.id, priceCents: 499 })];
+    // Above the limit: refused, the coupon stays unused.
+    const refused = await redeem(accomplice.token, dear.id, { code: codes[0], confirm: true });
+    expect([refused.status, refused.body.error.details.reason]).toEqual([409, 'coupon_price_limit']);
+    // Within it: each coupon pays at most floor(limit × 70%).
+    for (const [i, doc] of [limit, ...more].entries()) expect((await redeem(accomplice.token, doc.id, { code: codes[i], confirm: true })).status).toBe(201);
+    // The author cannot pay themselves with a coupon either.
+    const [own] = (await issue(1, 500)).codes;
+    expect((await redeem(author.token, limit.id, { code: own, confirm: true })).body.error.details.reason).toBe('own_document');
+    const paid = await q(`SELECT author_cents AS a FROM purchases WHERE author_id = $1 AND paid_with = 'coupon'`, [author.user.id]);
+    expect(paid.map((r) => r.a)).toEqual([350, 350, 349]);
+    expect(paid.reduce((sum, r) => sum + Number(r.a), 0)).toBeLessThanOrEqual(codes.length * Math.floor(500 * 0.7));
+    expect(await balanceOf(ctx, author.user.id)).toEqual({ wallet: 1049, debt: 0 });
+    expect(await balanceOf(ctx, accomplice.user.id)).toEqual({ wallet: 0, debt: 0 });
+    await expectCleanLedger();
+  });
+});

@@ -2,16 +2,16 @@
 // recording completed downloads.
 import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
-import { isListed } from '../documents/visibility.js';
 import { AppError, forbidden, notFound } from '../errors.js';
 import { findUserById } from '../auth/users.repo.js';
-import { entitlementOf } from '../documents/entitlement.js';
+import { ANONYMOUS, entitlementOf } from '../documents/entitlement.js';
 import type { Viewer } from '../documents/visibility.js';
 import { signDownloadToken, verifyDownloadToken, type DownloadClaims } from './download-tokens.js';
 import { upsertDownloadEvent } from './downloads.repo.js';
-import { confirmationRequired } from './purchases.service.js';
+import { confirmationRequired, viewerOf } from './purchases.service.js';
+import { memberQuotaMatters, saleDecision, type SaleDecision } from './sale-decision.js';
 import { findPaidPurchase, findPurchaseById, type PurchaseRow } from './purchases.repo.js';
-import { downloadAsMember } from './vip.service.js';
+import { downloadAsMember, memberQuotaOf } from './vip.service.js';
 import { countDocumentDownloader, findSaleDocument, type SaleDocumentRow } from './sale-documents.repo.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'clock'>;
@@ -35,19 +35,42 @@ function checkAccess(doc: SaleDocumentRow | null, user: Viewer, purchase: Purcha
   throw new AppError('insufficient_funds', '购买后才能下载该文档 (buy the document first)', { priceCents: doc.priceCents });
 }
 
-/** Paid, on sale, and neither the actor's own nor an admin's: checkAccess would ask for a purchase. */
-function needsPurchase(doc: SaleDocumentRow, actor: Actor): boolean {
-  return isListed(doc) && !doc.deletedAt && doc.priceCents > 0 && doc.uploaderId !== actor.userId && actor.role !== 'admin';
+/**
+ * The sale decision (sale-decision.ts) for the actor and document, reading what it needs: their
+ * live purchase, and their membership only when it can matter. Anonymous readers: no reads.
+ */
+export async function decideSale(deps: Deps, actor: Actor | null, doc: SaleDocumentRow): Promise<{ decision: SaleDecision; purchase: PurchaseRow | null }> {
+  if (!actor) return { decision: saleDecision(ANONYMOUS, doc, { purchaseId: null, member: null }), purchase: null };
+  const purchase = await findPaidPurchase(deps.db.pool, actor.userId, doc.id);
+  const facts = { purchaseId: purchase?.id ?? null, member: null };
+  const decision = saleDecision(viewerOf(actor), doc, facts);
+  if (!memberQuotaMatters(decision)) return { decision, purchase };
+  const member = await memberQuotaOf(deps, deps.db.pool, actor.userId, deps.clock.now());
+  return { decision: member ? saleDecision(viewerOf(actor), doc, { ...facts, member }) : decision, purchase };
 }
 
-/** A signed link for the actor, bound to the document and their live purchase (if any). */
+/** The sale decision for the document page (its buttons and dialog say what the server will do); null for no such document. */
+export async function saleDecisionFor(deps: Deps, actor: Actor | null, documentId: number): Promise<SaleDecision | null> {
+  const doc = await findSaleDocument(deps.db.pool, documentId);
+  return doc ? (await decideSale(deps, actor, doc)).decision : null;
+}
+
+/**
+ * A signed link for the actor, bound to the document and their live purchase (if any). The sale
+ * decision says whether they may have it: a member within the day's quota gets a purchase paid by
+ * the membership first; who must pay → 402; nothing to deliver → 404.
+ */
 export async function issueDownloadLink(deps: Deps, actor: Actor, documentId: number, confirm: unknown): Promise<DownloadLinkView> {
   if (confirm !== true) throw confirmationRequired('下载');
   const doc = await findSaleDocument(deps.db.pool, documentId);
-  let purchase = doc ? await findPaidPurchase(deps.db.pool, actor.userId, doc.id) : null;
-  // A member needs no purchase within the day's quota: the download becomes one paid by the membership.
-  if (doc && !purchase && needsPurchase(doc, actor)) purchase = await downloadAsMember(deps, actor, doc);
-  checkAccess(doc, { userId: actor.userId, isAdmin: actor.role === 'admin' }, purchase);
+  if (!doc) throw notFound('文档');
+  const { decision, purchase: bought } = await decideSale(deps, actor, doc);
+  let purchase = bought;
+  if (decision.kind === 'member_quota') purchase = await downloadAsMember(deps, actor, doc);
+  if (decision.kind === 'not_found') throw notFound('文档');
+  if (decision.kind === 'must_pay' || (decision.kind === 'member_quota' && !purchase)) {
+    throw new AppError('insufficient_funds', '购买后才能下载该文档 (buy the document first)', { priceCents: doc.priceCents });
+  }
   const { token, expiresAt } = signDownloadToken(
     deps.config.jwtSecret,
     { userId: actor.userId, documentId, purchaseId: purchase?.id ?? null },

@@ -1,5 +1,6 @@
 // SQL for the double-entry ledger. One exported function per query; first argument a pool or client.
 import type { Queryable } from '../db/pool.js';
+import type { EntryKind, TransactionKind } from './ledger-kinds.js';
 
 export type AccountKind = 'wallet' | 'debt' | 'platform_revenue' | 'provider_clearing' | 'adjustments' | 'pending_payouts';
 export type SystemAccountKind = Exclude<AccountKind, 'wallet' | 'debt'>;
@@ -13,7 +14,7 @@ export interface AccountRow {
 }
 
 /** One entry of a posting: a user account by id, or a system account by kind. */
-export type EntryInput = { amountCents: number; kind: string; documentId?: number | null } & (
+export type EntryInput = { amountCents: number; kind: EntryKind; documentId?: number | null } & (
   | { accountId: number }
   | { systemAccount: SystemAccountKind }
 );
@@ -21,7 +22,7 @@ export type EntryInput = { amountCents: number; kind: string; documentId?: numbe
 export interface UserEntryRow {
   id: number;
   amountCents: number;
-  kind: string;
+  kind: EntryKind;
   createdAt: Date;
   documentId: number | null;
   accountKind: 'wallet' | 'debt';
@@ -45,7 +46,7 @@ export async function lockUserAccountRows(db: Queryable, userIds: readonly numbe
 }
 
 export interface PostingRow {
-  kind: string;
+  kind: TransactionKind;
   reference: string | null;
   note: string | null;
 }

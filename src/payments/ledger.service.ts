@@ -16,12 +16,13 @@
 import type { PoolClient } from 'pg';
 import { isCheckViolation } from '../db/pg-errors.js';
 import { AppError } from '../errors.js';
+import { entryKindFits, type EntryKind, type TransactionKind } from './ledger-kinds.js';
 import { insertPosting, lockUserAccountRows, type AccountRow, type EntryInput, type PostingRow } from './ledger.repo.js';
 
 export type { EntryInput } from './ledger.repo.js';
 
 export interface PostingInput {
-  kind: string;
+  kind: TransactionKind;
   reference: string | null;
   note?: string | null;
   entries: EntryInput[];
@@ -55,7 +56,8 @@ export async function postTransaction(
 
 /**
  * The checks every posting passes before it is written: integer cents, at least two non-zero
- * entries summing to zero, every user account locked first. Returns what postingCtes takes.
+ * entries summing to zero, every user account locked first, each entry's kind one its account may
+ * carry (ledger-kinds.ts). Returns what postingCtes takes.
  */
 export function checkPosting(locked: ReadonlyMap<number, UserAccounts>, input: PostingInput): { posting: PostingRow; entries: EntryInput[] } {
   const entries = input.entries.filter((e) => e.amountCents !== 0);
@@ -65,6 +67,7 @@ export function checkPosting(locked: ReadonlyMap<number, UserAccounts>, input: P
   for (const e of entries) {
     if (!Number.isSafeInteger(e.amountCents)) throw new Error(`ledger amount ${e.amountCents} is not integer cents`);
     if ('accountId' in e && !lockedIds.has(e.accountId)) throw new Error(`ledger account ${e.accountId} was not locked first`);
+    if (!entryKindFits(e.kind, 'accountId' in e)) throw new Error(`ledger entry kind ${e.kind} does not belong on a ${'accountId' in e ? 'user' : 'system'} account`);
     sum += e.amountCents;
   }
   if (sum !== 0) throw new Error(`ledger transaction ${input.kind} does not balance (sum ${sum})`);
@@ -96,7 +99,7 @@ export async function lockUserAccounts(tx: PoolClient, userIds: readonly number[
 }
 
 /** Entries paying `amount` to a user: settle debt first, the rest to the wallet. */
-export function creditUser(acc: UserAccounts, amount: number, kind: string, documentId: number | null = null): EntryInput[] {
+export function creditUser(acc: UserAccounts, amount: number, kind: EntryKind, documentId: number | null = null): EntryInput[] {
   if (amount <= 0) return [];
   const toDebt = Math.min(amount, -acc.debt.balanceCents);
   const entries: EntryInput[] = [];
@@ -109,7 +112,7 @@ export function creditUser(acc: UserAccounts, amount: number, kind: string, docu
 }
 
 /** Entries taking `amount` back from a user: the wallet down to zero, the rest as debt. */
-export function debitUserIntoDebt(acc: UserAccounts, amount: number, kind: string, documentId: number | null = null): EntryInput[] {
+export function debitUserIntoDebt(acc: UserAccounts, amount: number, kind: EntryKind, documentId: number | null = null): EntryInput[] {
   if (amount <= 0) return [];
   const fromWallet = Math.min(amount, Math.max(0, acc.wallet.balanceCents));
   const entries: EntryInput[] = [];

@@ -20,9 +20,9 @@ describe('ledger guards in the database', () => {
     const adjustments = await systemAccount('adjustments');
     await expect(
       q(
-        `WITH t AS (INSERT INTO ledger_transactions (kind) VALUES ('test') RETURNING id)
+        `WITH t AS (INSERT INTO ledger_transactions (kind) VALUES ('admin_credit') RETURNING id)
          INSERT INTO ledger_entries (transaction_id, account_id, amount_cents, kind)
-         SELECT t.id, a, v, 'test' FROM t, unnest($1::bigint[], $2::bigint[]) AS x(a, v)`,
+         SELECT t.id, a, v, 'admin_credit' FROM t, unnest($1::bigint[], $2::bigint[]) AS x(a, v)`,
         [[platform, adjustments], [100, -99]],
       ),
     ).rejects.toMatchObject({ code: '23514', constraint: 'ledger_entries_balanced' });
@@ -32,14 +32,14 @@ describe('ledger guards in the database', () => {
   it('when a later statement adds a one-sided entry to a balanced transaction, then it is refused', async () => {
     const platform = await systemAccount('platform_revenue');
     const adjustments = await systemAccount('adjustments');
-    const { rows } = await q(`INSERT INTO ledger_transactions (kind) VALUES ('test') RETURNING id`);
+    const { rows } = await q(`INSERT INTO ledger_transactions (kind) VALUES ('admin_credit') RETURNING id`);
     const transactionId = rows[0].id as number;
     await q(
-      `INSERT INTO ledger_entries (transaction_id, account_id, amount_cents, kind) VALUES ($1, $2, 50, 'test'), ($1, $3, -50, 'test')`,
+      `INSERT INTO ledger_entries (transaction_id, account_id, amount_cents, kind) VALUES ($1, $2, 50, 'admin_credit'), ($1, $3, -50, 'admin_credit')`,
       [transactionId, platform, adjustments],
     );
     await expect(
-      q(`INSERT INTO ledger_entries (transaction_id, account_id, amount_cents, kind) VALUES ($1, $2, 1, 'test')`, [transactionId, platform]),
+      q(`INSERT INTO ledger_entries (transaction_id, account_id, amount_cents, kind) VALUES ($1, $2, 1, 'admin_credit')`, [transactionId, platform]),
     ).rejects.toMatchObject({ constraint: 'ledger_entries_balanced' });
     expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
   });
@@ -66,9 +66,9 @@ describe('ledger guards in the database', () => {
     const missing = (await q(`SELECT coalesce(max(id), 0) + 1000 AS id FROM documents`)).rows[0].id as number;
     await expect(
       q(
-        `WITH t AS (INSERT INTO ledger_transactions (kind) VALUES ('test') RETURNING id)
+        `WITH t AS (INSERT INTO ledger_transactions (kind) VALUES ('admin_credit') RETURNING id)
          INSERT INTO ledger_entries (transaction_id, account_id, amount_cents, kind, document_id)
-         SELECT t.id, a, v, 'test', $3 FROM t, unnest($1::bigint[], $2::bigint[]) AS x(a, v)`,
+         SELECT t.id, a, v, 'admin_credit', $3 FROM t, unnest($1::bigint[], $2::bigint[]) AS x(a, v)`,
         [[platform, adjustments], [100, -100], missing],
       ),
     ).rejects.toMatchObject({ code: '23503', constraint: 'ledger_entries_document_id_fkey' });

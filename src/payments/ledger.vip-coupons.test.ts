@@ -1,6 +1,7 @@
 // The ledger's property test (refunds.test.ts) with VIP and coupon steps: random top-ups,
 // purchases, memberships, member downloads, coupon redemptions, cancels, refunds and the passing
-// of days; after every step the entries sum to zero, caches match and no wallet is negative.
+// of days; after every step the entries sum to zero, caches match, no wallet is negative, and no
+// membership has paid authors more than the platform kept of it.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../test/app.js';
@@ -34,6 +35,19 @@ type Op =
   | { kind: 'cancel'; user: number }
   | { kind: 'refund'; pick: number }
   | { kind: 'time'; hours: number };
+
+/**
+ * Memberships whose downloads paid authors more than the platform kept of them (issue 27): the
+ * authors' live shares of a period's downloads against its price less its cancel refund.
+ */
+async function periodsPayingAuthorsMoreThanKept(): Promise<number[]> {
+  const { rows } = await ctx.deps.db.pool.query<{ id: number }>(
+    `SELECT v.id FROM vip_periods v
+      WHERE (SELECT coalesce(sum(p.author_cents), 0) FROM purchases p WHERE p.vip_period_id = v.id AND p.status = 'paid')
+            > v.price_cents - coalesce(v.refund_cents, 0)`,
+  );
+  return rows.map((r) => r.id);
+}
 
 /** Refusals a step may meet; anything else is a bug. */
 const EXPECTED = new Set([402, 404, 409]);
@@ -89,6 +103,7 @@ describe('ledger properties with VIP and coupons', () => {
             }
           } else ctx.clock.advance(o.hours * 3600_000);
           expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
+          expect(await periodsPayingAuthorsMoreThanKept()).toEqual([]);
         }
       }),
       {

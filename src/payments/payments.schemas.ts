@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MAX_TOPUP_CENTS } from '../../public/js/format.js';
 import { ErrorBody, registry } from '../http/openapi.js';
 import { sameSitePath } from '../http/forms.js';
+import { ENTRY_KINDS, type EntryKind } from './ledger-kinds.js';
 
 const cents = z.number().int();
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
@@ -41,11 +42,19 @@ export const WalletQuery = z.object({
 
 export const WalletEntry = registry.register(
   'WalletEntry',
-  z.object({ id: z.number().int(), amountCents: cents, kind: z.string(), createdAt: z.string(), documentId: z.number().int().nullable() }),
+  z.object({ id: z.number().int(), amountCents: cents, kind: z.enum(Object.keys(ENTRY_KINDS) as [EntryKind, ...EntryKind[]]), createdAt: z.string(), documentId: z.number().int().nullable() }),
 );
 export const Wallet = registry.register(
   'Wallet',
-  z.object({ balanceCents: cents, entries: z.array(WalletEntry), nextCursor: z.string().nullable() }),
+  z.object({
+    balanceCents: cents,
+    // Earned money settled and not yet withdrawn, never more than the balance.
+    withdrawableCents: cents,
+    // Shares of sales within PAYOUT_HOLD_DAYS: withdrawable once they settle.
+    pendingEarningsCents: cents,
+    entries: z.array(WalletEntry),
+    nextCursor: z.string().nullable(),
+  }),
 );
 export const TopupOrder = registry.register(
   'TopupOrder',

@@ -13,7 +13,13 @@ const PAYOUT_YUAN = { min: 1, max: 100_000_000 };
 
 /** What the wallet page's withdrawal section shows (src/views/payments/payouts-partial.eta). */
 export async function walletPayoutData(deps: AppDeps, req: Request) {
-  return { payouts: (await listMyPayouts(deps, req.actor!)).items, payoutMinCents: deps.config.payoutMinCents, formatTime, payoutDone: req.query.payout === '1' };
+  return {
+    payouts: (await listMyPayouts(deps, req.actor!)).items,
+    payoutMinCents: deps.config.payoutMinCents,
+    payoutHoldDays: Math.round(deps.config.payoutHoldMs / (24 * 3600 * 1000)),
+    formatTime,
+    payoutDone: req.query.payout === '1',
+  };
 }
 
 export function payoutsPagesRouter(deps: AppDeps, render: RenderPage, renderWallet: (req: Request, res: Response, extra?: Record<string, unknown>) => Promise<void>): Router {

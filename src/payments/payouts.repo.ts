@@ -1,5 +1,6 @@
 // SQL for withdrawals (提现). One exported function per query.
 import type { Queryable } from '../db/pool.js';
+import { EARNING_ENTRY_KINDS } from './ledger-kinds.js';
 
 export type PayoutStatus = 'pending' | 'approved' | 'rejected';
 
@@ -22,18 +23,31 @@ const COLUMNS = `p.id, p.user_id AS "userId", (SELECT u.display_name FROM users 
   p.amount_cents AS "amountCents", p.method, p.account_name AS "accountName", p.account_number AS "accountNumber",
   p.status, p.reference, p.reason, p.decided_at AS "decidedAt", p.created_at AS "createdAt"`;
 
-/** Entry kinds that make up earned money on a user's accounts: shares, their reversals, payouts and returned payouts. */
-export const EARNING_ENTRY_KINDS = ['sale', 'referral', 'sale_reversal', 'referral_reversal', 'payout', 'payout_return'] as const;
+export interface AccountPositionRow {
+  userId: number;
+  /** Wallet + debt: what the user sees (below zero while a refund left them owing). */
+  balanceCents: number;
+  /** Earned money not yet withdrawn: the sum of the user's earning entries (below zero after reversals). */
+  earnedCents: number;
+  /** Shares of the user's live sales (as author or referrer) made after `settledBefore`: not yet settled. */
+  pendingEarningsCents: number;
+}
 
-/** Earned money not yet withdrawn: the sum of the user's earning entries (may be below zero after reversals). */
-export async function sumEarnedNetOfPayouts(db: Queryable, userId: number): Promise<number> {
-  const { rows } = await db.query<{ cents: number }>(
-    `SELECT coalesce(sum(e.amount_cents), 0)::bigint AS cents
-       FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
-      WHERE a.user_id = $1 AND e.kind = ANY($2::text[])`,
-    [userId, EARNING_ENTRY_KINDS],
+/** Each user's balance, earned money and unsettled shares, in one round trip. */
+export async function readAccountPositions(db: Queryable, userIds: readonly number[], settledBefore: Date): Promise<AccountPositionRow[]> {
+  const { rows } = await db.query<AccountPositionRow>(
+    `SELECT u.id AS "userId",
+            (SELECT coalesce(sum(a.balance_cents), 0) FROM ledger_accounts a WHERE a.user_id = u.id)::bigint AS "balanceCents",
+            (SELECT coalesce(sum(e.amount_cents), 0) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+              WHERE a.user_id = u.id AND e.kind = ANY($2::text[]))::bigint AS "earnedCents",
+            ((SELECT coalesce(sum(p.author_cents), 0) FROM purchases p
+               WHERE p.author_id = u.id AND p.status = 'paid' AND p.created_at > $3)
+             + (SELECT coalesce(sum(p.referrer_cents), 0) FROM purchases p
+               WHERE p.referrer_id = u.id AND p.status = 'paid' AND p.created_at > $3))::bigint AS "pendingEarningsCents"
+       FROM unnest($1::bigint[]) AS u(id)`,
+    [userIds, EARNING_ENTRY_KINDS, settledBefore],
   );
-  return rows[0]!.cents;
+  return rows.map((r) => ({ ...r, userId: Number(r.userId) }));
 }
 
 export async function insertPayout(

@@ -9,18 +9,18 @@ import { formatYuan } from '../../public/js/format.js';
 import { insertAuditEntry } from '../support/audit.repo.js';
 import { notify } from '../notifications/notifications.service.js';
 import { mailNotice } from '../notifications/notice-mail.js';
-import { creditUser, insufficientFunds, lockUserAccounts, postTransaction } from './ledger.service.js';
+import { creditUser, insufficientFunds, lockUserAccounts, postTransaction, type EntryInput } from './ledger.service.js';
 import {
   insertPayout,
   listPayoutsByStatus,
   listPayoutsOfUser,
   lockPayout,
-  sumEarnedNetOfPayouts,
+  readAccountPositions,
   updatePayoutDecision,
+  type AccountPositionRow,
   type PayoutRow,
   type PayoutStatus,
 } from './payouts.repo.js';
-import { getUserBalanceCents } from './wallet-accounts.repo.js';
 import type { Queryable } from '../db/pool.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'clock'>;
@@ -32,14 +32,40 @@ export interface PayoutAccount {
   number: string;
 }
 
+export interface AccountSettlement {
+  balanceCents: number;
+  /** Settled earned money not yet withdrawn, never more than the balance. */
+  withdrawableCents: number;
+  /** Shares of sales within PAYOUT_HOLD_DAYS: withdrawable once they settle. */
+  pendingEarningsCents: number;
+  /**
+   * How far the account is from covering what it already asked to withdraw: refunds since (their
+   * reversals) took its balance below zero or its settled earnings below its pending payouts.
+   * A payout of an account short of anything is not approved (balance_negative).
+   */
+  shortCents: number;
+}
+
 /**
  * The one rule of what may be withdrawn: earned money (author and referral shares, less their
- * reversals and earlier payouts), and never more than the balance, so spent earnings and top-ups
- * never leave the site.
+ * reversals and earlier payouts) that has settled (PAYOUT_HOLD_DAYS after the sale: the refund
+ * window), and never more than the balance, so spent earnings and top-ups never leave the site.
  */
-export async function withdrawableCents(db: Queryable, userId: number, balanceCents?: number): Promise<number> {
-  const [earned, balance] = await Promise.all([sumEarnedNetOfPayouts(db, userId), balanceCents ?? getUserBalanceCents(db, userId)]);
-  return Math.max(0, Math.min(earned, balance));
+export function settlementOf(p: Omit<AccountPositionRow, 'userId'>): AccountSettlement {
+  const settled = Math.min(p.balanceCents, p.earnedCents - p.pendingEarningsCents);
+  return { balanceCents: p.balanceCents, withdrawableCents: Math.max(0, settled), pendingEarningsCents: p.pendingEarningsCents, shortCents: Math.max(0, -settled) };
+}
+
+/** settlementOf each user now (the clock's time less PAYOUT_HOLD_DAYS), read with `db`. */
+export async function settlementsOf(deps: Pick<AppDeps, 'config' | 'clock'>, db: Queryable, userIds: readonly number[]): Promise<Map<number, AccountSettlement>> {
+  const settledBefore = new Date(deps.clock.now().getTime() - deps.config.payoutHoldMs);
+  const rows = await readAccountPositions(db, [...new Set(userIds)], settledBefore);
+  return new Map(rows.map((r) => [r.userId, settlementOf(r)]));
+}
+
+/** settlementOf one user. */
+export async function settlementOfUser(deps: Pick<AppDeps, 'config' | 'clock'>, db: Queryable, userId: number): Promise<AccountSettlement> {
+  return (await settlementsOf(deps, db, [userId])).get(userId)!;
 }
 
 /** 138****5678-style: the first 3 and last 4 characters of the number; the name's first character. */
@@ -73,8 +99,7 @@ export async function requestPayout(deps: Deps, actor: Actor, input: { amountCen
     // The wallet lock serialises this user's requests: the sum below cannot change under us.
     const locked = await lockUserAccounts(tx, [actor.userId]);
     const acc = locked.get(actor.userId)!;
-    const available = await withdrawableCents(tx, actor.userId, acc.wallet.balanceCents + acc.debt.balanceCents);
-    if (input.amountCents > available) throw insufficientFunds();
+    if (input.amountCents > (await settlementOfUser(deps, tx, actor.userId)).withdrawableCents) throw insufficientFunds();
     const payout = await insertPayout(tx, { userId: actor.userId, amountCents: input.amountCents, method: input.account.method, accountName: input.account.name, accountNumber: input.account.number, now });
     await postTransaction(tx, locked, {
       kind: 'payout_request',
@@ -85,9 +110,24 @@ export async function requestPayout(deps: Deps, actor: Actor, input: { amountCen
       ],
     });
     await insertAuditEntry(tx, { adminId: actor.userId, action: 'payout.request', targetType: 'payout', targetId: payout.id, details: { amountCents: input.amountCents, method: input.account.method }, now });
-    const balanceCents = await getUserBalanceCents(tx, actor.userId);
-    return { payout: presentPayout(payout), wallet: { balanceCents, withdrawableCents: await withdrawableCents(tx, actor.userId, balanceCents) } };
+    const { balanceCents, withdrawableCents } = await settlementOfUser(deps, tx, actor.userId);
+    return { payout: presentPayout(payout), wallet: { balanceCents, withdrawableCents } };
   });
+}
+
+/**
+ * An approval re-checks the account: refunds since the request may have left it below zero, or
+ * its settled earnings below what it asked to withdraw. Then 409 balance_negative, and the
+ * payout stays pending for a rejection (which returns the amount).
+ */
+function assertApprovable(s: AccountSettlement): void {
+  if (s.shortCents === 0) return;
+  throw conflict(
+    s.balanceCents < 0
+      ? `该账户余额为负（-${formatYuan(-s.balanceCents)}），不能打款，请驳回 (the account is below zero)`
+      : `该账户已结算的收入不足以支付此提现（缺 ${formatYuan(s.shortCents)}），不能打款，请驳回 (the payout exceeds what the account could withdraw now)`,
+    { reason: 'balance_negative', balanceCents: s.balanceCents, withdrawableCents: s.withdrawableCents, shortCents: s.shortCents },
+  );
 }
 
 export async function decidePayout(
@@ -102,12 +142,14 @@ export async function decidePayout(
     if (!p) throw notFound('提现申请');
     if (p.status !== 'pending') throw conflict('该提现申请已处理 (the payout was already decided)', { status: p.status });
     const locked = await lockUserAccounts(tx, [p.userId]);
-    const entries = decision.approve
+    // The account is locked: no refund can change it between this check and the transfer.
+    if (decision.approve) assertApprovable(await settlementOfUser(deps, tx, p.userId));
+    const entries: EntryInput[] = decision.approve
       ? [
-          { systemAccount: 'pending_payouts' as const, amountCents: -p.amountCents, kind: 'payout_transfer' },
-          { systemAccount: 'provider_clearing' as const, amountCents: p.amountCents, kind: 'payout_transfer' },
+          { systemAccount: 'pending_payouts', amountCents: -p.amountCents, kind: 'payout_transfer' },
+          { systemAccount: 'provider_clearing', amountCents: p.amountCents, kind: 'payout_transfer' },
         ]
-      : [{ systemAccount: 'pending_payouts' as const, amountCents: -p.amountCents, kind: 'payout_return' }, ...creditUser(locked.get(p.userId)!, p.amountCents, 'payout_return')];
+      : [{ systemAccount: 'pending_payouts', amountCents: -p.amountCents, kind: 'payout_return' }, ...creditUser(locked.get(p.userId)!, p.amountCents, 'payout_return')];
     await postTransaction(tx, locked, { kind: decision.approve ? 'payout_approve' : 'payout_reject', reference: `payout:${p.id}`, entries });
     const decided = await updatePayoutDecision(tx, p.id, {
       status: decision.approve ? 'approved' : 'rejected',
@@ -138,7 +180,15 @@ export async function listMyPayouts(deps: Pick<AppDeps, 'db'>, actor: Actor) {
   return { items: (await listPayoutsOfUser(deps.db.pool, actor.userId, 100)).map((p) => presentPayout(p)) };
 }
 
-export async function listPayoutQueue(deps: Pick<AppDeps, 'db'>, status: PayoutStatus | null) {
-  return { items: (await listPayoutsByStatus(deps.db.pool, status, 200)).map((p) => presentPayout(p, { unmasked: true })) };
+/** The admins' queue; each item with its account's balance and withdrawable money now (and what it is short of). */
+export async function listPayoutQueue(deps: Pick<AppDeps, 'db' | 'config' | 'clock'>, status: PayoutStatus | null) {
+  const rows = await listPayoutsByStatus(deps.db.pool, status, 200);
+  const accounts = await settlementsOf(deps, deps.db.pool, rows.map((p) => p.userId));
+  return {
+    items: rows.map((p) => {
+      const { balanceCents, withdrawableCents, shortCents } = accounts.get(p.userId)!;
+      return { ...presentPayout(p, { unmasked: true }), balanceCents, withdrawableCents, shortCents };
+    }),
+  };
 }
 

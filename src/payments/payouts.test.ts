@@ -10,7 +10,8 @@ let author: TestUser;
 let buyer: TestUser;
 
 beforeAll(async () => {
-  ctx = await createTestContext({ PAYOUT_MIN_CENTS: '1000' });
+  // Settlement (PAYOUT_HOLD_DAYS) is tested in settlement.test.ts; here earnings settle at once.
+  ctx = await createTestContext({ PAYOUT_MIN_CENTS: '1000', PAYOUT_HOLD_DAYS: '0' });
   admin = await registerAdmin(ctx, { email: 'finance@example.com' });
   author = await registerUser(ctx, { displayName: '作者' });
   buyer = await registerUser(ctx, { displayName: '买家' });

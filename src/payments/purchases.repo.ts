@@ -73,7 +73,7 @@ export async function lockDocumentForPurchase(
 
 export type NewPurchase = Pick<
   PurchaseRow,
-  'buyerId' | 'documentId' | 'priceCents' | 'authorId' | 'authorCents' | 'referrerId' | 'referrerCents' | 'platformCents'
+  'buyerId' | 'documentId' | 'priceCents' | 'authorId' | 'authorCents' | 'referrerId' | 'referrerCents' | 'platformCents' | 'createdAt'
 >;
 
 /**
@@ -93,11 +93,11 @@ export async function insertPurchaseWithPosting(
     text: `${ctes.sql},
      p AS (
        INSERT INTO purchases (buyer_id, document_id, price_cents, author_id, author_cents, referrer_id, referrer_cents,
-                              platform_cents, ledger_transaction_id)
-       SELECT ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)}, ${$(7)}, ${$(8)}, t.id FROM t
+                              platform_cents, ledger_transaction_id, created_at)
+       SELECT ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, ${$(6)}, ${$(7)}, ${$(8)}, t.id, ${$(9)} FROM t
        RETURNING *)
      SELECT ${columns('p')} FROM p`,
-    values: [...ctes.values, p.buyerId, p.documentId, p.priceCents, p.authorId, p.authorCents, p.referrerId, p.referrerCents, p.platformCents],
+    values: [...ctes.values, p.buyerId, p.documentId, p.priceCents, p.authorId, p.authorCents, p.referrerId, p.referrerCents, p.platformCents, p.createdAt],
   });
   return rows[0]!;
 }

@@ -18,7 +18,7 @@ import type { Actor, AppDeps } from '../deps.js';
 import { withTransaction } from '../db/transaction.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
 import { AppError, conflict, notFound, validationFailed } from '../errors.js';
-import { isListed, isTakenDown } from '../documents/visibility.js';
+import { purchaseStep, saleDecision } from './sale-decision.js';
 import { checkPosting, creditUser, insufficientFunds, lockUserAccounts, mapOverdraft } from './ledger.service.js';
 import { splitPrice } from './money.js';
 import { formatYuan } from '../../public/js/format.js';
@@ -99,6 +99,9 @@ export const presentPurchase = (p: PurchaseRow): PurchaseView => ({
   refundedAt: p.refundedAt ? p.refundedAt.toISOString() : null,
 });
 
+/** The actor as the visibility and entitlement rules see them. */
+export const viewerOf = (actor: Actor) => ({ userId: actor.userId, isAdmin: actor.role === 'admin' });
+
 export const confirmationRequired = (what: string) =>
   new AppError('confirmation_required', `请确认${what} (send "confirm": true)`);
 
@@ -144,20 +147,6 @@ async function claimKey(deps: Deps, tx: PoolClient, userId: number, key: string,
   return { status: stored.responseStatus as 200 | 201, body: stored.responseBody as PurchaseResult };
 }
 
-/**
- * A new purchase needs a listed document (documents/visibility.ts), else 404 as from the
- * documents API, also while it converts; a taken-down one is not even re-confirmed to its buyers.
- */
-function checkSaleable(doc: SaleDocumentRow, buyerId: number, alreadyBought: boolean): SaleDocumentRow {
-  if (isTakenDown(doc)) throw notFound('文档');
-  if (alreadyBought) return doc;
-  if (doc.deletedAt) throw notFound('文档');
-  if (doc.uploaderId === buyerId) throw conflict('不能购买自己上传的文档 (this is your own document)', { reason: 'own_document' });
-  if (!isListed(doc)) throw notFound('文档');
-  if (doc.priceCents === 0) throw conflict('免费文档无需购买，可直接下载 (free documents need no purchase)', { reason: 'free_document' });
-  return doc;
-}
-
 /** The document is share-locked, so the price checked here is the price charged. */
 function checkExpectedPrice(doc: SaleDocumentRow, expectedPriceCents: number | undefined): void {
   if (expectedPriceCents === undefined || expectedPriceCents === doc.priceCents) return;
@@ -177,9 +166,10 @@ async function purchaseInTransaction(deps: Deps, tx: PoolClient, actor: Actor, i
     visitSince: new Date(deps.clock.now().getTime() - REFERRAL_TTL_MS),
   });
   if (!candidate) throw notFound('文档');
-  // A deleted document stays available to those who bought it.
-  const doc = checkSaleable(candidate.document, buyerId, candidate.paidPurchaseId !== null);
-  if (candidate.paidPurchaseId !== null) return alreadyBought(tx, buyerId, candidate.paidPurchaseId, key);
+  // The one sale decision (sale-decision.ts); a deleted document stays available to those who bought it.
+  const doc = candidate.document;
+  const step = purchaseStep(saleDecision(viewerOf(actor), doc, { purchaseId: candidate.paidPurchaseId, member: null }));
+  if (step !== 'buy') return alreadyBought(tx, buyerId, step.bought, key);
   checkExpectedPrice(doc, input.expectedPriceCents);
   // Never the buyer, never the author (they already get the author's share); then the platform keeps that part.
   const referrerId = candidate.referrerId === buyerId || candidate.referrerId === doc.uploaderId ? null : candidate.referrerId;
@@ -215,6 +205,8 @@ async function purchaseInTransaction(deps: Deps, tx: PoolClient, actor: Actor, i
     referrerId: split.referrerCents > 0 ? referrerId : null,
     referrerCents: split.referrerCents,
     platformCents: split.platformCents,
+    // The sale's time is the clock's: its shares settle PAYOUT_HOLD_DAYS after it (payouts.service.ts).
+    createdAt: deps.clock.now(),
   };
   const purchase = await mapOverdraft(() => insertPurchaseWithPosting(tx, newPurchase, posting));
   // Commits with the sale, or not at all.

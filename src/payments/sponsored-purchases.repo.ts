@@ -13,6 +13,9 @@ export interface NewSponsoredPurchase {
   vipPeriodId: number | null;
   couponId: number | null;
   quotaDay: string | null;
+  /** A member's download: the part of the membership it used (vip.service.ts memberDownloadFee). */
+  memberFeeCents: number | null;
+  createdAt: Date;
 }
 
 /**
@@ -30,11 +33,12 @@ export async function insertSponsoredPurchase(
     `${ctes.sql},
      p AS (
        INSERT INTO purchases (buyer_id, document_id, price_cents, author_id, author_cents, referrer_cents, platform_cents,
-                              ledger_transaction_id, paid_with, vip_period_id, coupon_id, quota_day)
-       SELECT ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, 0, ${$(3)}::bigint - ${$(5)}::bigint, t.id, ${$(6)}, ${$(7)}, ${$(8)}, ${$(9)}::date FROM t
+                              ledger_transaction_id, paid_with, vip_period_id, coupon_id, quota_day, member_fee_cents, created_at)
+       SELECT ${$(1)}, ${$(2)}, ${$(3)}, ${$(4)}, ${$(5)}, 0, ${$(3)}::bigint - ${$(5)}::bigint, t.id, ${$(6)}, ${$(7)}, ${$(8)}, ${$(9)}::date,
+              ${$(10)}::bigint, ${$(11)}::timestamptz FROM t
        RETURNING id)
      SELECT id FROM p`,
-    [...ctes.values, p.buyerId, p.documentId, p.priceCents, p.authorId, p.authorCents, p.paidWith, p.vipPeriodId, p.couponId, p.quotaDay],
+    [...ctes.values, p.buyerId, p.documentId, p.priceCents, p.authorId, p.authorCents, p.paidWith, p.vipPeriodId, p.couponId, p.quotaDay, p.memberFeeCents, p.createdAt],
   );
   return rows[0]!.id;
 }

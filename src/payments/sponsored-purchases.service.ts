@@ -1,7 +1,9 @@
 // A download paid by a member's quota or a coupon instead of the buyer's wallet. It is a purchase
 // row like any other (我的文库 lists it, download links bind to it, support can refund it), and
-// the author earns their usual share of the price, paid from the platform's revenue as a ledger
-// posting; the buyer's wallet does not move.
+// the author earns their share, paid from the platform's revenue as a ledger posting; the buyer's
+// wallet does not move. A coupon pays the share of the price (bounded by the coupon's price limit);
+// a member's download the share of its fee (vip-terms.ts), so a membership never pays authors
+// more than it collected.
 import type { PoolClient } from 'pg';
 import type { AppDeps } from '../deps.js';
 import { checkPosting, creditUser, debitUserIntoDebt, lockUserAccounts, postTransaction, type UserAccounts } from './ledger.service.js';
@@ -11,22 +13,25 @@ import type { SaleDocumentRow } from './sale-documents.repo.js';
 import { insertSponsoredPurchase } from './sponsored-purchases.repo.js';
 
 export type SponsoredBy =
-  | { paidWith: 'vip'; vipPeriodId: number; quotaDay: string }
+  | { paidWith: 'vip'; vipPeriodId: number; quotaDay: string; memberFeeCents: number }
   | { paidWith: 'coupon'; couponId: number };
 
 /**
- * Records the purchase and pays the author floor(price × AUTHOR_SHARE) from platform revenue, in
- * the caller's transaction. `accounts` must hold the buyer's and the author's locked accounts.
+ * Records the purchase and pays the author floor(basis × AUTHOR_SHARE) from platform revenue (the
+ * basis: a coupon's document price, a member download's fee), in the caller's transaction,
+ * at the clock's time (its share settles like a sale's). `accounts` must hold the buyer's and the
+ * author's locked accounts.
  */
 export async function recordSponsoredPurchase(
-  deps: Pick<AppDeps, 'config'>,
+  deps: Pick<AppDeps, 'config' | 'clock'>,
   tx: PoolClient,
   accounts: ReadonlyMap<number, UserAccounts>,
   input: { buyerId: number; doc: SaleDocumentRow; by: SponsoredBy },
 ): Promise<PurchaseRow> {
   const { doc, by } = input;
-  const { authorCents } = splitPrice(doc.priceCents, deps.config, false);
-  const kind = by.paidWith === 'vip' ? 'vip_download' : 'coupon_download';
+  const basisCents = by.paidWith === 'vip' ? by.memberFeeCents : doc.priceCents;
+  const { authorCents } = splitPrice(basisCents, deps.config, false);
+  const kind = by.paidWith === 'vip' ? ('vip_download' as const) : ('coupon_download' as const);
   const posting = { kind, reference: `document:${doc.id}`, note: null };
   // A price so small that the author's share rounds to 0 moves no money: an empty posting.
   const written =
@@ -34,7 +39,7 @@ export async function recordSponsoredPurchase(
       ? checkPosting(accounts, {
           ...posting,
           entries: [
-            { systemAccount: 'platform_revenue', amountCents: -authorCents, kind: `${kind}_payout`, documentId: doc.id },
+            { systemAccount: 'platform_revenue', amountCents: -authorCents, kind: by.paidWith === 'vip' ? 'vip_download_payout' : 'coupon_download_payout', documentId: doc.id },
             ...creditUser(accounts.get(doc.uploaderId)!, authorCents, 'sale', doc.id),
           ],
         })
@@ -51,6 +56,8 @@ export async function recordSponsoredPurchase(
       vipPeriodId: by.paidWith === 'vip' ? by.vipPeriodId : null,
       couponId: by.paidWith === 'coupon' ? by.couponId : null,
       quotaDay: by.paidWith === 'vip' ? by.quotaDay : null,
+      memberFeeCents: by.paidWith === 'vip' ? by.memberFeeCents : null,
+      createdAt: deps.clock.now(),
     },
     written,
   );

@@ -35,9 +35,15 @@ describe('same-site return paths', () => {
     expect(sameSitePath(`/${'a'.repeat(2001)}`)).toBeNull();
   });
 
-  it('when presets are offered, then the missing amount comes first, then ¥10, ¥30, ¥50, each once', () => {
+  it('when presets are offered for a shortfall, then the shortfall comes first and every amount covers it; without one, ¥10, ¥30, ¥50', () => {
     expect(topupPresetsCents(120)).toEqual([120, 1000, 3000, 5000]);
-    expect(topupPresetsCents(3000)).toEqual([3000, 1000, 5000]);
+    // Every amount offered covers the shortfall (issue 23: ¥10 could not pay a ¥30 shortfall).
+    expect(topupPresetsCents(3000)).toEqual([3000, 5000, 10000, 30000]);
+    // ¥150 with ¥7.50 in the wallet: the shortfall, rounded up to ¥150, then ¥300 and ¥500.
+    expect(topupPresetsCents(14250)).toEqual([14250, 15000, 30000, 50000]);
+    for (const missing of [1, 999, 1001, 14250, 77777, 9_999_999]) {
+      expect(topupPresetsCents(missing).every((c) => c >= missing && c <= 10_000_000)).toBe(true);
+    }
     expect(topupPresetsCents(null)).toEqual([1000, 3000, 5000]);
     expect(topupPresetsCents(0)).toEqual([1000, 3000, 5000]);
     expect(topupPresetsCents(1.5)).toEqual([1000, 3000, 5000]);

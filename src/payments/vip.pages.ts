@@ -12,7 +12,7 @@ import { issueCouponBatch, listBatchCodes, listBatches } from './coupons.service
 import { listOfferedPlans } from './vip-plans.service.js';
 import { vipPlansPagesRouter } from './vip-plans.pages.js';
 import { listLivePeriods } from './vip.repo.js';
-import { cancelVip, getVipStatus, purchaseVip, unusedRefundCents } from './vip.service.js';
+import { cancelRefunds, cancelVip, getVipStatus, purchaseVip } from './vip.service.js';
 import { getUserBalanceCents } from './wallet-accounts.repo.js';
 
 export function vipPagesRouter(deps: AppDeps, render: RenderPage): Router {
@@ -26,11 +26,12 @@ export function vipPagesRouter(deps: AppDeps, render: RenderPage): Router {
     const [vip, balanceCents, live] = userId
       ? await Promise.all([getVipStatus(deps, userId), getUserBalanceCents(deps.db.pool, userId), listLivePeriods(deps.db.pool, userId, now)])
       : [null, 0, []];
+    const refunds = await cancelRefunds(deps.db.pool, live, now);
     render(req, res, 'payments/vip', {
       plans: await listOfferedPlans(deps),
       vip,
       balanceCents,
-      refundPreviewCents: live.reduce((sum, p) => sum + unusedRefundCents(p, now), 0),
+      refundPreviewCents: refunds.reduce((sum, r) => sum + r.cents, 0),
       timezone: deps.config.timezone,
       authorSharePercent: Math.round(deps.config.authorShare * 100),
       formatYuan,

@@ -60,6 +60,17 @@ export async function countVipDownloadsOnDay(db: Queryable, userId: number, day:
   return rows[0]!.n;
 }
 
+/** Per period, its live (not refunded) member downloads and the sum of their fees (member_fee_cents). */
+export async function sumPeriodUsage(db: Queryable, periodIds: readonly number[]): Promise<Map<number, { downloads: number; feesCents: number }>> {
+  if (periodIds.length === 0) return new Map();
+  const { rows } = await db.query<{ periodId: number; downloads: number; feesCents: number }>(
+    `SELECT vip_period_id AS "periodId", count(*)::int AS downloads, coalesce(sum(member_fee_cents), 0)::bigint AS "feesCents"
+       FROM purchases WHERE vip_period_id = ANY($1::bigint[]) AND status = 'paid' GROUP BY vip_period_id`,
+    [periodIds],
+  );
+  return new Map(rows.map((r) => [Number(r.periodId), { downloads: r.downloads, feesCents: r.feesCents }]));
+}
+
 /**
  * Marks as reminded, and returns, each member's last active period that ends within
  * (now, until] and was not reminded yet. A period bought after it resets the reminder for the new end.

@@ -1,7 +1,8 @@
 // VIP membership (会员), without the dark patterns: bought from the wallet with a confirmation,
 // never renewed by itself, a reminder three days before the end, one-click cancel refunding the
 // unused whole days. Members download paid documents within a daily quota (days in TIMEZONE);
-// each such download is a purchase whose author is paid from the platform (sponsored-purchases).
+// each such download is a purchase whose author is paid from the platform (sponsored-purchases)
+// the share of the download's fee, never more than the membership paid (vip-terms.ts).
 import type { PoolClient } from 'pg';
 import type { Actor, AppDeps } from '../deps.js';
 import type { VipPlan } from '../config.js';
@@ -13,7 +14,9 @@ import { findPaidPurchase, type PurchaseRow } from './purchases.repo.js';
 import { confirmationRequired } from './purchases.service.js';
 import type { SaleDocumentRow } from './sale-documents.repo.js';
 import { recordSponsoredPurchase } from './sponsored-purchases.service.js';
-import { claimDueReminders, countVipDownloadsOnDay, insertVipPeriod, listLivePeriods, markPeriodCancelled, type VipPeriodRow } from './vip.repo.js';
+import { claimDueReminders, countVipDownloadsOnDay, insertVipPeriod, listLivePeriods, markPeriodCancelled, sumPeriodUsage, type VipPeriodRow } from './vip.repo.js';
+import { cancelRefundCents, memberDownloadFeeCents, memberDownloadsLeft } from './vip-terms.js';
+import type { Queryable } from '../db/pool.js';
 import { findOfferedPlan, listOfferedPlans } from './vip-plans.service.js';
 import { getUserBalanceCents } from './wallet-accounts.repo.js';
 import { calendarDay } from '../../public/js/format.js';
@@ -36,14 +39,33 @@ function currentPeriod(periods: readonly VipPeriodRow[], now: Date): VipPeriodRo
   return periods.find((p) => p.startsAt <= now && p.endsAt > now) ?? null;
 }
 
+/** A member's current period and what it has left today; null for non-members. */
+export interface MemberQuota {
+  period: VipPeriodRow;
+  downloadsLeftToday: number;
+}
+
+/**
+ * The member's quota now (memberDownloadsLeft over today's and the period's live downloads), read
+ * with `db` (the caller's transaction, after it locked the buyer's accounts, when it will spend it).
+ */
+export async function memberQuotaOf(deps: Pick<AppDeps, 'config'>, db: Queryable, userId: number, now: Date): Promise<MemberQuota | null> {
+  const period = currentPeriod(await listLivePeriods(db, userId, now), now);
+  if (!period) return null;
+  const [today, usage] = await Promise.all([
+    countVipDownloadsOnDay(db, userId, calendarDay(now, deps.config.timezone)),
+    sumPeriodUsage(db, [period.id]),
+  ]);
+  return { period, downloadsLeftToday: memberDownloadsLeft(period, { today, inPeriod: usage.get(period.id)?.downloads ?? 0 }) };
+}
+
 /** The member's status for GET /me: the end of the last period and today's downloads left; null for non-members. */
 export async function getVipStatus(deps: Deps, userId: number): Promise<VipStatus | null> {
   const now = deps.clock.now();
   const periods = await listLivePeriods(deps.db.pool, userId, now);
-  const current = currentPeriod(periods, now);
-  if (!current) return null;
-  const used = await countVipDownloadsOnDay(deps.db.pool, userId, calendarDay(now, deps.config.timezone));
-  return { until: periods[periods.length - 1]!.endsAt.toISOString(), downloadsLeftToday: Math.max(0, current.downloadsPerDay - used) };
+  if (!currentPeriod(periods, now)) return null;
+  const quota = await memberQuotaOf(deps, deps.db.pool, userId, now);
+  return { until: periods[periods.length - 1]!.endsAt.toISOString(), downloadsLeftToday: quota?.downloadsLeftToday ?? 0 };
 }
 
 /**
@@ -116,11 +138,13 @@ const presentPeriod = (p: VipPeriodRow): VipPeriodView => ({
   endsAt: p.endsAt.toISOString(),
 });
 
-/** What a period gives back on cancel: its unused whole days, pro rata (a period not begun: all of it). */
-export function unusedRefundCents(p: Pick<VipPeriodRow, 'days' | 'priceCents' | 'startsAt' | 'endsAt'>, now: Date): number {
-  if (p.startsAt >= now) return p.priceCents;
-  const unusedDays = Math.min(p.days, Math.floor((p.endsAt.getTime() - now.getTime()) / DAY_MS));
-  return Math.floor((p.priceCents * unusedDays) / p.days);
+/**
+ * What a cancel would give back now, per live period (vip-terms.ts cancelRefundCents: the unused
+ * whole days, never more than the price less the fees of the period's live downloads).
+ */
+export async function cancelRefunds(db: Queryable, periods: readonly VipPeriodRow[], now: Date): Promise<Array<{ period: VipPeriodRow; cents: number }>> {
+  const usage = await sumPeriodUsage(db, periods.map((p) => p.id));
+  return periods.map((p) => ({ period: p, cents: cancelRefundCents(p, now, usage.get(p.id)?.feesCents ?? 0) }));
 }
 
 /**
@@ -133,7 +157,8 @@ export async function cancelVip(deps: Deps, actor: Actor): Promise<{ refundCents
     const accounts = await lockUserAccounts(tx, [actor.userId]);
     const live = await listLivePeriods(tx, actor.userId, now, true);
     if (live.length === 0) throw conflict('您当前不是会员 (no active membership)', { reason: 'not_a_member' });
-    const refunds = live.map((p) => ({ period: p, cents: unusedRefundCents(p, now) }));
+    // The buyer's accounts are locked: no member download of these periods can commit meanwhile.
+    const refunds = await cancelRefunds(tx, live, now);
     const total = refunds.reduce((sum, r) => sum + r.cents, 0);
     let transactionId: number | null = null;
     if (total > 0) {
@@ -154,23 +179,25 @@ export async function cancelVip(deps: Deps, actor: Actor): Promise<{ refundCents
 
 /**
  * A member's download of a paid document they have not bought: within today's quota it becomes a
- * purchase paid by the membership (the author is paid their share from the platform). Returns the
- * purchase (an existing one if they have it), or null when not a member or the quota is used up.
- * One transaction; the buyer's accounts are locked first, so concurrent downloads never exceed
- * the quota.
+ * purchase paid by the membership, its author paid the share of the download's fee
+ * (vip-terms.ts). Returns the purchase (an existing one if they have it), or null when not a
+ * member or the quota is used up. One transaction; the buyer's accounts are locked first, so
+ * concurrent downloads (and a cancel) never pass the quota or the period's fees.
  */
 export async function downloadAsMember(deps: Deps, actor: Actor, doc: SaleDocumentRow): Promise<PurchaseRow | null> {
   const now = deps.clock.now();
-  if (!currentPeriod(await listLivePeriods(deps.db.pool, actor.userId, now), now)) return null;
   return withTransaction(deps.db.pool, async (tx: PoolClient) => {
     const accounts = await lockUserAccounts(tx, [actor.userId, doc.uploaderId]);
     const existing = await findPaidPurchase(tx, actor.userId, doc.id);
     if (existing) return existing;
-    const period = currentPeriod(await listLivePeriods(tx, actor.userId, now), now);
-    if (!period) return null;
-    const quotaDay = calendarDay(now, deps.config.timezone);
-    if ((await countVipDownloadsOnDay(tx, actor.userId, quotaDay)) >= period.downloadsPerDay) return null;
-    return recordSponsoredPurchase(deps, tx, accounts, { buyerId: actor.userId, doc, by: { paidWith: 'vip', vipPeriodId: period.id, quotaDay } });
+    const quota = await memberQuotaOf(deps, tx, actor.userId, now);
+    if (!quota || quota.downloadsLeftToday === 0) return null;
+    const { period } = quota;
+    return recordSponsoredPurchase(deps, tx, accounts, {
+      buyerId: actor.userId,
+      doc,
+      by: { paidWith: 'vip', vipPeriodId: period.id, quotaDay: calendarDay(now, deps.config.timezone), memberFeeCents: memberDownloadFeeCents(period, doc.priceCents) },
+    });
   });
 }
 

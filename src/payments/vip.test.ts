@@ -97,11 +97,12 @@ describe('members download paid documents within the day quota', () => {
       expect(res.status).toBe(200);
       await expectCleanLedger();
     }
-    // The buyer's wallet did not move; the author got 70% of each price from the platform.
+    // The buyer's wallet did not move; the author got 70% of the member's fee per download (issue 27:
+    // ¥7 / (7 days × 2) = ¥0.50, less than the price) from the platform.
     expect(await balanceOf(ctx, user.user.id)).toEqual({ wallet: 0, debt: 0 });
-    expect(await balanceOf(ctx, author.user.id)).toEqual({ wallet: 1400, debt: 0 });
-    const rows = await q(`SELECT paid_with AS "paidWith", price_cents AS price, author_cents AS author FROM purchases WHERE buyer_id = $1`, [user.user.id]);
-    expect(rows).toEqual([{ paidWith: 'vip', price: 1000, author: 700 }, { paidWith: 'vip', price: 1000, author: 700 }]);
+    expect(await balanceOf(ctx, author.user.id)).toEqual({ wallet: 70, debt: 0 });
+    const rows = await q(`SELECT paid_with AS "paidWith", price_cents AS price, member_fee_cents AS fee, author_cents AS author FROM purchases WHERE buyer_id = $1`, [user.user.id]);
+    expect(rows).toEqual([{ paidWith: 'vip', price: 1000, fee: 50, author: 35 }, { paidWith: 'vip', price: 1000, fee: 50, author: 35 }]);
     const mine = await ctx.http().get('/api/v1/me/purchases').set(auth(user.token));
     expect(mine.body.items.map((i: { document: { id: number } }) => i.document.id).sort()).toEqual([docs[0]!.id, docs[1]!.id].sort());
     expect((await me(user.token))!.downloadsLeftToday).toBe(0);
@@ -119,7 +120,7 @@ describe('members download paid documents within the day quota', () => {
     expect((await me(user.token))!.downloadsLeftToday).toBe(1);
     const days = await q(`SELECT quota_day::text AS day FROM purchases WHERE buyer_id = $1 ORDER BY id`, [user.user.id]);
     expect(days.map((d) => d.day)).toEqual(['2027-03-10', '2027-03-10', '2027-03-11']);
-    expect(await balanceOf(ctx, author.user.id)).toEqual({ wallet: 2100, debt: 0 });
+    expect(await balanceOf(ctx, author.user.id)).toEqual({ wallet: 105, debt: 0 });
     await expectCleanLedger();
   });
 
@@ -129,7 +130,7 @@ describe('members download paid documents within the day quota', () => {
     const answers = await Promise.all(docs.map((d) => link(user.token, d.id)));
     expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 402, 402, 402]);
     expect(await q(`SELECT 1 FROM purchases WHERE buyer_id = $1`, [user.user.id])).toHaveLength(2);
-    expect(await balanceOf(ctx, author.user.id)).toEqual({ wallet: 700, debt: 0 });
+    expect(await balanceOf(ctx, author.user.id)).toEqual({ wallet: 70, debt: 0 });
     await expectCleanLedger();
   });
 
@@ -194,5 +195,80 @@ describe('cancel and reminder', () => {
     ctx.clock.advance(2 * DAY);
     expect(await sendVipReminders(ctx.deps)).toBe(1);
     expect(await q(`SELECT 1 FROM notifications WHERE user_id = $1`, [user.user.id])).toHaveLength(2);
+  });
+});
+
+describe('a membership never pays authors more than it collected (issue 27)', () => {
+  const authorsEarnedFrom = async (periodIds: number[]) =>
+    Number((await q(`SELECT coalesce(sum(author_cents), 0)::bigint AS s FROM purchases WHERE vip_period_id = ANY($1::bigint[]) AND status = 'paid'`, [periodIds]))[0]!.s);
+
+  it('when two accounts of one person collude (a member downloading the other\'s documents priced ¥1,000,000), then the author earns the share of the fee per download only, and cancelling leaves the platform more than it paid', async () => {
+    setClock('2027-05-01T02:00:00Z');
+    const member = await registerUser(ctx);
+    await topUp(ctx, member.token, 3000);
+    expect((await buy(member.token, { planId: 'month', confirm: true })).status).toBe(201);
+    const [period] = await q(`SELECT id FROM vip_periods WHERE user_id = $1`, [member.user.id]);
+    const { author, docs } = await paidDocs(7, 100_000_000);
+    for (const [i, doc] of docs.entries()) {
+      if (i === 3 || i === 6) ctx.clock.advance(DAY);
+      expect((await link(member.token, doc.id)).status).toBe(200);
+    }
+    // ¥30 / (30 days × 3) = 33 cents a download; 70% of it: 23 cents, seven times.
+    expect(await balanceOf(ctx, author.user.id)).toEqual({ wallet: 7 * 23, debt: 0 });
+    expect(await authorsEarnedFrom([period!.id])).toBe(161);
+    // Settled after the hold: still only what the fees paid; asking for the "price" is refused.
+    ctx.clock.advance(8 * DAY);
+    const wallet = await ctx.http().get('/api/v1/wallet').set(auth(author.token));
+    expect(wallet.body).toMatchObject({ balanceCents: 161, withdrawableCents: 161, pendingEarningsCents: 0 });
+    const payout = await ctx.http().post('/api/v1/wallet/payouts').set(auth(author.token)).send({ amountCents: 70_000_000, account: { method: 'alipay', name: '张三', number: '13800138000' } });
+    expect([payout.status, payout.body.error.code]).toEqual([402, 'insufficient_funds']);
+    // Cancel: unused whole days come back, less nothing (7 × 33 cents of fees < the days used).
+    const cancel = await ctx.http().post('/api/v1/vip/cancel').set(auth(member.token)).send({});
+    expect(cancel.status).toBe(200);
+    const kept = 3000 - (cancel.body.refundCents as number);
+    expect(await authorsEarnedFrom([period!.id])).toBeLessThanOrEqual(kept);
+    // Neither account can withdraw more than the membership paid: the member's refund is not earnings.
+    const memberWallet = await ctx.http().get('/api/v1/wallet').set(auth(member.token));
+    expect(memberWallet.body.withdrawableCents).toBe(0);
+    await expectCleanLedger();
+  });
+
+  it('when a member downloads on every calendar day a week touches (eight, from 23:50), then the period gives at most days × per-day downloads', async () => {
+    setClock('2027-06-01T15:50:00Z'); // 23:50 in Shanghai: the 7-day period touches 8 calendar days
+    const member = await registerUser(ctx);
+    await topUp(ctx, member.token, 700);
+    expect((await buy(member.token, { planId: 'week', confirm: true })).status).toBe(201);
+    const { author, docs } = await paidDocs(16, 1000);
+    const statuses: number[] = [];
+    for (let day = 0; day < 8; day++) {
+      // The 8th calendar day (00:30 on June 8th in Shanghai, inside the period): 14 used, none left.
+      if (day === 7) expect((await me(member.token))!.downloadsLeftToday).toBe(0);
+      for (const doc of docs.slice(day * 2, day * 2 + 2)) statuses.push((await link(member.token, doc.id)).status);
+      ctx.clock.advance(day === 6 ? 40 * 60_000 : DAY);
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(14);
+    expect(statuses.slice(14)).toEqual([402, 402]);
+    // 14 × 70% of ¥0.50: never more than the ¥7 paid.
+    expect(await balanceOf(ctx, author.user.id)).toEqual({ wallet: 14 * 35, debt: 0 });
+    await expectCleanLedger();
+  });
+
+  it('when a member who downloaded more than the days used cancels, then the refund is the price less the fees of the downloads', async () => {
+    setClock('2027-07-01T15:50:00Z'); // 23:50 in Shanghai
+    const member = await registerUser(ctx);
+    await topUp(ctx, member.token, 700);
+    expect((await buy(member.token, { planId: 'week', confirm: true })).status).toBe(201);
+    const { author, docs } = await paidDocs(4, 1000);
+    for (const doc of docs.slice(0, 2)) expect((await link(member.token, doc.id)).status).toBe(200);
+    ctx.clock.advance(20 * 60_000); // 00:10: a new calendar day, 20 minutes into the period
+    for (const doc of docs.slice(2)) expect((await link(member.token, doc.id)).status).toBe(200);
+    // Unused whole days: 6 → ¥6.00; the price less 4 fees of ¥0.50: ¥5.00. The smaller comes back.
+    const cancel = await ctx.http().post('/api/v1/vip/cancel').set(auth(member.token)).send({});
+    expect(cancel.body).toMatchObject({ refundCents: 500, wallet: { balanceCents: 500 } });
+    expect(await balanceOf(ctx, author.user.id)).toEqual({ wallet: 4 * 35, debt: 0 });
+    const [period] = await q(`SELECT id, refund_cents AS refund FROM vip_periods WHERE user_id = $1`, [member.user.id]);
+    expect(period!.refund).toBe(500);
+    expect(await authorsEarnedFrom([period!.id])).toBeLessThanOrEqual(700 - 500);
+    await expectCleanLedger();
   });
 });

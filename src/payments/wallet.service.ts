@@ -6,44 +6,33 @@ import { findUserById } from '../auth/users.repo.js';
 import { listUserEntries } from './ledger.repo.js';
 import { creditUser, lockUserAccounts, postTransaction } from './ledger.service.js';
 import { getUserBalanceCents } from './wallet-accounts.repo.js';
-import { withdrawableCents } from './payouts.service.js';
+import { settlementOfUser } from './payouts.service.js';
 import { findDocumentTitles } from './sale-documents.repo.js';
 
 type Deps = Pick<AppDeps, 'db'>;
+type WalletDeps = Pick<AppDeps, 'db' | 'config' | 'clock'>;
 
 export interface WalletEntryView {
   id: number;
   amountCents: number;
-  kind: string;
+  kind: EntryKind;
   createdAt: string;
   documentId: number | null;
 }
 
-/** Chinese labels of entry kinds, for the wallet page. */
-export const ENTRY_KIND_LABELS: Record<string, string> = {
-  topup: '充值',
-  purchase: '购买文档',
-  sale: '文档销售收入',
-  referral: '推荐收入',
-  refund: '退款',
-  sale_reversal: '销售收入冲回（退款）',
-  referral_reversal: '推荐收入冲回（退款）',
-  admin_credit: '平台补偿',
-  payout: '提现',
-  payout_return: '提现退回',
-  vip_purchase: '开通会员',
-  vip_refund: '会员退款（未使用天数）',
-};
+/** Chinese labels of entry kinds, for the wallet page (from the one list of kinds). */
+export { ENTRY_KIND_LABELS } from './ledger-kinds.js';
+import type { EntryKind } from './ledger-kinds.js';
 
 /** Balance (wallet + debt) and the user's entries, newest first; `nextCursor` pages on. */
 export async function getWallet(
-  deps: Deps,
+  deps: WalletDeps,
   userId: number,
   page: { limit: number; cursor?: string },
-): Promise<{ balanceCents: number; withdrawableCents: number; entries: WalletEntryView[]; nextCursor: string | null }> {
+): Promise<{ balanceCents: number; withdrawableCents: number; pendingEarningsCents: number; entries: WalletEntryView[]; nextCursor: string | null }> {
   const beforeId = page.cursor ? Number(page.cursor) : null;
-  const [balanceCents, rows] = await Promise.all([
-    getUserBalanceCents(deps.db.pool, userId),
+  const [{ balanceCents, withdrawableCents, pendingEarningsCents }, rows] = await Promise.all([
+    settlementOfUser(deps, deps.db.pool, userId),
     listUserEntries(deps.db.pool, userId, { limit: page.limit + 1, beforeId }),
   ]);
   const more = rows.length > page.limit;
@@ -54,7 +43,7 @@ export async function getWallet(
     createdAt: r.createdAt.toISOString(),
     documentId: r.documentId,
   }));
-  return { balanceCents, withdrawableCents: await withdrawableCents(deps.db.pool, userId, balanceCents), entries, nextCursor: more ? String(entries[entries.length - 1]!.id) : null };
+  return { balanceCents, withdrawableCents, pendingEarningsCents, entries, nextCursor: more ? String(entries[entries.length - 1]!.id) : null };
 }
 
 /** The titles of the documents wallet entries name, for the wallet page. */

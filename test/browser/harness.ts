@@ -20,7 +20,7 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
-/** `env`: settings for this server (e.g. ADMIN_EMAILS), over the test defaults. */
+/** `env`: settings for this server (e.g. ADMIN_EMAILS, or a long SESSION_TTL when a test moves the clock on by days), over the test defaults. */
 export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
   const ctx = await createTestContext(env);
   const server: Server = createServer(ctx.app);

@@ -12,7 +12,8 @@ import { findDeletedPublishedDocument } from './pages.repo.js';
 import { rememberRecentView } from '../recent-views.service.js';
 import { isFavoriteOf } from '../favorites.service.js';
 import { metaDescription } from './format.js';
-import { OWNERSHIP_NOTES, downloadLabels, readerOwnership } from './ownership.js';
+import { downloadWording } from './ownership.js';
+import { saleDecisionFor } from '../../payments/downloads.service.js';
 import { docCard, thumbnailOf } from './view-models.js';
 import { viewerOfRequest } from '../view-counter.js';
 import { docFeedback } from '../../ratings/ratings.pages.js';
@@ -49,8 +50,7 @@ export function siteBase(deps: Pick<AppDeps, 'config'>): string {
 export async function buildDocPage(deps: Deps, req: Request, id: number): Promise<{ data: Record<string, unknown>; page: PageOptions }> {
   const actor = req.actor;
   const { document: doc, entitlement, mayRetry } = await getDocumentWithEntitlement(deps, actor, id, { viewer: viewerOfRequest(req) });
-  const ownership = readerOwnership(entitlement);
-  const [preview, related, favorited, feedback, fontSubstitutions, byUploader] = await Promise.all([
+  const [preview, related, favorited, feedback, fontSubstitutions, byUploader, decision] = await Promise.all([
     // Admins also see a taken-down document's preview, the uploader and admins one waiting for
     // review or rejected; a conversion in progress (or failed) has none.
     doc.status !== 'processing' && doc.status !== 'failed'
@@ -61,8 +61,10 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
     docFeedback(deps, actor, id, { rated: req.query.rated, commented: req.query.commented }), // ratings and comments (issue 16)
     fontSubstitutionsFor(deps, actor, doc),
     listUploaderDocuments(deps, doc.uploader.id, { except: id, limit: UPLOADER_DOCS_SHOWN }),
+    saleDecisionFor(deps, actor ?? null, id), // what a download costs this reader (payments/sale-decision.ts)
     rememberRecentView(deps, actor, doc), // 最近浏览
   ]);
+  const download = downloadWording(decision, docCard(doc).price);
   // Only what this reader may see is flattened: a truncated preview never held the rest.
   const text = preview ? htmlToText(preview.html) : '';
   const mayListPages = !!preview && thumbnailOf(doc) !== null && entitlement.level !== 'none';
@@ -87,9 +89,9 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
       isAdmin: actor?.role === 'admin',
       mayRetry,
       favorited,
-      ownershipNote: ownership ? OWNERSHIP_NOTES[ownership] : null,
-      bought: ownership === 'bought',
-      download: downloadLabels(ownership, doc.priceCents === 0, docCard(doc).price),
+      ownershipNote: download.note,
+      bought: decision?.kind === 'bought',
+      download,
     },
     preview: {
       state: preview ? 'ready' : doc.status === 'processing' ? 'processing' : 'failed',
