@@ -1,7 +1,7 @@
 // Entry point: settings → database (migrated) → app → listen; SIGTERM drains and exits.
 // With WEB_CONCURRENCY > 1 this file is also each web process of the cluster (src/cluster.ts).
 import cluster from 'node:cluster';
-import { exitGracefully, loadConfigOrExit } from './lifecycle.js';
+import { exitGracefully, loadConfigOrExit, SHUTDOWN_DEADLINE_MS } from './lifecycle.js';
 import { createApp } from './app.js';
 import { buildDeps } from './build-deps.js';
 import { createHttpServer } from './http/http-server.js';
@@ -49,7 +49,7 @@ async function serve(config: Config, log: Logger, role: { primary: boolean }) {
   // The queue is needed to enqueue conversions; starting it now spares the first upload the wait.
   else await deps.jobs.start();
 
-  exitGracefully(log, 20_000, async () => {
+  exitGracefully(log, SHUTDOWN_DEADLINE_MS, async () => {
     stopVipReminders();
     stopKeySweep();
     server.close();
