@@ -447,14 +447,22 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
   };
 }
 
+/** What start-up reads: every setting; the secrets only when given (else generated, see below). */
+export type Settings = ReturnType<typeof parseConfig>;
+
+/** Secrets kept in DATA_DIR/secrets.json by an earlier start, if any. */
+export function storedFileSecrets(dataDir: string): { jwtSecret?: string; paymentWebhookSecret?: string } {
+  const file = path.join(dataDir, 'secrets.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { jwtSecret?: string; paymentWebhookSecret?: string }) : {};
+}
+
 /**
- * Secrets that were not given are generated once and kept in DATA_DIR/secrets.json (mode 0600),
- * so tokens and webhook signatures survive restarts without a hard-coded default.
+ * With the embedded database, secrets that were not given are generated once and kept in
+ * DATA_DIR/secrets.json (mode 0600), so tokens and webhook signatures survive restarts without a
+ * hard-coded default. (With DATABASE_URL they live in the database: settings/generated-secrets.ts.)
  */
 function resolveSecrets(dataDir: string, given: { jwtSecret?: string; paymentWebhookSecret?: string }) {
-  const file = path.join(dataDir, 'secrets.json');
-  let stored: Record<string, string> = {};
-  if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  const stored: Record<string, string> = storedFileSecrets(dataDir);
   const jwtSecret = given.jwtSecret ?? stored.jwtSecret ?? randomBytes(48).toString('base64url');
   const paymentWebhookSecret =
     given.paymentWebhookSecret ?? stored.paymentWebhookSecret ?? randomBytes(32).toString('base64url');
@@ -464,18 +472,19 @@ function resolveSecrets(dataDir: string, given: { jwtSecret?: string; paymentWeb
   }
   if (!given.jwtSecret || !given.paymentWebhookSecret) {
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+    writeFileSync(path.join(dataDir, 'secrets.json'), JSON.stringify(stored, null, 2), { mode: 0o600 });
   }
   return { jwtSecret, paymentWebhookSecret };
 }
 
-/** Reads process.env (or the given env), creates DATA_DIR, fills in generated secrets. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Reads process.env (or the given env) and creates DATA_DIR. With the embedded database the
+ * generated secrets are filled in from DATA_DIR; with DATABASE_URL, buildDeps fills them in from
+ * the database.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Settings {
   const parsed = parseConfig(env);
   mkdirSync(parsed.dataDir, { recursive: true });
-  const secrets = resolveSecrets(parsed.dataDir, {
-    jwtSecret: parsed.jwtSecret,
-    paymentWebhookSecret: parsed.paymentWebhookSecret,
-  });
-  return { ...parsed, ...secrets };
+  if (parsed.databaseUrl) return parsed;
+  return { ...parsed, ...resolveSecrets(parsed.dataDir, { jwtSecret: parsed.jwtSecret, paymentWebhookSecret: parsed.paymentWebhookSecret }) };
 }

@@ -1,12 +1,12 @@
 // What both entry points (web server and worker) do at start and at stop.
 import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, type Settings } from './config.js';
 import { buildDeps } from './build-deps.js';
 import { startConversions } from './documents/conversion.worker.js';
 
 /** Settings, or exit 78 (EX_CONFIG) with the message naming each bad setting. */
-export function loadConfigOrExit(): Config {
+export function loadConfigOrExit(): Settings {
   try {
     return loadConfig();
   } catch (err) {
@@ -71,7 +71,7 @@ export function exitGracefully(log: Logger, timeoutMs: number, stop: () => Promi
  * `conversions`, the conversion worker with the queue's maintenance. `stop` undoes all three.
  * Used by `npm run worker` and by a WEB_CONCURRENCY cluster's primary.
  */
-export async function startBackground(config: Config, log: Logger, options: { conversions: boolean }) {
+export async function startBackground(config: Settings, log: Logger, options: { conversions: boolean }) {
   const deps = await buildDeps(config, log, { migrate: true, jobs: { supervise: options.conversions } });
   const conversions = options.conversions ? await startConversions(deps) : null;
   return {

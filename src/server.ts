@@ -10,7 +10,7 @@ import { startConversions, type ConversionWorker } from './documents/conversion.
 import { runPrimary } from './cluster.js';
 import { startVipReminders } from './payments/vip.service.js';
 import { startIdempotencyKeySweep } from './payments/purchases.service.js';
-import type { Config } from './config.js';
+import type { Settings } from './config.js';
 import type { Logger } from 'pino';
 
 async function main() {
@@ -28,7 +28,7 @@ async function main() {
  * One web server. `primary`: this is the only process, so it migrates and, with RUN_WORKER,
  * converts; a cluster's web process leaves both to the cluster's primary (src/cluster.ts).
  */
-async function serve(config: Config, log: Logger, role: { primary: boolean }) {
+async function serve(config: Settings, log: Logger, role: { primary: boolean }) {
   // With RUN_WORKER this process also converts documents and runs the queue's maintenance.
   const runConversions = role.primary && config.runWorker;
   const deps = await buildDeps(config, log, { migrate: role.primary, jobs: { supervise: runConversions } });
