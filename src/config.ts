@@ -203,6 +203,12 @@ const envSchema = z
     HTTP_REQUEST_TIMEOUT: duration.prefault('1h'),
     HTTP_BODY_TIMEOUT: duration.prefault('30s'),
     HTTP_KEEP_ALIVE_TIMEOUT: duration.prefault('65s'),
+    /**
+     * Open connections one client address may hold (a trusted proxy's are not counted: nginx caps
+     * its clients itself, limit_conn); past it a new connection is closed at once, so one client's
+     * idle sockets cannot use up the process's file descriptors.
+     */
+    HTTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).default(128),
     /** Express "trust proxy": which hops may set X-Forwarded-For (rate limits key on the client IP). */
     TRUST_PROXY: z.string().default('loopback'),
     /** The zone every page shows times in and VIP members' days are counted in (the API always speaks UTC ISO). */
@@ -325,7 +331,7 @@ export interface Config {
   smtpUrl: string | undefined;
   downloadAccelPrefix: string | null;
   trustProxy: string;
-  http: { idleTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number; bodyTimeoutMs: number; keepAliveTimeoutMs: number };
+  http: { idleTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number; bodyTimeoutMs: number; keepAliveTimeoutMs: number; maxConnectionsPerIp: number };
   timezone: string;
   vipPlans: VipPlan[];
   /** Each provider is null unless all its settings are given. */
@@ -422,6 +428,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
       bodyTimeoutMs: e.HTTP_BODY_TIMEOUT,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,
+      maxConnectionsPerIp: e.HTTP_MAX_CONNECTIONS_PER_IP,
     },
     timezone: e.TIMEZONE,
     vipPlans: e.VIP_PLANS ?? DEFAULT_VIP_PLANS,

@@ -88,9 +88,9 @@ describe.skipIf(problem !== null)('when the database goes away', () => {
       const loops = Array.from({ length: 8 }, loop);
       try {
         // Wait until transactions are flowing, then stop the server under them.
-        const deadline = Date.now() + 30_000;
-        while ((statuses.get(201) ?? 0) < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-        expect(statuses.get(201) ?? 0).toBeGreaterThanOrEqual(8);
+        const deadline = Date.now() + 60_000;
+        while ((statuses.get(201) ?? 0) < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(statuses.get(201) ?? 0, JSON.stringify([...statuses])).toBeGreaterThanOrEqual(4);
         pg.stop('fast');
         expect(await until(503, 15_000)).toBe(503);
         expect(app.child.exitCode).toBeNull();
@@ -110,6 +110,6 @@ describe.skipIf(problem !== null)('when the database goes away', () => {
         body: JSON.stringify({ email: 'after-restart@example.com', password: 'correct horse battery', displayName: '重启之后' }),
       });
       expect(after.status).toBe(201);
-    }, 120_000);
+    }, 150_000);
   });
 });

@@ -53,6 +53,33 @@ function lingerAfterAnswer(req: IncomingMessage, maxBytes: number): void {
   });
 }
 
+type TrustProxy = (address: string, hop: number) => boolean;
+
+/**
+ * At most `max` open connections per client address; the next is closed at once, before a byte is
+ * read. One client holding a thousand idle sockets would otherwise use up the process's file
+ * descriptors and lock every other client out. A trusted proxy (TRUST_PROXY: nginx) carries
+ * everyone's requests, so its connections are not counted; nginx caps its clients (limit_conn).
+ */
+function capConnectionsPerClient(server: Server, max: number, trusted: TrustProxy): void {
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress;
+    if (!address || trusted(address, 0)) return;
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > max) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    });
+  });
+}
+
 export function createHttpServer(app: Express, config: Pick<Config, 'http' | 'maxUploadBytes'>): Server {
   const { idleTimeoutMs, headersTimeoutMs, requestTimeoutMs, bodyTimeoutMs, keepAliveTimeoutMs } = config.http;
   const server = createServer({
@@ -69,6 +96,8 @@ export function createHttpServer(app: Express, config: Pick<Config, 'http' | 'ma
     if (!announcesTooMuch(req, config)) res.writeContinue();
     server.emit('request', req, res);
   });
+
+  capConnectionsPerClient(server, config.http.maxConnectionsPerIp, app.get('trust proxy fn') as TrustProxy);
 
   const inFlight = new WeakMap<Socket, { req: IncomingMessage; res: ServerResponse }>();
   const cutOff = (socket: Socket) => {
