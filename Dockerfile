@@ -27,4 +27,6 @@ VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["npx", "tsx", "src/server.ts"]
+# The open-files limit raised from its soft value to the hard one (1,024 would let one client's idle
+# sockets lock everyone out; the app also caps connections per client, HTTP_MAX_CONNECTIONS_PER_IP).
+CMD ["sh", "-c", "ulimit -n \"$(ulimit -Hn)\" 2>/dev/null; exec npx tsx src/server.ts"]

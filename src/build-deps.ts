@@ -2,7 +2,8 @@
 // (server.ts, lifecycle.ts for the worker and the cluster's primary, migrate.ts) and by the tests
 // (test/app.ts), so a new dependency is added here once.
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import type { Settings } from './config.js';
+import { withGeneratedSecrets } from './settings/generated-secrets.js';
 import { systemClock, type AppDeps, type Clock } from './deps.js';
 import { openDatabase, withDirectPool, type Database } from './db/pool.js';
 import { migrate } from './db/migrator.js';
@@ -29,13 +30,18 @@ export interface BuiltDeps extends AppDeps {
   close(jobsTimeoutMs?: number): Promise<void>;
 }
 
-export async function buildDeps(config: Config, log: Logger, options: BuildOptions = {}): Promise<BuiltDeps> {
-  const db = options.db ?? (await openDatabase(config, log));
+export async function buildDeps(settings: Settings, log: Logger, options: BuildOptions = {}): Promise<BuiltDeps> {
+  const db = options.db ?? (await openDatabase(settings, log));
   if (options.migrate) {
     // Its advisory lock is a session lock: on the direct connection when DATABASE_URL is a pooler.
     const applied = await withDirectPool(db, (pool) => migrate(pool), log);
     log.info({ database: db.kind, applied }, applied.length ? 'migrations applied' : 'database ready');
   }
+  // Secrets not given are shared through the database (after the migration that holds them).
+  const config = await withGeneratedSecrets(settings, db.pool).catch(async (err: unknown) => {
+    if (!options.db) await db.close();
+    throw err;
+  });
   const clock = options.clock ?? systemClock;
   // The queue's heartbeats use the app's clock, so the sweep and the tests judge them alike.
   const jobs = new JobQueue(db.pool, log, { clock, ...options.jobs });

@@ -4,13 +4,13 @@
 import cluster from 'node:cluster';
 import { ClusterMemoryStorePrimary } from '@express-rate-limit/cluster-memory-store';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import type { Settings } from './config.js';
 import { exitGracefully, startBackground } from './lifecycle.js';
 
 /** A web process that dies is replaced after this pause (no crash loop at full speed). */
 const RESTART_DELAY_MS = 1_000;
 
-export async function runPrimary(config: Config, log: Logger): Promise<void> {
+export async function runPrimary(config: Settings, log: Logger): Promise<void> {
   const background = await startBackground(config, log, { conversions: config.runWorker });
   new ClusterMemoryStorePrimary().init();
   log.info({ webProcesses: config.webConcurrency }, 'starting web processes');

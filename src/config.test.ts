@@ -110,7 +110,7 @@ describe('settings', () => {
     const dir = tempDir();
     const first = loadConfig({ DATA_DIR: dir });
     const second = loadConfig({ DATA_DIR: dir });
-    expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(first.jwtSecret!.length).toBeGreaterThanOrEqual(32);
     expect(second.jwtSecret).toBe(first.jwtSecret);
     expect(second.paymentWebhookSecret).toBe(first.paymentWebhookSecret);
     const file = path.join(dir, 'secrets.json');

@@ -205,6 +205,12 @@ const envSchema = z
     HTTP_REQUEST_TIMEOUT: duration.prefault('1h'),
     HTTP_BODY_TIMEOUT: duration.prefault('30s'),
     HTTP_KEEP_ALIVE_TIMEOUT: duration.prefault('65s'),
+    /**
+     * Open connections one client address may hold (a trusted proxy's are not counted: nginx caps
+     * its clients itself, limit_conn); past it a new connection is closed at once, so one client's
+     * idle sockets cannot use up the process's file descriptors.
+     */
+    HTTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).default(128),
     /** Express "trust proxy": which hops may set X-Forwarded-For (rate limits key on the client IP). */
     TRUST_PROXY: z.string().default('loopback'),
     /** The zone every page shows times in and VIP members' days are counted in (the API always speaks UTC ISO). */
@@ -329,7 +335,7 @@ export interface Config {
   smtpUrl: string | undefined;
   downloadAccelPrefix: string | null;
   trustProxy: string;
-  http: { idleTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number; bodyTimeoutMs: number; keepAliveTimeoutMs: number };
+  http: { idleTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number; bodyTimeoutMs: number; keepAliveTimeoutMs: number; maxConnectionsPerIp: number };
   timezone: string;
   vipPlans: VipPlan[];
   /** Each provider is null unless all its settings are given. */
@@ -427,6 +433,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT,
       bodyTimeoutMs: e.HTTP_BODY_TIMEOUT,
       keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT,
+      maxConnectionsPerIp: e.HTTP_MAX_CONNECTIONS_PER_IP,
     },
     timezone: e.TIMEZONE,
     vipPlans: e.VIP_PLANS ?? DEFAULT_VIP_PLANS,
@@ -452,14 +459,22 @@ export function parseConfig(env: NodeJS.ProcessEnv): Omit<Config, 'jwtSecret' | 
   };
 }
 
+/** What start-up reads: every setting; the secrets only when given (else generated, see below). */
+export type Settings = ReturnType<typeof parseConfig>;
+
+/** Secrets kept in DATA_DIR/secrets.json by an earlier start, if any. */
+export function storedFileSecrets(dataDir: string): { jwtSecret?: string; paymentWebhookSecret?: string } {
+  const file = path.join(dataDir, 'secrets.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { jwtSecret?: string; paymentWebhookSecret?: string }) : {};
+}
+
 /**
- * Secrets that were not given are generated once and kept in DATA_DIR/secrets.json (mode 0600),
- * so tokens and webhook signatures survive restarts without a hard-coded default.
+ * With the embedded database, secrets that were not given are generated once and kept in
+ * DATA_DIR/secrets.json (mode 0600), so tokens and webhook signatures survive restarts without a
+ * hard-coded default. (With DATABASE_URL they live in the database: settings/generated-secrets.ts.)
  */
 function resolveSecrets(dataDir: string, given: { jwtSecret?: string; paymentWebhookSecret?: string }) {
-  const file = path.join(dataDir, 'secrets.json');
-  let stored: Record<string, string> = {};
-  if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  const stored: Record<string, string> = storedFileSecrets(dataDir);
   const jwtSecret = given.jwtSecret ?? stored.jwtSecret ?? randomBytes(48).toString('base64url');
   const paymentWebhookSecret =
     given.paymentWebhookSecret ?? stored.paymentWebhookSecret ?? randomBytes(32).toString('base64url');
@@ -469,18 +484,19 @@ function resolveSecrets(dataDir: string, given: { jwtSecret?: string; paymentWeb
   }
   if (!given.jwtSecret || !given.paymentWebhookSecret) {
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+    writeFileSync(path.join(dataDir, 'secrets.json'), JSON.stringify(stored, null, 2), { mode: 0o600 });
   }
   return { jwtSecret, paymentWebhookSecret };
 }
 
-/** Reads process.env (or the given env), creates DATA_DIR, fills in generated secrets. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Reads process.env (or the given env) and creates DATA_DIR. With the embedded database the
+ * generated secrets are filled in from DATA_DIR; with DATABASE_URL, buildDeps fills them in from
+ * the database.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Settings {
   const parsed = parseConfig(env);
   mkdirSync(parsed.dataDir, { recursive: true });
-  const secrets = resolveSecrets(parsed.dataDir, {
-    jwtSecret: parsed.jwtSecret,
-    paymentWebhookSecret: parsed.paymentWebhookSecret,
-  });
-  return { ...parsed, ...secrets };
+  if (parsed.databaseUrl) return parsed;
+  return { ...parsed, ...resolveSecrets(parsed.dataDir, { jwtSecret: parsed.jwtSecret, paymentWebhookSecret: parsed.paymentWebhookSecret }) };
 }

@@ -1,7 +1,7 @@
 // Entry point: settings → database (migrated) → app → listen; SIGTERM drains and exits.
 // With WEB_CONCURRENCY > 1 this file is also each web process of the cluster (src/cluster.ts).
 import cluster from 'node:cluster';
-import { exitGracefully, loadConfigOrExit } from './lifecycle.js';
+import { exitGracefully, loadConfigOrExit, SHUTDOWN_DEADLINE_MS } from './lifecycle.js';
 import { createApp } from './app.js';
 import { buildDeps } from './build-deps.js';
 import { createHttpServer } from './http/http-server.js';
@@ -10,7 +10,7 @@ import { startConversions, type ConversionWorker } from './documents/conversion.
 import { runPrimary } from './cluster.js';
 import { startVipReminders } from './payments/vip.service.js';
 import { startIdempotencyKeySweep } from './payments/purchases.service.js';
-import type { Config } from './config.js';
+import type { Settings } from './config.js';
 import type { Logger } from 'pino';
 
 async function main() {
@@ -28,7 +28,7 @@ async function main() {
  * One web server. `primary`: this is the only process, so it migrates and, with RUN_WORKER,
  * converts; a cluster's web process leaves both to the cluster's primary (src/cluster.ts).
  */
-async function serve(config: Config, log: Logger, role: { primary: boolean }) {
+async function serve(config: Settings, log: Logger, role: { primary: boolean }) {
   // With RUN_WORKER this process also converts documents and runs the queue's maintenance.
   const runConversions = role.primary && config.runWorker;
   const deps = await buildDeps(config, log, { migrate: role.primary, jobs: { supervise: runConversions } });
@@ -49,7 +49,7 @@ async function serve(config: Config, log: Logger, role: { primary: boolean }) {
   // The queue is needed to enqueue conversions; starting it now spares the first upload the wait.
   else await deps.jobs.start();
 
-  exitGracefully(log, 20_000, async () => {
+  exitGracefully(log, SHUTDOWN_DEADLINE_MS, async () => {
     stopVipReminders();
     stopKeySweep();
     server.close();

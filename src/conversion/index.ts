@@ -21,6 +21,7 @@ import { decodeTextFile, looksLikeJunk } from './text-decode.js';
 import { type PageLine } from './title.js';
 import { AppError } from '../errors.js';
 import { checkEmbeddedPackages, embeddedBombInCompoundFile } from './embedded.js';
+import { expandedCellsOf, MAX_EXPANDED_CELLS } from './odf-cells.js';
 import { checkZipBounds, DEFAULT_ZIP_LIMITS, inflateZip, listZip, ZipError, type ZipLimits } from './zip.js';
 
 export { sniffWordFile, sniffUpload, type WordFormat } from './sniff.js';
@@ -36,12 +37,34 @@ import type { WordFormat } from './sniff.js';
 export type WordFamilyFormat = WordFormat | 'WPS' | 'RTF' | 'ODT';
 const WORD_FAMILY: readonly string[] = ['DOC', 'DOCX', 'WPS', 'RTF', 'ODT'];
 const ZIP_FORMATS: readonly string[] = ['DOCX', 'ODT', 'PPTX', 'XLSX', 'ODP', 'ODS'];
+const ODF_FORMATS: readonly string[] = ['ODT', 'ODS', 'ODP'];
 const OLE_FORMATS: readonly string[] = ['DOC', 'WPS', 'XLS', 'ET', 'PPT', 'DPS'];
 
 /** The page preview keeps at most this many pages (the true count is kept; the rest is never shown). */
 export const MAX_PREVIEW_PAGES = 200;
 /** A text file is laid out up to this many bytes of UTF-8 (about 100 dense A4 pages of Chinese). */
 export const MAX_TEXT_LAYOUT_BYTES = 300_000;
+/**
+ * …and up to this many lines (paragraphs, to LibreOffice): about 45 A4 pages of short lines. A
+ * 300 KB file of 150,000 two-byte lines is ~3,300 pages of layout, past the converter's timeout
+ * (measured: 5,000 lines took 44 s on a busy machine); cut here it previews its start and the
+ * page count is estimated from the whole.
+ */
+export const MAX_TEXT_LAYOUT_LINES = 2_000;
+
+/** Where a decoded text file is cut for layout: after the last whole line inside both budgets. */
+export function textLayoutCut(head: Buffer, size: number): number {
+  let cut = head.length < size ? head.lastIndexOf(0x0a) + 1 : head.length;
+  let newlines = 0;
+  for (let i = head.indexOf(0x0a); i !== -1 && i < cut; i = head.indexOf(0x0a, i + 1)) {
+    if (++newlines === MAX_TEXT_LAYOUT_LINES) {
+      cut = i + 1;
+      break;
+    }
+  }
+  // A budget without a single line break: cut at the byte bound (never inside a UTF-8 sequence).
+  return cut > 0 ? cut : MAX_TEXT_LAYOUT_BYTES - 4;
+}
 export const SCANNED_ZH = '此文档为扫描件，暂无文字版';
 
 /** What the documents feature stores for one upload: the 文字版, the PDF and its pages, metadata. */
@@ -172,6 +195,8 @@ const fail = {
   timeout: (detail: string) => new ConversionError('文档过大或过于复杂，转换超时', `timeout: ${detail}`, true),
   memory: (detail: string) => new ConversionError('文档过大或过于复杂，转换时内存不足', `crashed: ${detail}`, true),
   parse: (detail: string) => new ConversionError('文档内容格式错误，无法解析', `mammoth: ${detail}`, true),
+  tooManyCells: (detail: string) =>
+    new ConversionError(`表格展开后单元格过多（超过 ${MAX_EXPANDED_CELLS / 10_000} 万个），超出预览的处理上限`, `table bounds: ${detail}`, true),
 };
 
 export function createConverter(options: {
@@ -211,8 +236,12 @@ export function createConverter(options: {
       return await lo!.run(req);
     } catch (err) {
       if (!(err instanceof ChildFailure) || err.kind === 'closed') throw err;
-      // The instance is replaced either way; a second failure on a fresh one is the document's fault.
-      log.warn({ err: err.message }, 'LibreOffice failed on a document; retrying once on a fresh instance');
+      // A timeout is the document's own (it would take as long again): never tried twice, so a
+      // hostile file holds a slot for one timeout, not two.
+      if (err.kind === 'timeout') throw fail.timeout(err.message);
+      // A crash may be the instance's (memory grown over earlier documents): once more on a fresh
+      // one, and a second crash is the document's fault.
+      log.warn({ err: err.message }, 'LibreOffice crashed on a document; retrying once on a fresh instance');
       try {
         return await lo!.run(req);
       } catch (again) {
@@ -307,6 +336,10 @@ export function createConverter(options: {
   /** Zip packages held to the zip bounds, compound files' embedded packages too, before LibreOffice opens them. */
   async function checkPackages(filePath: string, format: DocumentFormat): Promise<void> {
     if (ZIP_FORMATS.includes(format)) await checkZip(filePath);
+    if (ODF_FORMATS.includes(format)) {
+      const cells = await expandedCellsOf(filePath, limits.zip.maxEntryBytes);
+      if (cells > MAX_EXPANDED_CELLS) throw fail.tooManyCells(`${cells} cells once rows and columns are repeated`);
+    }
     const bomb = OLE_FORMATS.includes(format) ? await embeddedBombInCompoundFile(filePath, limits.zip) : null;
     if (bomb) throw fail.bomb(bomb);
   }
@@ -393,17 +426,16 @@ export function createConverter(options: {
     let size: number;
     try {
       size = (await handle.stat()).size;
-      if (size > MAX_TEXT_LAYOUT_BYTES) {
-        // Cut after the last whole line inside the budget (never inside a UTF-8 sequence).
-        const head = Buffer.alloc(MAX_TEXT_LAYOUT_BYTES);
-        await handle.read(head, 0, MAX_TEXT_LAYOUT_BYTES, 0);
-        const nl = head.lastIndexOf(0x0a);
-        await truncate(out, nl > 0 ? nl + 1 : MAX_TEXT_LAYOUT_BYTES - 4);
+      if (size > MAX_TEXT_LAYOUT_BYTES || stats.lines > MAX_TEXT_LAYOUT_LINES) {
+        const head = Buffer.alloc(Math.min(size, MAX_TEXT_LAYOUT_BYTES));
+        await handle.read(head, 0, head.length, 0);
+        await truncate(out, textLayoutCut(head, size));
       }
     } finally {
       await handle.close();
     }
-    return { path: out, fraction: Math.min(1, MAX_TEXT_LAYOUT_BYTES / Math.max(1, size)) };
+    // What share of the file is laid out, by bytes or by lines, whichever ran out first.
+    return { path: out, fraction: Math.min(1, MAX_TEXT_LAYOUT_BYTES / Math.max(1, size), MAX_TEXT_LAYOUT_LINES / Math.max(1, stats.lines)) };
   }
 
   /**

@@ -79,8 +79,16 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
         }),
     ...(options.sharedSession || options.transactionPooler ? { Client: UnnamedStatementClient } : {}),
   });
-  // An idle client losing its connection must not crash the process; the pool replaces it.
-  pool.on('error', (err) => options.log?.error({ err }, 'idle database client error'));
+  // A client losing its connection (a restart, a failover, pg_terminate_backend) emits 'error':
+  // idle in the pool, or checked out, even after the query it was running got the same error. An
+  // 'error' event nobody listens to ends the process, so every client gets a listener when the pool
+  // creates it; the query in flight, or the next one, fails with the error (503 to its request) and
+  // withTransaction does not hand the broken client back.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => options.log?.warn({ err }, 'database connection lost'));
+  });
+  // The pool re-emits an idle client's error; the client's own listener above has logged it.
+  pool.on('error', () => undefined);
   return pool;
 }
 
