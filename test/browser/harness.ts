@@ -20,10 +20,16 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
-export async function startLiveServer(): Promise<LiveServer> {
-  const ctx = await createTestContext();
-  const server: Server = createServer(ctx.app);
+/**
+ * `env` (optional) gets the server's own address before the app is built, so settings that name it
+ * (PUBLIC_URL: the providers' stand-ins call back there) can.
+ */
+export async function startLiveServer(env: (baseUrl: string) => Record<string, string> = () => ({})): Promise<LiveServer> {
+  let app: TestContext['app'] | null = null;
+  const server: Server = createServer((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const ctx = await createTestContext(env(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  app = ctx.app;
   const worker: ConversionWorker = await startConversions(ctx.deps);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
