@@ -96,7 +96,7 @@ describe('paying on a phone', () => {
     const order = await latestOrder(buyer.user.id);
     expect(order).toMatchObject({ status: 'pending', method: 'alipay', device: 'mobile' });
     // No QR code on a phone: a button that opens Alipay.
-    expect(await page.locator('.pay-qr').count()).toBe(0);
+    expect(await page.locator('.pay-qr, #topup-no-qr').count()).toBe(0);
     expect(await page.textContent('#topup-pay-link')).toContain('打开支付宝付款');
     await screenshots(page, 'phone-topup-alipay-order');
     await page.setViewportSize(PHONE);
@@ -174,6 +174,7 @@ describe('cancelling on a phone', () => {
     expect(await page.locator(`.topup-order-row[data-order-id="${order.id}"] form[data-form="cancel-topup"]`).count()).toBe(0);
     expect((await latestOrder(buyer.user.id)).status).toBe('cancelled');
     expect(gateway.closed).toContain(`wenku_topup_${order.id}`);
+    await page.locator('.topup-orders').screenshot({ path: path.join(SCREENSHOT_DIR, 'phone-wallet-order-cancelled.png') });
 
     // The buyer had paid just before the close: Alipay's notification (and its resend) credit it once.
     const params: Record<string, string> = {
