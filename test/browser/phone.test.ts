@@ -14,6 +14,8 @@ import {
   alipaySign, rsaPair, startFakeAlipayGateway, startFakeWechatServer, type FakeAlipayGateway, type FakeWechatServer,
 } from '../../src/payments/providers/provider-test-keys.js';
 import { PHONE, SCREENSHOT_DIR, screenshots, startLiveServer, type LiveServer } from './harness.js';
+import { blocking, runAxe } from '../../bench/lib/axe.js';
+import { SEED_DOC, upload, waitForConversion } from '../../src/documents/test-support.js';
 
 const APP_ID = '2021000123456789';
 const MCHID = '1900000109';
@@ -266,4 +268,62 @@ describe('support and reading on a phone', () => {
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'phone-doc.png'), fullPage: true });
     await context.close();
   });
+});
+
+describe('the reader on a phone', () => {
+  it('when a reader pinches a page, then the pages zoom inside the reader and nothing else on the page moves; in full screen a swipe or a tap on the right turns the page', async () => {
+    const author = await registerUser(live.ctx, { displayName: '阅读作者' });
+    const res = await upload(live.ctx, author.token, SEED_DOC, { fields: { priceCents: '0', category: '讲话致辞' } });
+    expect(res.status).toBe(202);
+    const id = res.body.document.id as number;
+    expect((await waitForConversion(live.ctx, id, 240_000)).status).toBe('ready');
+    const reader = await registerUser(live.ctx, { displayName: '手机读者' });
+    const { context, page } = await phone(reader);
+    await page.goto(`${live.baseUrl}/doc/${id}`);
+    await page.waitForSelector('.reader-page img');
+    expect(await fitsPhone(page)).toBeLessThanOrEqual(PHONE.width);
+    const axe = await runAxe(page);
+    expect(blocking(axe)).toEqual([]);
+    const pageBox = () => page.locator('.reader-page').first().evaluate((el) => el.getBoundingClientRect().width);
+    const noticesTop = () => page.locator('.notices').evaluate((el) => el.getBoundingClientRect().top + window.scrollY);
+    const before = { width: await pageBox(), notices: await noticesTop() };
+    expect(before.width).toBeLessThanOrEqual(PHONE.width);
+
+    // Two fingers moving apart over the first page (CDP touch events: Playwright has no pinch).
+    const cdp = await context.newCDPSession(page);
+    const view = (await page.locator('.js-reader-view').boundingBox())!;
+    const cy = view.y + Math.min(view.height, 300) / 2;
+    const cx = view.x + view.width / 2;
+    const fingers = (d: number) => [{ x: cx - d, y: cy, id: 1 }, { x: cx + d, y: cy, id: 2 }];
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: fingers(40) });
+    for (const d of [60, 80, 100]) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: fingers(d) });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await expect.poll(() => page.textContent('.js-zoom-level')).not.toBe('100%');
+    const zoomed = Number((await page.textContent('.js-zoom-level'))!.replace('%', ''));
+    expect(zoomed).toBeGreaterThan(200); // 2.5× apart: the zoom follows the fingers (capped at 300%)
+    expect(await pageBox()).toBeGreaterThan(before.width * 2);
+    // The pages grew inside the reader's own box: the site did not widen, the notices did not move.
+    expect(await fitsPhone(page)).toBeLessThanOrEqual(PHONE.width);
+    expect(await noticesTop()).toBe(before.notices);
+    await page.tap('.js-zoom-fit');
+
+    // Full screen: a swipe to the left turns to page 2, a tap on the right third to page 3.
+    await page.tap('.js-fullscreen');
+    await page.waitForSelector('.reader.is-fullscreen');
+    const fullView = (await page.locator('.js-reader-view').boundingBox())!;
+    const y = fullView.y + fullView.height / 2;
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: fullView.x + fullView.width * 0.8, y }] });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: fullView.x + fullView.width * 0.5, y }] });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: fullView.x + fullView.width * 0.2, y }] });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await expect.poll(() => page.textContent('.js-page-now')).toBe('2');
+    const total = Number(await page.textContent('.js-page-total'));
+    if (total >= 3) {
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: fullView.x + fullView.width * 0.9, y }] });
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      await expect.poll(() => page.textContent('.js-page-now')).toBe('3');
+    }
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'phone-reader-fullscreen.png') });
+    await context.close();
+  }, 300_000);
 });
