@@ -291,7 +291,8 @@ describe('the reader on a phone', () => {
 
     // Two fingers moving apart over the first page (CDP touch events: Playwright has no pinch).
     const cdp = await context.newCDPSession(page);
-    const view = (await page.locator('.js-reader-view').boundingBox())!;
+    await page.locator('.reader-page').first().evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    const view = (await page.locator('.reader-page').first().boundingBox())!;
     const cy = view.y + Math.min(view.height, 300) / 2;
     const cx = view.x + view.width / 2;
     const fingers = (d: number) => [{ x: cx - d, y: cy, id: 1 }, { x: cx + d, y: cy, id: 2 }];
@@ -305,7 +306,11 @@ describe('the reader on a phone', () => {
     // The pages grew inside the reader's own box: the site did not widen, the notices did not move.
     expect(await fitsPhone(page)).toBeLessThanOrEqual(PHONE.width);
     expect(await noticesTop()).toBe(before.notices);
-    await page.tap('.js-zoom-fit');
+    // Fingers moving together zoom back out (to the width or less).
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: fingers(120) });
+    for (const d of [80, 40, 20]) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: fingers(d) });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await expect.poll(async () => Number((await page.textContent('.js-zoom-level'))!.replace('%', ''))).toBeLessThanOrEqual(100);
 
     // Full screen: a swipe to the left turns to page 2, a tap on the right third to page 3.
     await page.tap('.js-fullscreen');
