@@ -17,6 +17,8 @@ import { vipPagesRouter } from './vip.pages.js';
 import { ENTRY_KIND_LABELS, entryDocumentTitles, getWallet } from './wallet.service.js';
 
 export const METHOD_LABELS: Record<TopupMethod, string> = { alipay: '支付宝', wechat: '微信支付', dev: '模拟支付（开发环境）' };
+/** How the wallet's order list names a method: without the development page, 'dev' orders are paid through the generic signed webhook. */
+const listedMethodLabels = (devPayments: boolean): Record<TopupMethod, string> => (devPayments ? METHOD_LABELS : { ...METHOD_LABELS, dev: '其他方式' });
 export const TOPUP_STATUS_LABELS: Record<TopupStatus, string> = { pending: '等待付款', paid: '已到账', failed: '支付失败', cancelled: '已取消' };
 /** How many of the user's latest top-up orders the wallet lists. */
 const RECENT_ORDERS = 10;
@@ -55,7 +57,7 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
     };
     const orders = (await listRecentTopupOrders(deps.db.pool, req.actor!.userId, RECENT_ORDERS)).map(presentOrder);
     const inWechat = isWechatBrowser(req.get('user-agent'));
-    render(req, res, 'payments/wallet', { ...(await walletPayoutData(deps, req)), wallet, titles, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, methods, methodLabels: METHOD_LABELS, statusLabels: TOPUP_STATUS_LABELS, paid: req.query.paid === '1', cancelled: req.query.cancelled === '1', topup, orders, wechatNotice: inWechat ? WECHAT_BROWSER_NOTICE : null, ...extra }, {
+    render(req, res, 'payments/wallet', { ...(await walletPayoutData(deps, req)), wallet, titles, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, methods, methodLabels: METHOD_LABELS, listedMethodLabels: listedMethodLabels(deps.config.devPayments), statusLabels: TOPUP_STATUS_LABELS, paid: req.query.paid === '1', cancelled: req.query.cancelled === '1', topup, orders, wechatNotice: inWechat ? WECHAT_BROWSER_NOTICE : null, ...extra }, {
       title: '我的钱包',
       noindex: true,
       scripts: ['payments.js'],
