@@ -100,6 +100,7 @@ describe('paying on a phone', () => {
     // No QR code on a phone: a button that opens Alipay.
     expect(await page.locator('.pay-qr, #topup-no-qr').count()).toBe(0);
     expect(await page.textContent('#topup-pay-link')).toContain('打开支付宝付款');
+    expect(blocking(await runAxe(page))).toEqual([]);
     await screenshots(page, 'phone-topup-alipay-order');
     await page.setViewportSize(PHONE);
     await Promise.all([page.waitForURL(/gateway\.do/), page.tap('#topup-pay-link')]);
@@ -177,6 +178,7 @@ describe('cancelling on a phone', () => {
     expect((await latestOrder(buyer.user.id)).status).toBe('cancelled');
     expect(gateway.closed).toContain(`wenku_topup_${order.id}`);
     await page.locator('.topup-orders').screenshot({ path: path.join(SCREENSHOT_DIR, 'phone-wallet-order-cancelled.png') });
+    expect(blocking(await runAxe(page))).toEqual([]);
 
     // The buyer had paid just before the close: Alipay's notification (and its resend) credit it once.
     const params: Record<string, string> = {
@@ -224,6 +226,7 @@ describe('support and reading on a phone', () => {
       const res = await page.goto(`${live.baseUrl}${p}`);
       expect(res?.status(), p).toBe(200);
       widths[p] = await fitsPhone(page);
+      expect(blocking(await runAxe(page)), `axe ${p}`).toEqual([]);
     }
     expect(Object.entries(widths).filter(([, w]) => w > PHONE.width)).toEqual([]);
 
