@@ -296,7 +296,7 @@
       swipe = null;
       pagesBox.style.transformOrigin = cx + 'px ' + cy + 'px';
     } else if (e.touches.length === 1 && isFullscreen()) {
-      swipe = { x: e.touches[0].clientX, y: e.touches[0].clientY, t: Date.now() };
+      swipe = { x: e.touches[0].clientX, y: e.touches[0].clientY };
     }
   }, { passive: true });
   view.addEventListener('touchmove', (e) => {
@@ -319,12 +319,12 @@
     const t = e.changedTouches[0];
     const dx = t.clientX - swipe.x;
     const dy = t.clientY - swipe.y;
-    const quick = Date.now() - swipe.t < 600;
     swipe = null;
-    // Zoomed past the width, a sideways move pans the page: only at fit width does it turn pages.
-    if (quick && zoom <= 1 && Math.abs(dx) > 50 && Math.abs(dx) > 2 * Math.abs(dy)) {
+    // Zoomed past the width, a sideways move pans the page: only at fit width does it turn pages
+    // (there is nothing to pan sideways then, so a slow drag counts as well as a flick).
+    if (zoom <= 1 && Math.abs(dx) > 50 && Math.abs(dx) > 2 * Math.abs(dy)) {
       goTo(current + (dx < 0 ? 1 : -1), false);
-    } else if (quick && Math.abs(dx) < 10 && Math.abs(dy) < 10 && !window.getSelection().toString()) {
+    } else if (Math.abs(dx) < 10 && Math.abs(dy) < 10 && !window.getSelection().toString()) {
       // A tap on the outer thirds turns the page (the middle is left for selecting text).
       const box = view.getBoundingClientRect();
       const x = (t.clientX - box.left) / box.width;

@@ -318,6 +318,8 @@ describe('the reader on a phone', () => {
     // Full screen: a swipe to the left turns to page 2, a tap on the right third to page 3.
     await page.tap('.js-fullscreen');
     await page.waitForSelector('.reader.is-fullscreen');
+    // Entering full screen brings the current page back to the top once it has settled.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     const fullView = (await page.locator('.js-reader-view').boundingBox())!;
     const y = fullView.y + fullView.height / 2;
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: fullView.x + fullView.width * 0.8, y }] });
