@@ -77,6 +77,14 @@ async function phone(user: TestUser, userAgent = IPHONE_UA): Promise<{ context: 
   return { context, page: await context.newPage(), outside };
 }
 
+/** Orders a top-up on /wallet with the typed amount and the method, and waits for the order page. */
+async function orderOnWallet(page: Page, yuan: string, method: 'alipay' | 'wechat') {
+  await page.goto(`${live.baseUrl}/wallet`);
+  await page.fill('input[name=amountYuan]', yuan);
+  await page.check(`input[name=method][value=${method}]`);
+  await Promise.all([page.waitForURL(/\/wallet\/topup\/\d+$/), page.tap('#topup-form button.btn-primary')]);
+}
+
 const fitsPhone = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
 
 describe('paying on a phone', () => {
@@ -122,10 +130,7 @@ describe('paying on a phone', () => {
   it('when a phone tops up with WeChat Pay, then the H5 cashier (the stand-in) pays it and the wallet shows the money', async () => {
     const buyer = await registerUser(live.ctx, { displayName: '微信买家' });
     const { context, page, outside } = await phone(buyer);
-    await page.goto(`${live.baseUrl}/wallet`);
-    await page.fill('input[name=amountYuan]', '12.50');
-    await page.check('input[name=method][value=wechat]');
-    await Promise.all([page.waitForURL(/\/wallet\/topup\/\d+$/), page.tap('#topup-form button.btn-primary')]);
+    await orderOnWallet(page, '12.50', 'wechat');
     const order = await latestOrder(buyer.user.id);
     expect(order).toMatchObject({ status: 'pending', method: 'wechat', device: 'mobile' });
     expect(wechat.requests.at(-1)).toMatchObject({ path: '/v3/pay/transactions/h5', signatureValid: true });
@@ -161,10 +166,7 @@ describe('cancelling on a phone', () => {
   it('when the buyer cancels an abandoned order from /wallet, then its row says 已取消, Alipay closed the trade, and a late payment still credits once', async () => {
     const buyer = await registerUser(live.ctx, { displayName: '取消用户' });
     const { context, page } = await phone(buyer);
-    await page.goto(`${live.baseUrl}/wallet`);
-    await page.fill('input[name=amountYuan]', '8.80');
-    await page.check('input[name=method][value=alipay]');
-    await Promise.all([page.waitForURL(/\/wallet\/topup\/\d+$/), page.tap('#topup-form button.btn-primary')]);
+    await orderOnWallet(page, '8.80', 'alipay');
     const order = await latestOrder(buyer.user.id);
     await page.goto(`${live.baseUrl}/wallet`); // abandoned: back on the wallet
     const row = page.locator(`.topup-order-row[data-order-id="${order.id}"]`);
@@ -200,10 +202,7 @@ describe('cancelling on a phone', () => {
   it('when the buyer cancels on the order page itself, then the order is cancelled and WeChat closed it', async () => {
     const buyer = await registerUser(live.ctx, { displayName: '订单页取消' });
     const { context, page } = await phone(buyer);
-    await page.goto(`${live.baseUrl}/wallet`);
-    await page.fill('input[name=amountYuan]', '3');
-    await page.check('input[name=method][value=wechat]');
-    await Promise.all([page.waitForURL(/\/wallet\/topup\/\d+$/), page.tap('#topup-form button.btn-primary')]);
+    await orderOnWallet(page, '3', 'wechat');
     const order = await latestOrder(buyer.user.id);
     await Promise.all([page.waitForURL(`${live.baseUrl}/wallet?cancelled=1`), page.tap('form[data-form="cancel-topup-order"] button')]);
     expect((await latestOrder(buyer.user.id)).status).toBe('cancelled');
