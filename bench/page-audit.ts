@@ -2,7 +2,9 @@
 // seed .doc as a paid document with 2 free pages and a free one), then on /, /search?q=…,
 // /doc/:id, /login, /upload, /me, /wallet, /vip, /notifications and /support: axe-core in Chromium
 // (playwright-core, Debian's Chromium) at desktop 1366×900 and phone 390×844, and Lighthouse
-// (performance, accessibility, best practices, SEO; mobile form factor, no throttling). Pages behind a login are audited logged in.
+// (performance, accessibility, best practices, SEO; mobile form factor with Lighthouse's simulated
+// mobile throttling, its default), with each page's cumulative layout shift. The document page is
+// run --doc-runs times (default 5): its CLS must be 0 in every run. Pages behind a login are audited logged in.
 // Prints one table, then each violation found; exit code 1 when any serious or critical remains.
 // With --screenshots, also writes desktop and phone screenshots of every page audited to
 // docs/screenshots/ (<page>-desktop.png, <page>-phone.png).
@@ -22,15 +24,18 @@ const SCREENSHOT_DIR = process.argv.includes('--screenshots') ? path.join(ROOT, 
 const SIZES = { desktop: { width: 1366, height: 900 }, phone: { width: 390, height: 844 } } as const;
 
 interface Target { name: string; path: string; loggedIn: boolean; indexable: boolean; screenshot?: string }
-interface Row { page: string; axe: Record<string, number>; lighthouse: Record<string, number>; failingAudits: string[] }
+interface Row { page: string; axe: Record<string, number>; lighthouse: Record<string, number>; failingAudits: string[]; cls: number[] }
 
-async function lighthouseScores(url: string, port: number, cookie: string | null): Promise<{ scores: Record<string, number>; failing: string[] }> {
+const DOC_RUNS = Number(process.argv[process.argv.indexOf('--doc-runs') + 1]) || 5;
+
+async function lighthouseScores(url: string, port: number, cookie: string | null): Promise<{ scores: Record<string, number>; failing: string[]; cls: number }> {
   const result = await lighthouse(url, {
     port,
     output: 'json',
     logLevel: 'error',
     onlyCategories: ['performance', 'accessibility', 'best-practices', 'seo'],
-    throttlingMethod: 'provided',
+    formFactor: 'mobile',
+    throttlingMethod: 'simulate',
     ...(cookie ? { extraHeaders: { Cookie: cookie } } : {}),
   });
   if (!result) throw new Error('lighthouse returned nothing');
@@ -39,7 +44,7 @@ async function lighthouseScores(url: string, port: number, cookie: string | null
   const failing = Object.entries(categories).flatMap(([k, c]) =>
     c.auditRefs.filter((ref) => ref.weight > 0 && audits[ref.id]?.score !== null && (audits[ref.id]?.score ?? 1) < 1).map((ref) => `${k}: ${ref.id}`),
   );
-  return { scores, failing };
+  return { scores, failing, cls: audits['cumulative-layout-shift']?.numericValue ?? Number.NaN };
 }
 
 async function main(): Promise<void> {
@@ -108,7 +113,10 @@ async function main(): Promise<void> {
         for (const v of violations) details.push(`${t.name} [${size}] ${v.impact}: ${v.id} — ${v.help} — ${v.targets.join(', ')}`);
       }
       const lh = await lighthouseScores(`${wenku.url}${t.path}`, chrome.port, t.loggedIn ? cookie : null);
-      rows.push({ page: t.name + (t.indexable ? '' : ' (noindex)'), axe, lighthouse: lh.scores, failingAudits: lh.failing });
+      const cls = [lh.cls];
+      // The document page's notices card once moved in some runs only: measure it again and again.
+      for (let run = 1; t.path.startsWith('/doc/') && run < DOC_RUNS; run++) cls.push((await lighthouseScores(`${wenku.url}${t.path}`, chrome.port, t.loggedIn ? cookie : null)).cls);
+      rows.push({ page: t.name + (t.indexable ? '' : ' (noindex)'), axe, lighthouse: lh.scores, failingAudits: lh.failing, cls });
     }
 
     console.log(`\nPage audit: axe-core ${'violations by impact (desktop 1366×900 / phone 390×844)'} and Lighthouse scores\n`);
@@ -120,6 +128,7 @@ async function main(): Promise<void> {
       'LH a11y': r.lighthouse.accessibility,
       'LH best practices': r.lighthouse['best-practices'],
       'LH SEO': r.lighthouse.seo,
+      'CLS (each run)': r.cls.map((c) => c.toFixed(3)).join(' '),
     })));
     if (details.length) console.log(`axe violations:\n  ${details.join('\n  ')}`);
     const failing = rows.filter((r) => r.failingAudits.length).map((r) => `${r.page}: ${r.failingAudits.join(', ')}`);
@@ -131,8 +140,9 @@ async function main(): Promise<void> {
       ...(r.lighthouse.accessibility! < 100 ? [`${r.page} accessibility ${r.lighthouse.accessibility}`] : []),
       ...(r.lighthouse['best-practices']! < 100 ? [`${r.page} best practices ${r.lighthouse['best-practices']}`] : []),
       ...(!r.page.endsWith('(noindex)') && r.lighthouse.seo! < 100 ? [`${r.page} SEO ${r.lighthouse.seo}`] : []),
+      ...(r.cls.some((c) => !(c === 0)) ? [`${r.page} CLS ${r.cls.join('/')}`] : []),
     ]);
-    console.log(`Lighthouse bars (performance ≥ 95, a11y 100, best practices 100, SEO 100 where indexable): ${below.length ? `NOT met: ${below.join('; ')}` : 'met on every page'}`);
+    console.log(`Lighthouse bars (performance ≥ 95, a11y 100, best practices 100, SEO 100 where indexable, CLS 0 in every run): ${below.length ? `NOT met: ${below.join('; ')}` : 'met on every page'}`);
     process.exitCode = blockingTotal === 0 ? 0 : 1;
     for (const c of contexts.values()) await c.close();
   } finally {

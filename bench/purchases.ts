@@ -24,7 +24,7 @@ const DOCUMENTS = 4000;
 const HISTORY = SMOKE ? 10_000 : 200_000;
 process.env.BENCH_DATABASE_URL ??= process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const parsed = parseConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), PAYMENT_WEBHOOK_SECRET: 'y'.repeat(20) });
+const parsed = parseConfig({ NODE_ENV: 'production', PUBLIC_URL: 'http://127.0.0.1', JWT_SECRET: 'x'.repeat(40), PAYMENT_WEBHOOK_SECRET: 'y'.repeat(20) });
 const config: Config = { ...parsed, jwtSecret: parsed.jwtSecret!, paymentWebhookSecret: parsed.paymentWebhookSecret! };
 const clock = { now: () => new Date() };
 

@@ -92,12 +92,20 @@ describe('settings', () => {
     expect(() => parseConfig(env)).toThrow(message);
   });
 
+  it('when NODE_ENV=production and PUBLIC_URL is not set, then start-up stops with a message naming PUBLIC_URL; with it, absolute links use it', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() => parseConfig({ NODE_ENV: 'production' })).toThrow(/PUBLIC_URL: is required when NODE_ENV=production/);
+    expect(parseConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://wenku.example.com' }).publicUrl).toBe('https://wenku.example.com');
+    // Development and tests may go without it (links stay relative).
+    expect(parseConfig({ NODE_ENV: 'development' }).publicUrl).toBeUndefined();
+  });
+
   it('when the shares add up to more than 1, then it is rejected', () => {
     expect(() => parseConfig({ AUTHOR_SHARE: '0.95', REFERRAL_SHARE: '0.1' })).toThrow(/AUTHOR_SHARE/);
   });
 
   it('when values are given, then they are parsed into their types', () => {
-    const c = parseConfig({ PORT: '8080', DOWNLOAD_LINK_TTL: '30s', ADMIN_EMAILS: ' A@x.com, b@y.com ,', RATE_LIMIT_SCALE: '0', NODE_ENV: 'production' });
+    const c = parseConfig({ PORT: '8080', DOWNLOAD_LINK_TTL: '30s', ADMIN_EMAILS: ' A@x.com, b@y.com ,', RATE_LIMIT_SCALE: '0', NODE_ENV: 'production', PUBLIC_URL: 'https://wenku.example.com' });
     expect(c.port).toBe(8080);
     expect(c.downloadLinkTtlMs).toBe(30_000);
     expect([...c.adminEmails]).toEqual(['a@x.com', 'b@y.com']);

@@ -260,6 +260,15 @@ const envSchema = z
     path: ['S3_SECRET_ACCESS_KEY'],
   })
   .superRefine((env, ctx) => {
+    // Share links, og: tags, mails and the providers' callbacks need the site's own address; it is
+    // never guessed from a request's Host header, so production does not start without it.
+    if (env.NODE_ENV === 'production' && !env.PUBLIC_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PUBLIC_URL'],
+        message: 'is required when NODE_ENV=production: set it to the site\'s public address (e.g. https://wenku.example.com); share links, og: tags, mails and payment callbacks are built from it, never from the Host header',
+      });
+    }
     // A provider is offered only when all its settings are there; half a configuration is a mistake.
     for (const [provider, names] of Object.entries(PROVIDER_SETTINGS)) {
       const given = names.filter((n) => env[n] !== undefined);

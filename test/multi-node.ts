@@ -24,7 +24,7 @@ export async function startWorker(env: Record<string, string>, db: pg.Pool, time
   const dataDir = mkdtempSync(path.join(tmpdir(), 'wenku-worker-'));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/worker.ts')], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env, DATA_DIR: dataDir },
+    env: { ...process.env, NODE_ENV: 'production', PUBLIC_URL: 'http://127.0.0.1', LOG_LEVEL: 'warn', ...env, DATA_DIR: dataDir },
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
   });

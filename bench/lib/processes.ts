@@ -65,7 +65,8 @@ function stopper(child: ChildProcess) {
 export async function startWenku(env: Record<string, string> = {}, options: { ownPublicUrl?: boolean } = {}): Promise<Running & { dataDir: string }> {
   // A caller that needs the address beforehand (PUBLIC_URL) picks the port itself.
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  if (options.ownPublicUrl) env = { PUBLIC_URL: `http://127.0.0.1:${port}`, ...env };
+  // It runs with NODE_ENV=production, which does not start without PUBLIC_URL: its own address unless given.
+  if (options.ownPublicUrl || !env.PUBLIC_URL) env = { PUBLIC_URL: `http://127.0.0.1:${port}`, ...env };
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'wenku-bench-'));
   // WENKU_NODE_ARGS: extra node flags for the server only, e.g. --cpu-prof when profiling a bench.
   const nodeArgs = process.env.WENKU_NODE_ARGS?.split(' ').filter(Boolean) ?? [];

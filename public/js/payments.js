@@ -3,6 +3,7 @@
 // /wallet/topups and the server does the same.
 // Order page (/wallet/topup/:id): polls the order until it is paid, then says so and goes to the wallet.
 import { YUAN_LIMITS, yuanToCents } from './format.js';
+import { WECHAT_BROWSER_NOTICE, isWechatBrowser, topupDeviceOf } from './device.js';
 
 (function () {
   const orderBox = document.getElementById('topup-order');
@@ -22,8 +23,8 @@ import { YUAN_LIMITS, yuanToCents } from './format.js';
           setTimeout(function () { window.location.href = after; }, 1200);
           return;
         }
-        if (order && order.status === 'failed') {
-          statusBox.textContent = '该订单未能支付，请重新下单。';
+        if (order && (order.status === 'failed' || order.status === 'cancelled')) {
+          statusBox.textContent = order.status === 'failed' ? '该订单未能支付，请重新下单。' : '该订单已取消。如果取消前已经付款，款项到账后仍会计入余额。';
           statusBox.className = 'alert alert-error';
           return;
         }
@@ -61,7 +62,10 @@ import { YUAN_LIMITS, yuanToCents } from './format.js';
     try {
       const checked = form.querySelector('input[name="method"]:checked') || form.querySelector('input[name="method"]');
       const method = checked ? checked.value : 'dev';
-      const body = { amountCents: cents, method: method };
+      // WeChat refuses its H5 pay inside its own browser: say what works instead of a dead end.
+      if (method === 'wechat' && isWechatBrowser(navigator.userAgent)) return show(WECHAT_BROWSER_NOTICE, false);
+      // On a phone the provider's app flow, not a QR code its own screen cannot scan.
+      const body = { amountCents: cents, method: method, device: topupDeviceOf(navigator.userAgent) };
       if (returnPath) body.returnPath = returnPath;
       const res = await window.wenku.api('POST', '/api/v1/wallet/topups', body);
       if (!res.ok) return show((res.data && res.data.error && res.data.error.message) || '创建订单失败，请稍后重试', false);

@@ -1,7 +1,8 @@
 // The page-faithful reader on /doc/:id: the pages this reader may see, one under another at their
 // own proportions (boxes reserved before the images arrive), images loaded as they come near the
 // screen, a transparent text layer over each image so the text can be selected and found with the
-// browser's own search, a page counter, zoom, full screen, keyboard and jump to page; and the tabs
+// browser's own search, a page counter, zoom (buttons, keys, pinch), full screen (swipe or tap the
+// sides to turn pages), keyboard and jump to page; and the tabs
 // between it and the 文字版 (the sanitised HTML preview).
 // The text layer is data from the API: it is only ever put into the page with textContent.
 
@@ -279,6 +280,63 @@
   document.addEventListener('fullscreenchange', fullscreenChanged);
   // The buy button opens a modal dialog: leave full screen first so it is seen.
   for (const b of reader.querySelectorAll('.js-open-download')) b.addEventListener('click', exitFullscreen);
+
+  /* ---- Touch: pinch to zoom the pages (not the site), swipe or tap to turn pages in full screen ---- */
+  // During a pinch only a transform scales the pages (no layout, nothing else moves); when the
+  // fingers lift, the zoom is applied once with the current page kept in place.
+  let pinch = null;
+  let swipe = null;
+  const distance = (t) => Math.hypot(t[0].clientX - t[1].clientX, t[0].clientY - t[1].clientY);
+  view.addEventListener('touchstart', (e) => {
+    if (e.touches.length === 2) {
+      const box = pagesBox.getBoundingClientRect();
+      const cx = (e.touches[0].clientX + e.touches[1].clientX) / 2 - box.left;
+      const cy = (e.touches[0].clientY + e.touches[1].clientY) / 2 - box.top;
+      pinch = { start: distance(e.touches), scale: 1 };
+      swipe = null;
+      pagesBox.style.transformOrigin = cx + 'px ' + cy + 'px';
+    } else if (e.touches.length === 1 && isFullscreen()) {
+      swipe = { x: e.touches[0].clientX, y: e.touches[0].clientY };
+    }
+  }, { passive: true });
+  view.addEventListener('touchmove', (e) => {
+    if (!pinch || e.touches.length !== 2) return;
+    e.preventDefault(); // the reader zooms its pages; the site stays as it is
+    const target = Math.min(ZOOMS[ZOOMS.length - 1], Math.max(ZOOMS[0], zoom * (distance(e.touches) / pinch.start)));
+    pinch.scale = target / zoom;
+    pagesBox.style.transform = 'scale(' + pinch.scale + ')';
+  }, { passive: false });
+  view.addEventListener('touchend', (e) => {
+    if (pinch && e.touches.length < 2) {
+      const scale = pinch.scale;
+      pinch = null;
+      pagesBox.style.transform = '';
+      pagesBox.style.transformOrigin = '';
+      if (Math.abs(scale - 1) > 0.02) setZoom(zoom * scale);
+      return;
+    }
+    if (!swipe || e.changedTouches.length !== 1) return;
+    const t = e.changedTouches[0];
+    const dx = t.clientX - swipe.x;
+    const dy = t.clientY - swipe.y;
+    swipe = null;
+    // Zoomed past the width, a sideways move pans the page: only at fit width does it turn pages
+    // (there is nothing to pan sideways then, so a slow drag counts as well as a flick).
+    if (zoom <= 1 && Math.abs(dx) > 50 && Math.abs(dx) > 2 * Math.abs(dy)) {
+      goTo(current + (dx < 0 ? 1 : -1), false);
+    } else if (Math.abs(dx) < 10 && Math.abs(dy) < 10 && !window.getSelection().toString()) {
+      // A tap on the outer thirds turns the page (the middle is left for selecting text).
+      const box = view.getBoundingClientRect();
+      const x = (t.clientX - box.left) / box.width;
+      if (x > 2 / 3) goTo(current + 1, false);
+      else if (x < 1 / 3) goTo(current - 1, false);
+    }
+  });
+  view.addEventListener('touchcancel', () => {
+    pinch = null;
+    swipe = null;
+    pagesBox.style.transform = '';
+  });
 
   /* ---- Keyboard: PgUp/PgDn a page, +/− zoom, Esc leaves full screen ---- */
   document.addEventListener('keydown', (e) => {

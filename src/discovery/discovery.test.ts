@@ -104,6 +104,20 @@ describe('document page structured data', () => {
     expect(block![1]).not.toContain('</script');
   });
 
+  it('when a share link is opened in a chat app, then og:title, og:description and og:image (the first-page thumbnail) are absolute under PUBLIC_URL', async () => {
+    const u = await registerUser(ctx);
+    const doc = await createDocument(ctx, { uploaderId: u.user.id, title: '乡村振兴调研报告', pages: ['<p>第一页的正文</p>'] });
+    const without = await ctx.http().get(`/doc/${doc.id}`);
+    expect(without.text).not.toContain('og:image');
+    await ctx.deps.db.pool.query(`UPDATE documents SET thumbnail_key = 'thumbnails/test.png' WHERE id = $1`, [doc.id]);
+    const res = await ctx.http().get(`/doc/${doc.id}?ref=abc`).set('Host', '127.0.0.1');
+    const og = Object.fromEntries([...res.text.matchAll(/<meta property="(og:[a-z:_]+)" content="([^"]*)">/gu)].map((m) => [m[1], m[2]]));
+    expect(og['og:title']).toBe('乡村振兴调研报告');
+    expect(og['og:description']).toContain('第一页的正文');
+    expect(og['og:image']).toMatch(new RegExp(`^https://127\\.0\\.0\\.1/api/v1/documents/${doc.id}/thumbnail\\?v=\\d+$`));
+    expect(og['og:url']).toBe(`https://127.0.0.1/doc/${doc.id}`);
+  });
+
   it('when the document is rated, then the structured data carries the aggregate rating', async () => {
     const reader = await registerUser(ctx);
     await ctx.http().put(`/api/v1/documents/${listed[0]}/rating`).set(bearer(reader.token)).send({ stars: 4 });

@@ -17,7 +17,11 @@ export function scriptSafeJson(value: unknown): string {
 }
 
 /** The tags for a document page whose canonical URL is `url` (absolute when PUBLIC_URL is set). */
-export function documentSeo(doc: Document, url: string, description: string, siteName: string): SeoTags {
+/**
+ * `imageUrl`: the first-page thumbnail, absolute (a chat app such as WeChat shows it in the link's
+ * card), or null when the document has none.
+ */
+export function documentSeo(doc: Document, url: string, description: string, siteName: string, imageUrl: string | null = null): SeoTags {
   const price = (doc.priceCents / 100).toFixed(2);
   const ld: Record<string, unknown> = {
     '@context': 'https://schema.org',
@@ -30,6 +34,7 @@ export function documentSeo(doc: Document, url: string, description: string, sit
     encodingFormat: doc.format,
     inLanguage: 'zh-CN',
     keywords: doc.keywords.join(','),
+    ...(imageUrl ? { thumbnailUrl: imageUrl } : {}),
     offers: { '@type': 'Offer', price, priceCurrency: 'CNY', availability: 'https://schema.org/InStock', url },
   };
   if (doc.pages !== null) ld.numberOfPages = doc.pages;
@@ -44,6 +49,7 @@ export function documentSeo(doc: Document, url: string, description: string, sit
       { property: 'og:description', content: description },
       { property: 'og:url', content: url },
       { property: 'og:locale', content: 'zh_CN' },
+      ...(imageUrl ? [{ property: 'og:image', content: imageUrl }, { property: 'og:image:alt', content: `《${doc.title}》第 1 页` }] : []),
     ],
     jsonLd: scriptSafeJson(ld),
   };

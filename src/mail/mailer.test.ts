@@ -29,7 +29,7 @@ describe('mailer settings', () => {
 
   it('when there is no SMTP server in production, then the log names the recipient but never holds the link', async () => {
     const { log, lines } = capturingLogger();
-    const mailer = createMailer(parseConfig({ NODE_ENV: 'production' }), log);
+    const mailer = createMailer(parseConfig({ NODE_ENV: 'production', PUBLIC_URL: 'https://wenku.example.com' }), log);
     await mailer.send({ to: 'a@example.com', subject: '重置密码', text: 'https://wenku.example/reset-password?token=SECRET' });
     expect(lines.join('')).toContain('a@example.com');
     expect(lines.join('')).not.toContain('SECRET');

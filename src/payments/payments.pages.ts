@@ -9,13 +9,19 @@ import type { RenderPage } from '../http/render.js';
 import { parseId, parseInput } from '../http/validate.js';
 import { payoutsPagesRouter, walletPayoutData } from './payouts.pages.js';
 import { WalletQuery } from './payments.schemas.js';
-import { findTopupOrderOfUser } from './topups.repo.js';
-import type { TopupMethod } from './topups.repo.js';
-import { availableTopupMethods, createTopupOrder, getOwnTopupOrder, handlePaymentWebhook, presentOrder, signWebhookBody } from './topups.service.js';
+import { findTopupOrderOfUser, listRecentTopupOrders } from './topups.repo.js';
+import { WECHAT_BROWSER_NOTICE, isWechatBrowser, topupDeviceOf } from '../../public/js/device.js';
+import type { TopupMethod, TopupStatus } from './topups.repo.js';
+import { availableTopupMethods, cancelTopupOrder, createTopupOrder, getOwnTopupOrder, handlePaymentWebhook, presentOrder, signWebhookBody } from './topups.service.js';
 import { vipPagesRouter } from './vip.pages.js';
 import { ENTRY_KIND_LABELS, entryDocumentTitles, getWallet } from './wallet.service.js';
 
 export const METHOD_LABELS: Record<TopupMethod, string> = { alipay: '支付宝', wechat: '微信支付', dev: '模拟支付（开发环境）' };
+/** How the wallet's order list names a method: without the development page, 'dev' orders are paid through the generic signed webhook. */
+const listedMethodLabels = (devPayments: boolean): Record<TopupMethod, string> => (devPayments ? METHOD_LABELS : { ...METHOD_LABELS, dev: '其他方式' });
+export const TOPUP_STATUS_LABELS: Record<TopupStatus, string> = { pending: '等待付款', paid: '已到账', failed: '支付失败', cancelled: '已取消' };
+/** How many of the user's latest top-up orders the wallet lists. */
+const RECENT_ORDERS = 10;
 
 /** What the top-up form offers: the configured providers, the development page when on; else the generic webhook. */
 function pageTopupMethods(deps: AppDeps): TopupMethod[] {
@@ -49,7 +55,9 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
       amountYuan: ((c) => (c === null ? '' : (c / 100).toFixed(2)))(centsParam(req.query.amount)),
       returnPath: returnPathOf(req),
     };
-    render(req, res, 'payments/wallet', { ...(await walletPayoutData(deps, req)), wallet, titles, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, methods, methodLabels: METHOD_LABELS, paid: req.query.paid === '1', topup, ...extra }, {
+    const orders = (await listRecentTopupOrders(deps.db.pool, req.actor!.userId, RECENT_ORDERS)).map(presentOrder);
+    const inWechat = isWechatBrowser(req.get('user-agent'));
+    render(req, res, 'payments/wallet', { ...(await walletPayoutData(deps, req)), wallet, titles, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, methods, methodLabels: METHOD_LABELS, listedMethodLabels: listedMethodLabels(deps.config.devPayments), statusLabels: TOPUP_STATUS_LABELS, paid: req.query.paid === '1', cancelled: req.query.cancelled === '1', topup, orders, wechatNotice: inWechat ? WECHAT_BROWSER_NOTICE : null, ...extra }, {
       title: '我的钱包',
       noindex: true,
       scripts: ['payments.js'],
@@ -77,7 +85,13 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
     const asked = (req.body as Record<string, unknown> | undefined)?.method;
     const method = methods.find((m) => m === asked) ?? methods[0]!;
     const returnPath = returnPathOf(req);
-    const order = await createTopupOrder(deps, req.actor!.userId, cents, method, returnPath);
+    const userAgent = req.get('user-agent');
+    // WeChat refuses its H5 pay inside its own browser: say what works instead of a dead end.
+    if (method === 'wechat' && isWechatBrowser(userAgent)) {
+      res.status(400);
+      return renderWallet(req, res, { error: WECHAT_BROWSER_NOTICE });
+    }
+    const order = await createTopupOrder(deps, req.actor!.userId, { amountCents: cents, method, returnPath, device: topupDeviceOf(userAgent), payerIp: req.ip });
     if (method === 'dev' && deps.config.devPayments) return res.redirect(303, devPayPath(order.id, returnPath));
     if (method === 'dev') return renderWallet(req, res, { pendingOrder: order });
     res.redirect(303, topupOrderPath(order.id, returnPath));
@@ -90,11 +104,24 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
     const returnPath = returnPathOf(req);
     // Back from the provider (Alipay's return URL) and already paid: straight on to the document.
     if (order.status === 'paid' && returnPath) return res.redirect(303, returnPath);
-    render(req, res, 'payments/topup-order', { order, formatYuan, methodLabels: METHOD_LABELS, devPayments: deps.config.devPayments, returnPath, devPayUrl: devPayPath(order.id, returnPath), afterPaid: afterTopupPath(returnPath) }, {
+    const wechatNotice = isWechatBrowser(req.get('user-agent')) ? WECHAT_BROWSER_NOTICE : null;
+    render(req, res, 'payments/topup-order', { order, wechatNotice, formatYuan, methodLabels: METHOD_LABELS, devPayments: deps.config.devPayments, returnPath, devPayUrl: devPayPath(order.id, returnPath), afterPaid: afterTopupPath(returnPath) }, {
       title: `充值订单 #${order.id}`,
       noindex: true,
       scripts: ['payments.js'],
     });
+  });
+
+  // The wallet's and the order page's 取消 button (without JavaScript too).
+  router.post('/wallet/topup/:orderId/cancel', async (req, res) => {
+    if (loginRedirect(req, res)) return;
+    try {
+      await cancelTopupOrder(deps, req.actor!.userId, parseId(req.params.orderId));
+    } catch (err) {
+      const error = formError(err, res).message;
+      return renderWallet(req, res, { error });
+    }
+    res.redirect(303, '/wallet?cancelled=1');
   });
 
   const findOwnOrder = async (req: Request) => {

@@ -9,7 +9,7 @@ import { AdminCreditBody, DownloadLinkBody, PurchaseBody, TopupBody, WalletQuery
 import { purchaseDocument } from './purchases.service.js';
 import { referrerFromCookie } from './referrals.js';
 import { handleAlipayNotice, handleWechatNotice } from './provider-notices.service.js';
-import { createTopupOrder, getOwnTopupOrder, handlePaymentWebhook } from './topups.service.js';
+import { cancelTopupOrder, createTopupOrder, getOwnTopupOrder, handlePaymentWebhook } from './topups.service.js';
 import { vipApiRouter } from './vip.routes.js';
 import { creditWalletByAdmin, getWallet } from './wallet.service.js';
 
@@ -23,8 +23,13 @@ export function paymentsApiRouter(deps: AppDeps): Router {
 
   router.post('/wallet/topups', async (req, res) => {
     const actor = requireActor(req);
-    const { amountCents, method, returnPath } = parseInput(TopupBody, req.body);
-    res.status(201).json({ order: await createTopupOrder(deps, actor.userId, amountCents, method, returnPath ?? null) });
+    const { amountCents, method, returnPath, device } = parseInput(TopupBody, req.body);
+    const order = await createTopupOrder(deps, actor.userId, { amountCents, method, returnPath: returnPath ?? null, device, payerIp: req.ip });
+    res.status(201).json({ order });
+  });
+
+  router.post('/wallet/topups/:id/cancel', async (req, res) => {
+    res.json(await cancelTopupOrder(deps, requireActor(req).userId, parseId(req.params.id)));
   });
 
   router.get('/wallet/topups/:id', async (req, res) => {

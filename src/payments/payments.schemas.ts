@@ -15,6 +15,8 @@ export const TopupBody = z.object({
   method: z.enum(['alipay', 'wechat', 'dev']).optional(),
   /** Extension: a path on this site the provider's return page sends the buyer back to (e.g. the document). */
   returnPath: z.string().refine((v) => sameSitePath(v) !== null, '返回地址必须是本站路径 (returnPath must be a same-site path)').optional(),
+  /** 'mobile': the provider's phone flow (Alipay wap pay, WeChat Pay H5: payUrl opens the app) instead of a QR code. */
+  device: z.enum(['desktop', 'mobile']).optional(),
 });
 export const WebhookBody = z.object({
   orderId: z.number().int().positive(),
@@ -61,8 +63,10 @@ export const TopupOrder = registry.register(
   z.object({
     id: z.number().int(),
     amountCents: cents,
-    status: z.enum(['pending', 'paid', 'failed']),
+    status: z.enum(['pending', 'paid', 'failed', 'cancelled']),
     method: z.enum(['alipay', 'wechat', 'dev']),
+    device: z.enum(['desktop', 'mobile']),
+    // While pending: Alipay's page-pay (desktop) or wap-pay (mobile) URL, WeChat's h5_url (mobile).
     payUrl: z.string().nullable(),
     // The QR code to scan while pending, as an SVG data URL.
     qrCode: z.string().nullable(),
@@ -120,6 +124,16 @@ registry.registerPath({
 registry.registerPath({
   method: 'get', path: '/api/v1/wallet/topups/{id}', tags: ['wallet'], security: bearer, request: { params: z.object({ id: z.string() }) },
   responses: { 200: { description: 'own order (the top-up page polls it)', ...json(z.object({ order: TopupOrder })) }, 404: err('not yours') },
+});
+registry.registerPath({
+  method: 'post', path: '/api/v1/wallet/topups/{id}/cancel', tags: ['wallet'], security: bearer, request: { params: z.object({ id: z.string() }) },
+  responses: {
+    200: {
+      description: 'cancelled, and closed at the provider (closedAtProvider false: the provider could not be reached; a payment still arriving is credited once)',
+      ...json(z.object({ order: TopupOrder, closedAtProvider: z.boolean() })),
+    },
+    404: err('not yours, or no such order'), 409: err('not pending (paid, failed or already cancelled)'),
+  },
 });
 registry.registerPath({
   method: 'post', path: '/api/v1/payments/alipay/notify', tags: ['wallet'],

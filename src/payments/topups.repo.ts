@@ -2,15 +2,19 @@
 import type { Queryable } from '../db/pool.js';
 
 export type TopupMethod = 'dev' | 'alipay' | 'wechat';
+/** Which of the provider's flows an order offers: a QR code to scan, or a link that opens the provider's app on a phone. */
+export type TopupDevice = 'desktop' | 'mobile';
+export type TopupStatus = 'pending' | 'paid' | 'failed' | 'cancelled';
 
 export interface TopupOrderRow {
   id: number;
   userId: number;
   amountCents: number;
-  status: 'pending' | 'paid' | 'failed';
+  status: TopupStatus;
   providerRef: string | null;
   method: TopupMethod;
-  /** A URL the buyer opens to pay: the signed Alipay page-pay URL; null otherwise. */
+  device: TopupDevice;
+  /** A URL the buyer opens to pay: Alipay's signed page-pay or wap-pay URL, WeChat's h5_url; null otherwise. */
   providerUrl: string | null;
   /** What the QR code carries: Alipay's precreate qr_code or WeChat's code_url, once the provider's order exists. */
   providerQr: string | null;
@@ -19,15 +23,15 @@ export interface TopupOrderRow {
 }
 
 const COLUMNS = `id, user_id AS "userId", amount_cents AS "amountCents", status, provider_ref AS "providerRef",
-  method, provider_url AS "providerUrl", provider_qr AS "providerQr", created_at AS "createdAt", paid_at AS "paidAt"`;
+  method, device, provider_url AS "providerUrl", provider_qr AS "providerQr", created_at AS "createdAt", paid_at AS "paidAt"`;
 
 export async function insertTopupOrder(
   db: Queryable,
-  order: { userId: number; amountCents: number; method?: TopupMethod },
+  order: { userId: number; amountCents: number; method?: TopupMethod; device?: TopupDevice },
 ): Promise<TopupOrderRow> {
   const { rows } = await db.query<TopupOrderRow>(
-    `INSERT INTO topup_orders (user_id, amount_cents, method) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
-    [order.userId, order.amountCents, order.method ?? 'dev'],
+    `INSERT INTO topup_orders (user_id, amount_cents, method, device) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+    [order.userId, order.amountCents, order.method ?? 'dev', order.device ?? 'desktop'],
   );
   return rows[0]!;
 }
@@ -49,6 +53,27 @@ export async function setTopupProviderLinks(
 export async function lockTopupOrder(db: Queryable, id: number): Promise<TopupOrderRow | null> {
   const { rows } = await db.query<TopupOrderRow>(`SELECT ${COLUMNS} FROM topup_orders WHERE id = $1 FOR UPDATE`, [id]);
   return rows[0] ?? null;
+}
+
+/** Locks the user's own order (a cancel); another's or an unknown one → null. */
+export async function lockTopupOrderOfUser(db: Queryable, id: number, userId: number): Promise<TopupOrderRow | null> {
+  const { rows } = await db.query<TopupOrderRow>(`SELECT ${COLUMNS} FROM topup_orders WHERE id = $1 AND user_id = $2 FOR UPDATE`, [id, userId]);
+  return rows[0] ?? null;
+}
+
+/** The user's most recent orders, newest first (the wallet page). */
+export async function listRecentTopupOrders(db: Queryable, userId: number, limit: number): Promise<TopupOrderRow[]> {
+  const { rows } = await db.query<TopupOrderRow>(`SELECT ${COLUMNS} FROM topup_orders WHERE user_id = $1 ORDER BY id DESC LIMIT $2`, [userId, limit]);
+  return rows;
+}
+
+/** A pending order given up by its owner; the caller holds the row lock. */
+export async function markTopupCancelled(db: Queryable, id: number): Promise<TopupOrderRow> {
+  const { rows } = await db.query<TopupOrderRow>(
+    `UPDATE topup_orders SET status = 'cancelled', cancelled_at = now() WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
+    [id],
+  );
+  return rows[0]!;
 }
 
 /** The order when it belongs to the user, else null. */

@@ -7,18 +7,23 @@ import { AppError, conflict, notFound, validationFailed } from '../errors.js';
 import { parseInput } from '../http/validate.js';
 import { creditUser, lockUserAccounts, postTransaction } from './ledger.service.js';
 import { WebhookBody } from './payments.schemas.js';
-import { alipayPagePayUrl, createAlipayPrecreate } from './providers/alipay.js';
+import { alipayPagePayUrl, alipayWapPayUrl, closeAlipayTrade, createAlipayPrecreate } from './providers/alipay.js';
 import { qrCodeDataUrl } from './providers/qr-code.js';
-import { createWechatNativeOrder } from './providers/wechat-pay.js';
+import { closeWechatOrder, createWechatH5Order, createWechatNativeOrder } from './providers/wechat-pay.js';
+import { topupOrderPath } from './topup-paths.js';
 import {
   findTopupOrderOfUser,
   insertTopupOrder,
   lockTopupOrder,
+  lockTopupOrderOfUser,
+  markTopupCancelled,
   markTopupFailed,
   markTopupPaid,
   setTopupProviderLinks,
+  type TopupDevice,
   type TopupMethod,
   type TopupOrderRow,
+  type TopupStatus,
 } from './topups.repo.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'log' | 'clock'>;
@@ -26,9 +31,14 @@ type Deps = Pick<AppDeps, 'config' | 'db' | 'log' | 'clock'>;
 export interface TopupOrder {
   id: number;
   amountCents: number;
-  status: 'pending' | 'paid' | 'failed';
+  status: TopupStatus;
   method: TopupMethod;
-  /** Alipay: the signed page-pay URL, to open on the computer. Otherwise null. */
+  /** desktop: a QR code to scan (and Alipay's page pay); mobile: payUrl opens the provider's app. */
+  device: TopupDevice;
+  /**
+   * While pending, the link that pays the order: Alipay's signed page-pay URL (desktop) or wap-pay
+   * URL (mobile), WeChat's h5_url (mobile). Otherwise null.
+   */
   payUrl: string | null;
   /** A pending provider order's QR code as an SVG data URL (Alipay: precreate's qr_code; WeChat: code_url). */
   qrCode: string | null;
@@ -40,7 +50,8 @@ export const presentOrder = (o: TopupOrderRow): TopupOrder => ({
   amountCents: o.amountCents,
   status: o.status,
   method: o.method,
-  payUrl: o.providerUrl,
+  device: o.device,
+  payUrl: o.status === 'pending' ? o.providerUrl : null,
   qrCode: null,
 });
 
@@ -50,22 +61,38 @@ export async function presentOrderWithQr(o: TopupOrderRow): Promise<TopupOrder> 
   return { ...presentOrder(o), qrCode };
 }
 
+export interface TopupRequest {
+  amountCents: number;
+  method?: TopupMethod;
+  /** A same-site path (checked by the caller) the buyer comes back to once paid: the order page sends them on there. */
+  returnPath?: string | null;
+  /** 'mobile': the provider's phone flow (a link that opens its app) instead of a QR code. */
+  device?: TopupDevice;
+  /** The buyer's address as the trusted-proxy setting resolves it (WeChat H5 needs it). */
+  payerIp?: string;
+}
+
 /**
- * Creates a pending order; the wallet is credited only by a verified notification. For Alipay the
- * signed page-pay URL is built locally and the 当面付 order placed with Alipay (its qr_code is the
- * QR code; when Alipay cannot be reached the order keeps the page-pay URL alone, which still pays
- * it); for WeChat Pay the Native order is placed with WeChat (its code_url is the QR code; without
- * it there is no way to pay, so 503 and the order failed). A method whose settings are missing → 400.
- * `returnPath` (a same-site path, checked by the caller) rides on Alipay's return URL: the order page
- * sends the buyer on there once paid.
+ * Creates a pending order; the wallet is credited only by a verified notification. A method whose
+ * settings are missing → 400.
+ * - Alipay on a computer: the signed page-pay URL is built locally and the 当面付 order placed with
+ *   Alipay (its qr_code is the QR code; when Alipay cannot be reached the order keeps the page-pay
+ *   URL alone, which still pays it). On a phone: the signed wap-pay URL, built locally.
+ * - WeChat Pay on a computer: the Native order (its code_url is the QR code); on a phone the H5
+ *   order (its h5_url). Without WeChat's answer there is no way to pay: 503 and the order failed.
  */
-export async function createTopupOrder(deps: Deps, userId: number, amountCents: number, method: TopupMethod = 'dev', returnPath: string | null = null): Promise<TopupOrder> {
+export async function createTopupOrder(deps: Deps, userId: number, request: TopupRequest): Promise<TopupOrder> {
+  const { amountCents, method = 'dev', returnPath = null, device = 'desktop' } = request;
   const available = availableTopupMethods(deps.config);
   if (!available.includes(method)) {
     throw validationFailed(`暂不支持该支付方式 (payment method ${method} is not configured)`, { reason: 'method_unavailable', available });
   }
-  const order = await insertTopupOrder(deps.db.pool, { userId, amountCents, method });
+  // The dev method has no provider flow to choose: its orders are desktop ones.
+  const order = await insertTopupOrder(deps.db.pool, { userId, amountCents, method, device: method === 'dev' ? 'desktop' : device });
   if (method === 'dev') return presentOrderWithQr(order);
+  if (method === 'alipay' && order.device === 'mobile') {
+    return presentOrderWithQr(await setTopupProviderLinks(deps.db.pool, order.id, { url: alipayWapPayUrl(deps.config, order, returnPath), qr: null }));
+  }
   if (method === 'alipay') {
     const url = alipayPagePayUrl(deps.config, order, returnPath);
     const qr = await createAlipayPrecreate(deps.config, order).catch((err: unknown) => {
@@ -74,15 +101,47 @@ export async function createTopupOrder(deps: Deps, userId: number, amountCents: 
     });
     return presentOrderWithQr(await setTopupProviderLinks(deps.db.pool, order.id, { url, qr }));
   }
-  let codeUrl: string;
+  let links: { url: string | null; qr: string | null };
   try {
-    codeUrl = await createWechatNativeOrder(deps, order);
+    links = order.device === 'mobile'
+      ? { url: await createWechatH5Order(deps, order, payerIpv4OrV6(request.payerIp), orderPageUrl(deps, order.id, returnPath)), qr: null }
+      : { url: null, qr: await createWechatNativeOrder(deps, order) };
   } catch (err) {
-    deps.log.error({ err, orderId: order.id, method }, 'payment provider order failed');
+    deps.log.error({ err, orderId: order.id, method, device: order.device }, 'payment provider order failed');
     await markTopupFailed(deps.db.pool, order.id);
     throw new AppError('unavailable', '支付渠道暂时不可用，请稍后重试 (payment provider unavailable)');
   }
-  return presentOrderWithQr(await setTopupProviderLinks(deps.db.pool, order.id, { url: null, qr: codeUrl }));
+  return presentOrderWithQr(await setTopupProviderLinks(deps.db.pool, order.id, links));
+}
+
+/** The payer's address as WeChat expects it: an IPv4 address mapped into IPv6 (::ffff:a.b.c.d) as IPv4. */
+const payerIpv4OrV6 = (ip: string | undefined) => (ip ?? '127.0.0.1').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+
+const orderPageUrl = (deps: Deps, orderId: number, returnPath: string | null) =>
+  `${deps.config.publicUrl!.replace(/\/$/, '')}${topupOrderPath(orderId, returnPath)}`;
+
+/**
+ * The owner gives up a pending order: it is marked cancelled (another's or unknown → 404; not
+ * pending → 409) and then closed at the provider so it can no longer be paid. The close is best
+ * effort after the commit: when the provider cannot be reached or the buyer paid in the meantime,
+ * the payment's notification still credits the order once (applyPaymentEvent), so no money is lost.
+ */
+export async function cancelTopupOrder(deps: Deps, userId: number, orderId: number): Promise<{ order: TopupOrder; closedAtProvider: boolean }> {
+  const cancelled = await withTransaction(deps.db.pool, async (tx) => {
+    const order = await lockTopupOrderOfUser(tx, orderId, userId);
+    if (!order) throw notFound('充值订单');
+    if (order.status !== 'pending') throw conflict('只有等待付款的订单可以取消 (only a pending order can be cancelled)', { status: order.status });
+    return markTopupCancelled(tx, order.id);
+  });
+  let closedAtProvider = false;
+  try {
+    if (cancelled.method === 'alipay') await closeAlipayTrade(deps.config, cancelled.id);
+    if (cancelled.method === 'wechat') await closeWechatOrder(deps, cancelled.id);
+    closedAtProvider = true;
+  } catch (err) {
+    deps.log.warn({ err, orderId: cancelled.id, method: cancelled.method }, 'closing a cancelled order at the provider failed; a late payment is still credited');
+  }
+  return { order: presentOrder(cancelled), closedAtProvider };
 }
 
 /** The user's own order with its QR code (the top-up page polls it); another's → 404. */
@@ -150,7 +209,8 @@ export interface PaymentEvent {
  * The order → credit-once path every payment notification ends in, once its sender is verified
  * (the generic webhook, Alipay, WeChat Pay). In one transaction with the order locked: unknown
  * order (or one created for another provider) → 404, amount differs → 400, failed → order failed
- * (a late failure of a paid order changes nothing), paid → the wallet credited exactly once
+ * (a late failure of a paid or cancelled order changes nothing), paid → the wallet credited exactly once,
+ * also for a failed or cancelled order (the money arrived: a payment made before the close)
  * (replays answer with credited false and change nothing; another payment of a paid order → 409).
  */
 export async function applyPaymentEvent(
@@ -167,7 +227,7 @@ export async function applyPaymentEvent(
         throw validationFailed('金额与订单不符 (amount does not match the order)', { expectedCents: order.amountCents });
       }
       if (event.status === 'failed') {
-        // A late failure for a paid order is ignored; the money has arrived.
+        // A late failure for a paid order is ignored (the money has arrived), and a cancelled order stays cancelled.
         const updated = order.status === 'pending' ? await markTopupFailed(tx, order.id) : order;
         return { order: presentOrder(updated), credited: false };
       }

@@ -24,7 +24,7 @@ describe('top-up orders', () => {
     const { token, user } = await registerUser(ctx);
     const res = await ctx.http().post('/api/v1/wallet/topups').set(auth(token)).send({ amountCents: 5000 });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ order: { id: expect.any(Number), amountCents: 5000, status: 'pending', method: 'dev', payUrl: null, qrCode: null } });
+    expect(res.body).toEqual({ order: { id: expect.any(Number), amountCents: 5000, status: 'pending', method: 'dev', device: 'desktop', payUrl: null, qrCode: null } });
     expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 0, debt: 0 });
   });
 
@@ -50,7 +50,7 @@ describe('payment webhook', () => {
     const event = { orderId, status: 'paid', amountCents: 2500, providerRef: `ref-${orderId}` };
     const first = await postWebhook(ctx, event);
     expect(first.status).toBe(200);
-    expect(first.body.order).toEqual({ id: orderId, amountCents: 2500, status: 'paid', method: 'dev', payUrl: null, qrCode: null });
+    expect(first.body.order).toEqual({ id: orderId, amountCents: 2500, status: 'paid', method: 'dev', device: 'desktop', payUrl: null, qrCode: null });
     const replays = await Promise.all([postWebhook(ctx, event), postWebhook(ctx, event), postWebhook(ctx, event)]);
     expect(replays.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 2500, debt: 0 });

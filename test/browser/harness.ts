@@ -20,11 +20,20 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
-/** `env`: settings for this server (e.g. ADMIN_EMAILS, or a long SESSION_TTL when a test moves the clock on by days), over the test defaults. */
-export async function startLiveServer(env: Record<string, string> = {}): Promise<LiveServer> {
-  const ctx = await createTestContext(env);
-  const server: Server = createServer(ctx.app);
+/**
+ * `env`: settings for this server over the test defaults (e.g. ADMIN_EMAILS, or a long SESSION_TTL
+ * when a test moves the clock on by days); as a function it gets the server's own address before the
+ * app is built, so settings that name it (PUBLIC_URL: the providers' stand-ins call back there) can.
+ */
+export async function startLiveServer(
+  env: Record<string, string> | ((baseUrl: string) => Record<string, string>) = {},
+): Promise<LiveServer> {
+  let app: TestContext['app'] | null = null;
+  const server: Server = createServer((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ctx = await createTestContext(typeof env === 'function' ? env(baseUrl) : env);
+  app = ctx.app;
   const worker: ConversionWorker = await startConversions(ctx.deps);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -33,7 +42,7 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   return {
     ctx,
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    baseUrl,
     browser,
     async close() {
       await browser.close().catch(() => undefined);

@@ -47,6 +47,12 @@ export function siteBase(deps: Pick<AppDeps, 'config'>): string {
   return (deps.config.publicUrl ?? '').replace(/\/+$/u, '');
 }
 
+/** The first-page thumbnail as an absolute URL (og:image), or null. */
+function absoluteThumbnail(deps: Pick<AppDeps, 'config'>, doc: Parameters<typeof thumbnailOf>[0]): string | null {
+  const thumb = thumbnailOf(doc);
+  return thumb === null ? null : new URL(thumb, `${absoluteBase(deps)}/`).href;
+}
+
 export async function buildDocPage(deps: Deps, req: Request, id: number): Promise<{ data: Record<string, unknown>; page: PageOptions }> {
   const actor = req.actor;
   const { document: doc, entitlement, mayRetry } = await getDocumentWithEntitlement(deps, actor, id, { viewer: viewerOfRequest(req) });
@@ -135,7 +141,7 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
     title: `${doc.title} - ${doc.format}`,
     description,
     // Structured data and OpenGraph need absolute URLs: PUBLIC_URL, else http://localhost:PORT (never the Host header).
-    ...(doc.status === 'ready' ? { seo: documentSeo(doc, `${absoluteBase(deps)}${path}`, description, deps.config.site.name) } : {}),
+    ...(doc.status === 'ready' ? { seo: documentSeo(doc, `${absoluteBase(deps)}${path}`, description, deps.config.site.name, absoluteThumbnail(deps, doc)) } : {}),
     canonical: `${base}${path}`,
     scripts: ['doc.js', 'reader.js'],
     noindex: doc.status !== 'ready',

@@ -1,13 +1,14 @@
-// Alipay (支付宝): a top-up order's two ways to pay — the QR code of 当面付 (alipay.trade.precreate,
-// scanned with the Alipay app) and the signed page-pay URL (电脑网站支付, opened on the computer) —
-// and the asynchronous notification.
+// Alipay (支付宝): a top-up order's ways to pay — on a computer the QR code of 当面付
+// (alipay.trade.precreate, scanned with the Alipay app) and the signed page-pay URL (电脑网站支付);
+// on a phone the signed wap-pay URL (手机网站支付, alipay.trade.wap.pay) that opens the Alipay app —
+// closing a trade (alipay.trade.close), and the asynchronous notification.
 //
-// Alipay's own SDK (alipay-sdk) does the signing: it builds the page-pay URL (alipay.trade.page.pay,
-// RSA2) without any network call; it sends alipay.trade.precreate to ALIPAY_GATEWAY and checks
-// the answer's RSA2 signature under ALIPAY_PUBLIC_KEY; and it checks the notification's signature:
-// the parameters other than sign and sign_type, sorted by name, joined as key=value with &,
-// SHA256withRSA. What a verified notification means is decided here; crediting is the shared
-// order → credit-once path (applyPaymentEvent).
+// Alipay's own SDK (alipay-sdk) does the signing: it builds the page-pay and wap-pay URLs (RSA2)
+// without any network call; it sends alipay.trade.precreate and alipay.trade.close to
+// ALIPAY_GATEWAY and checks the answers' RSA2 signature under ALIPAY_PUBLIC_KEY; and it checks the
+// notification's signature: the parameters other than sign and sign_type, sorted by name, joined
+// as key=value with &, SHA256withRSA. What a verified notification means is decided here; crediting
+// is the shared order → credit-once path (applyPaymentEvent).
 import { AlipaySdk } from 'alipay-sdk';
 import type { AlipayConfig, Config } from '../../config.js';
 import type { TopupOrderRow } from '../topups.repo.js';
@@ -53,6 +54,45 @@ export function alipayPagePayUrl(config: Config, order: TopupOrderRow, returnPat
       timeoutExpress: '2h',
     },
   });
+}
+
+/**
+ * The signed 手机网站支付 URL (alipay.trade.wap.pay, GET) a phone opens: Alipay's page hands the
+ * payment to the Alipay app (or its H5 cashier). Built locally like page pay; quit_url and
+ * return_url both lead to the order page, which goes on to where the buyer came from once paid.
+ */
+export function alipayWapPayUrl(config: Config, order: TopupOrderRow, returnPath: string | null = null): string {
+  const base = config.publicUrl!.replace(/\/$/, '');
+  const orderPage = `${base}${topupOrderPath(order.id, returnPath)}`;
+  return sdkFor(config.payments.alipay!).pageExecute('alipay.trade.wap.pay', 'GET', {
+    notifyUrl: notifyUrl(config),
+    returnUrl: orderPage,
+    bizContent: {
+      outTradeNo: alipayTradeNo(order.id),
+      productCode: 'QUICK_WAP_WAY',
+      totalAmount: formatYuanAmount(order.amountCents),
+      subject: `${config.site.name}钱包充值`,
+      quitUrl: orderPage,
+      timeoutExpress: '2h',
+    },
+  });
+}
+
+/**
+ * Closes the trade at Alipay (alipay.trade.close) so it can no longer be paid. A trade Alipay never
+ * saw (the buyer did not open the link: ACQ.TRADE_NOT_EXIST) counts as closed. Throws when Alipay
+ * cannot be reached, answers unsigned, or refuses (e.g. the trade was paid meanwhile).
+ */
+export async function closeAlipayTrade(config: Config, orderId: number): Promise<void> {
+  const tradeNo = alipayTradeNo(orderId);
+  const answer: Record<string, unknown> = await sdkFor(config.payments.alipay!).exec(
+    'alipay.trade.close',
+    { bizContent: { outTradeNo: tradeNo } },
+    { validateSign: true },
+  );
+  if (answer.code === '10000' && answer.outTradeNo === tradeNo) return;
+  if (answer.subCode === 'ACQ.TRADE_NOT_EXIST') return;
+  throw new Error(`alipay.trade.close refused: ${String(answer.code)} ${String(answer.subCode ?? answer.msg)}`);
 }
 
 /**

@@ -24,7 +24,7 @@ let ctx: TestContext;
 let wechat: FakeWechatServer;
 let gateway: FakeAlipayGateway;
 beforeAll(async () => {
-  wechat = await startFakeWechatServer(platformKey.privateKey);
+  wechat = await startFakeWechatServer(platformKey.privateKey, { merchantPublicKey: merchantKey.publicKey, apiV3Key: API_V3_KEY });
   gateway = await startFakeAlipayGateway(appKey.publicKey, alipayKey.privateKey);
   ctx = await createTestContext({
     PUBLIC_URL: 'http://127.0.0.1',
@@ -52,11 +52,11 @@ const q = async (sql: string, params: unknown[]) => (await ctx.deps.db.pool.quer
 const creditsOf = async (orderId: number) => (await q(`SELECT 1 FROM ledger_transactions WHERE reference = $1`, [`topup:${orderId}`])).length;
 const orderStatus = async (orderId: number) => (await q(`SELECT status FROM topup_orders WHERE id = $1`, [orderId]))[0]!.status as string;
 
-async function newOrder(method: 'alipay' | 'wechat', amountCents: number) {
+async function newOrder(method: 'alipay' | 'wechat', amountCents: number, device?: 'mobile' | 'desktop') {
   const { token, user } = await registerUser(ctx);
-  const res = await ctx.http().post('/api/v1/wallet/topups').set(auth(token)).send({ amountCents, method });
+  const res = await ctx.http().post('/api/v1/wallet/topups').set(auth(token)).send({ amountCents, method, ...(device ? { device } : {}) });
   expect(res.status).toBe(201);
-  return { token, user, order: res.body.order as { id: number; payUrl: string | null; qrCode: string | null; method: string } };
+  return { token, user, order: res.body.order as { id: number; payUrl: string | null; qrCode: string | null; method: string; device: string; status: string } };
 }
 
 // ---------------------------------------------------------------- Alipay
@@ -369,5 +369,140 @@ describe('methods', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('on a phone', () => {
+  it('when a phone tops up with Alipay, then the order carries a signed 手机网站支付 URL (alipay.trade.wap.pay) and no QR code, and the stand-in cashier accepts its signature', async () => {
+    const before = gateway.requests.length;
+    const { order, user } = await newOrder('alipay', 2580, 'mobile');
+    expect(order).toMatchObject({ method: 'alipay', device: 'mobile', status: 'pending', qrCode: null });
+    // Nothing was sent to Alipay: the URL is built and signed locally, and no 当面付 order is placed.
+    expect(gateway.requests.length).toBe(before);
+    const url = new URL(order.payUrl!);
+    expect(url.origin + url.pathname).toBe(gateway.url);
+    const params = Object.fromEntries(url.searchParams);
+    expect(params).toMatchObject({ app_id: ALIPAY_APP_ID, method: 'alipay.trade.wap.pay', sign_type: 'RSA2', notify_url: 'http://127.0.0.1/api/v1/payments/alipay/notify' });
+    expect(params.return_url).toBe(`http://127.0.0.1/wallet/topup/${order.id}`);
+    expect(JSON.parse(params.biz_content!)).toMatchObject({
+      out_trade_no: `wenku_topup_${order.id}`, total_amount: '25.80', product_code: 'QUICK_WAP_WAY', quit_url: `http://127.0.0.1/wallet/topup/${order.id}`,
+    });
+    // The stand-in checks the signature with the app's public key, as Alipay does, and shows its cashier.
+    const cashier = await fetch(order.payUrl!);
+    expect(await cashier.text()).toContain('确认付款');
+    expect(gateway.requests.at(-1)).toMatchObject({ signatureValid: true, params: { method: 'alipay.trade.wap.pay' } });
+    // Alipay's notification of the wap trade credits it, once.
+    const notice = alipayNotice(order.id, '25.80');
+    expect((await Promise.all([postAlipay(notice), postAlipay(notice)])).map((r) => r.text)).toEqual(['success', 'success']);
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 2580, debt: 0 });
+    expect(await creditsOf(order.id)).toBe(1);
+  });
+
+  it("when a phone tops up with WeChat Pay, then the H5 order is placed with a merchant-signed request carrying the payer's IP, and its h5_url (with our return page) is the payUrl", async () => {
+    const before = wechat.requests.length;
+    const { order, user, token } = await newOrder('wechat', 1990, 'mobile');
+    expect(order).toMatchObject({ method: 'wechat', device: 'mobile', status: 'pending', qrCode: null });
+    const sent = wechat.requests.slice(before);
+    expect(sent.map((r) => [r.method, r.path, r.signatureValid])).toEqual([['POST', '/v3/pay/transactions/h5', true]]);
+    expect(JSON.parse(sent[0]!.body)).toEqual({
+      appid: APPID, mchid: MCHID, description: expect.any(String), out_trade_no: `wenku_topup_${order.id}`,
+      notify_url: 'http://127.0.0.1/api/v1/payments/wechat/notify', amount: { total: 1990, currency: 'CNY' },
+      scene_info: { payer_client_ip: '127.0.0.1', h5_info: { type: 'Wap' } },
+    });
+    const pay = new URL(order.payUrl!);
+    expect(pay.origin + pay.pathname).toBe(`${wechat.url}/h5pay`);
+    expect(pay.searchParams.get('redirect_url')).toBe(`http://127.0.0.1/wallet/topup/${order.id}`);
+    const polled = await ctx.http().get(`/api/v1/wallet/topups/${order.id}`).set(auth(token));
+    expect(polled.body.order).toMatchObject({ device: 'mobile', payUrl: order.payUrl, qrCode: null });
+    expect((await postWechat(wechatNotice(order.id, 1990))).body).toEqual({ code: 'SUCCESS' });
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 1990, debt: 0 });
+  });
+
+  it('when WeChat refuses the H5 order or answers unsigned, then the top-up answers 503 and the order is failed', async () => {
+    for (const mode of ['unsigned', 'error'] as const) {
+      wechat.mode = mode;
+      try {
+        const { token, user } = await registerUser(ctx);
+        const res = await ctx.http().post('/api/v1/wallet/topups').set(auth(token)).send({ amountCents: 100, method: 'wechat', device: 'mobile' });
+        expect(res.status).toBe(503);
+        expect(await q(`SELECT status, device FROM topup_orders WHERE user_id = $1`, [user.id])).toEqual([{ status: 'failed', device: 'mobile' }]);
+      } finally {
+        wechat.mode = 'ok';
+      }
+    }
+  });
+
+  it('when the device is neither desktop nor mobile, then 400 and no order', async () => {
+    const { token, user } = await registerUser(ctx);
+    const res = await ctx.http().post('/api/v1/wallet/topups').set(auth(token)).send({ amountCents: 100, method: 'alipay', device: 'watch' });
+    expect([res.status, res.body.error.code]).toEqual([400, 'validation_failed']);
+    expect(await q(`SELECT id FROM topup_orders WHERE user_id = $1`, [user.id])).toEqual([]);
+  });
+});
+
+describe('cancelling a top-up', () => {
+  const cancel = (token: string, id: number) => ctx.http().post(`/api/v1/wallet/topups/${id}/cancel`).set(auth(token)).send({});
+
+  it.each(['alipay', 'wechat'] as const)('when the owner cancels a pending %s order, then 200 cancelled and the trade is closed at the provider with a signed request', async (method) => {
+    const { order, token } = await newOrder(method, 700, 'mobile');
+    const res = await cancel(token, order.id);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ order: { id: order.id, status: 'cancelled', payUrl: null }, closedAtProvider: true });
+    expect(await orderStatus(order.id)).toBe('cancelled');
+    if (method === 'alipay') {
+      expect(gateway.closed).toContain(`wenku_topup_${order.id}`);
+    } else {
+      expect(wechat.closed).toContain(`wenku_topup_${order.id}`);
+      const close = wechat.requests.find((r) => r.path === `/v3/pay/transactions/out-trade-no/wenku_topup_${order.id}/close`)!;
+      expect([close.signatureValid, JSON.parse(close.body)]).toEqual([true, { mchid: MCHID }]);
+    }
+  });
+
+  it('when someone else cancels the order, then 404; a second cancel or a paid order, then 409; nothing changes', async () => {
+    const { order, token, user } = await newOrder('alipay', 900);
+    const stranger = await registerUser(ctx);
+    expect((await cancel(stranger.token, order.id)).status).toBe(404);
+    expect((await cancel(token, 98765432)).status).toBe(404);
+    expect(await orderStatus(order.id)).toBe('pending');
+    expect((await cancel(token, order.id)).status).toBe(200);
+    const again = await cancel(token, order.id);
+    expect([again.status, again.body.error.code]).toEqual([409, 'conflict']);
+    const paid = await newOrder('alipay', 300);
+    expect((await postAlipay(alipayNotice(paid.order.id, '3.00'))).text).toBe('success');
+    expect((await cancel(paid.token, paid.order.id)).status).toBe(409);
+    expect(await orderStatus(paid.order.id)).toBe('paid');
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 0, debt: 0 });
+    expect((await ctx.http().post(`/api/v1/wallet/topups/${order.id}/cancel`).send({})).status).toBe(401);
+  });
+
+  it.each(['alipay', 'wechat'] as const)('when a payment of a cancelled %s order is notified late, then it is credited once, replays too, and a late close changes nothing', async (method) => {
+    const { order, token, user } = await newOrder(method, 1200, 'mobile');
+    expect((await cancel(token, order.id)).status).toBe(200);
+    // The closing notice the provider sends keeps the order cancelled.
+    if (method === 'alipay') expect((await postAlipay(alipayNotice(order.id, '12.00', { trade_status: 'TRADE_CLOSED' }))).status).toBe(200);
+    else expect((await postWechat(wechatNotice(order.id, 1200, { tradeState: 'CLOSED' }))).status).toBe(200);
+    expect(await orderStatus(order.id)).toBe('cancelled');
+    // The buyer had paid just before the close: the money arrived, so it is credited, once.
+    const late = method === 'alipay'
+      ? await Promise.all([0, 1, 2].map(() => postAlipay(alipayNotice(order.id, '12.00'))))
+      : await Promise.all([0, 1, 2].map(() => postWechat(wechatNotice(order.id, 1200))));
+    expect(late.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(await orderStatus(order.id)).toBe('paid');
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 1200, debt: 0 });
+    expect(await creditsOf(order.id)).toBe(1);
+    expect(await ledgerInvariants(ctx)).toEqual(CLEAN_LEDGER);
+  });
+
+  it('when the provider cannot be reached, then the order is still cancelled (closedAtProvider false), and a payment that arrives still credits it', async () => {
+    const { order, token, user } = await newOrder('wechat', 500);
+    wechat.mode = 'error';
+    try {
+      const res = await cancel(token, order.id);
+      expect(res.body).toMatchObject({ order: { status: 'cancelled' }, closedAtProvider: false });
+    } finally {
+      wechat.mode = 'ok';
+    }
+    expect((await postWechat(wechatNotice(order.id, 500))).body).toEqual({ code: 'SUCCESS' });
+    expect(await balanceOf(ctx, user.id)).toEqual({ wallet: 500, debt: 0 });
   });
 });

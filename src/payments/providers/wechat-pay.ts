@@ -1,4 +1,5 @@
-// WeChat Pay APIv3, Native (扫码支付): placing the order that yields code_url, and the notification.
+// WeChat Pay APIv3: Native (扫码支付, the order's code_url as a QR code) on a computer, H5 (its
+// h5_url opens WeChat's cashier) in a phone's browser, closing an order, and the notification.
 //
 // Node's crypto does all of it, as WeChat documents it:
 // - requests carry `Authorization: WECHATPAY2-SHA256-RSA2048 mchid=…,nonce_str=…,signature=…,
@@ -55,20 +56,12 @@ function fromWechat(config: WechatPayConfig, header: HeaderGetter, body: string,
 }
 
 /**
- * Places the Native order with WeChat and returns its code_url. Throws when WeChat cannot be
- * reached, refuses, or its answer is not signed by the platform key.
+ * A merchant-signed request to WeChat Pay; returns the answer's body once it is the expected
+ * status and signed by the platform key. Throws otherwise (unreachable, refused, unsigned).
  */
-export async function createWechatNativeOrder(deps: Pick<AppDeps, 'config' | 'clock'>, order: TopupOrderRow): Promise<string> {
+async function wechatRequest(deps: Pick<AppDeps, 'config' | 'clock'>, path: string, payload: object, expectStatus: number): Promise<string> {
   const config = deps.config.payments.wechat!;
-  const path = '/v3/pay/transactions/native';
-  const body = JSON.stringify({
-    appid: config.appid,
-    mchid: config.mchid,
-    description: `${deps.config.site.name}钱包充值`,
-    out_trade_no: wechatTradeNo(order.id),
-    notify_url: `${deps.config.publicUrl!.replace(/\/$/, '')}/api/v1/payments/wechat/notify`,
-    amount: { total: order.amountCents, currency: 'CNY' },
-  });
+  const body = JSON.stringify(payload);
   const res = await fetch(`${config.apiBase}${path}`, {
     method: 'POST',
     headers: {
@@ -80,13 +73,64 @@ export async function createWechatNativeOrder(deps: Pick<AppDeps, 'config' | 'cl
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const text = await res.text();
-  if (res.status !== 200) throw new Error(`WeChat Pay answered ${res.status}: ${text.slice(0, 200)}`);
+  if (res.status !== expectStatus) throw new Error(`WeChat Pay answered ${res.status}: ${text.slice(0, 200)}`);
   if (!fromWechat(config, (n) => res.headers.get(n), text, deps.clock.now().getTime())) {
     throw new Error('WeChat Pay answer is not signed by the platform key');
   }
+  return text;
+}
+
+/** What every order request carries: our app and merchant, the trade number, amount and notify URL. */
+function orderPayload(deps: Pick<AppDeps, 'config'>, order: TopupOrderRow) {
+  const config = deps.config.payments.wechat!;
+  return {
+    appid: config.appid,
+    mchid: config.mchid,
+    description: `${deps.config.site.name}钱包充值`,
+    out_trade_no: wechatTradeNo(order.id),
+    notify_url: `${deps.config.publicUrl!.replace(/\/$/, '')}/api/v1/payments/wechat/notify`,
+    amount: { total: order.amountCents, currency: 'CNY' },
+  };
+}
+
+/**
+ * Places the Native order with WeChat and returns its code_url. Throws when WeChat cannot be
+ * reached, refuses, or its answer is not signed by the platform key.
+ */
+export async function createWechatNativeOrder(deps: Pick<AppDeps, 'config' | 'clock'>, order: TopupOrderRow): Promise<string> {
+  const text = await wechatRequest(deps, '/v3/pay/transactions/native', orderPayload(deps, order), 200);
   const codeUrl = (JSON.parse(text) as { code_url?: unknown }).code_url;
   if (typeof codeUrl !== 'string' || !codeUrl.startsWith('weixin://')) throw new Error('WeChat Pay answer has no code_url');
   return codeUrl;
+}
+
+/**
+ * Places the H5 order (a phone's browser other than WeChat's) and returns the URL the buyer opens:
+ * WeChat's h5_url with `redirect_url` (where WeChat's cashier sends the buyer back, our order page)
+ * appended as WeChat documents. `payerIp` is the buyer's address as the trusted-proxy setting
+ * resolves it: WeChat compares it with the address that opens h5_url.
+ */
+export async function createWechatH5Order(
+  deps: Pick<AppDeps, 'config' | 'clock'>,
+  order: TopupOrderRow,
+  payerIp: string,
+  returnUrl: string,
+): Promise<string> {
+  const text = await wechatRequest(
+    deps,
+    '/v3/pay/transactions/h5',
+    { ...orderPayload(deps, order), scene_info: { payer_client_ip: payerIp, h5_info: { type: 'Wap' } } },
+    200,
+  );
+  const h5Url = (JSON.parse(text) as { h5_url?: unknown }).h5_url;
+  if (typeof h5Url !== 'string' || !/^https?:\/\//.test(h5Url)) throw new Error('WeChat Pay answer has no h5_url');
+  return `${h5Url}${h5Url.includes('?') ? '&' : '?'}redirect_url=${encodeURIComponent(returnUrl)}`;
+}
+
+/** Closes the order at WeChat (关闭订单: 204, signed) so it can no longer be paid. Throws otherwise. */
+export async function closeWechatOrder(deps: Pick<AppDeps, 'config' | 'clock'>, orderId: number): Promise<void> {
+  const config = deps.config.payments.wechat!;
+  await wechatRequest(deps, `/v3/pay/transactions/out-trade-no/${wechatTradeNo(orderId)}/close`, { mchid: config.mchid }, 204);
 }
 
 /** AES-256-GCM under the APIv3 key; null when it does not decrypt (wrong key, tampered). */
