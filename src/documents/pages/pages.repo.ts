@@ -22,21 +22,24 @@ export interface SnippetRequest {
 
 /**
  * Text a search snippet may show, per document: the first `bodyChars` characters of the body
- * when the whole document may be read, else the HTML of the pages allowed (for the caller to
- * flatten). The limits come from the caller; this query applies them and never reads past them.
+ * when the whole document may be read; else what visibleHtml cuts the allowed pages from (the
+ * stored 文字版 pages 1..pages + 1 and the text lines of pages 1..pages; `layers` null when the
+ * document has no rendered pages). The limits come from the caller; this query never reads past them.
  */
 export async function selectSnippetSources(
   db: Queryable,
   requests: readonly SnippetRequest[],
   bodyChars: number,
-): Promise<Array<{ id: number; text: string | null; html: string | null }>> {
+): Promise<Array<{ id: number; text: string | null; pages: string[] | null; layers: string[][] | null }>> {
   if (requests.length === 0) return [];
-  const { rows } = await db.query<{ id: number; text: string | null; html: string | null }>(
+  const { rows } = await db.query<{ id: number; text: string | null; pages: string[] | null; layers: string[][] | null }>(
     `SELECT d.id,
        CASE WHEN r.pages IS NULL THEN left(d.body_text, $3::int) END AS text,
-       CASE WHEN r.pages IS NOT NULL THEN (
-         SELECT string_agg(p.html, '' ORDER BY p.page_no) FROM document_pages p
-         WHERE p.document_id = d.id AND p.page_no <= r.pages) END AS html
+       CASE WHEN r.pages IS NOT NULL THEN ARRAY(
+         SELECT p.html FROM document_pages p WHERE p.document_id = d.id AND p.page_no <= r.pages + 1 ORDER BY p.page_no) END AS pages,
+       CASE WHEN r.pages IS NOT NULL AND EXISTS (SELECT 1 FROM document_page_images i WHERE i.document_id = d.id) THEN coalesce((
+         SELECT jsonb_agg((SELECT coalesce(jsonb_agg(l.v->>'text' ORDER BY l.i), '[]') FROM jsonb_array_elements(i.lines) WITH ORDINALITY AS l(v, i)) ORDER BY i.number)
+         FROM document_page_images i WHERE i.document_id = d.id AND i.number <= r.pages), '[]') END AS layers
      FROM unnest($1::bigint[], $2::int[]) AS r(id, pages) JOIN documents d ON d.id = r.id`,
     [requests.map((r) => r.id), requests.map((r) => r.pages), bodyChars],
   );
