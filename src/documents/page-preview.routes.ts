@@ -59,7 +59,7 @@ export function pagePreviewRouter(deps: AppDeps): Router {
   const router = Router();
 
   router.get('/documents/:id/pages', async (req, res) => {
-    res.set('Cache-Control', 'private, no-cache');
+    // Who may see how many pages: private, no-store (http/cache-control.ts).
     res.json(await listDocumentPages(deps, req.actor, parseId(req.params.id)));
   });
 

@@ -5,6 +5,7 @@ import { MulterError } from 'multer';
 import { ZodError } from 'zod';
 import { AppError } from '../errors.js';
 import { isConnectionError } from '../db/pg-errors.js';
+import { errorCacheControl } from './cache-control.js';
 
 export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
@@ -55,6 +56,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   if (appError.code === 'rate_limited' && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '60');
+  // A route that ruled out storing this answer (`no-store`: a lost object) keeps its word.
+  if (res.getHeader('Cache-Control') !== 'no-store') res.setHeader('Cache-Control', errorCacheControl(req, appError.status));
   if (wantsHtml(req) && req.app.locals.renderErrorPage) {
     res.status(appError.status);
     req.app.locals.renderErrorPage(req, res, appError);
