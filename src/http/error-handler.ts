@@ -28,6 +28,8 @@ export function toAppError(err: unknown): AppError | null {
     return new AppError('forbidden', '页面已过期，请刷新后重试 (invalid CSRF token)');
   }
   if (isConnectionError(err)) return new AppError('unavailable', '服务暂时不可用，请稍后重试 (a dependency is unavailable)');
+  // A full disk (temporary files, uploads, renders) is the server's passing state, not a bug: 503.
+  if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return new AppError('unavailable', '服务器存储空间不足，请稍后重试 (no space left on the server)');
   return null;
 }
 
