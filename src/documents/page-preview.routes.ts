@@ -74,7 +74,8 @@ export function pagePreviewRouter(deps: AppDeps): Router {
   router.get('/documents/:id/pages/:n/image', async (req, res) => {
     const id = parseId(req.params.id);
     const n = pageNumber(req.params.n);
-    const { key, entitlement, renderVersion } = await getPageImage(deps, req.actor, id, n);
+    const client = req.actor ? `u:${req.actor.userId}` : `ip:${req.ip ?? ''}`;
+    const { key, entitlement, renderVersion } = await getPageImage(deps, req.actor, id, n, client);
     const etag = `"p${id}-${n}-v${renderVersion}"`;
     cacheHeaders(res, entitlement, etag);
     await sendImage(deps, req, res, key, etag);

@@ -57,7 +57,11 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.destroy();
     return;
   }
-  if (appError.code === 'rate_limited' && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '60');
+  if (appError.code === 'rate_limited' && !res.getHeader('Retry-After')) {
+    // The refusing rule may say how long (details.retryAfterSeconds); a minute otherwise.
+    const wait = (appError.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    res.setHeader('Retry-After', typeof wait === 'number' && wait > 0 ? String(Math.ceil(wait)) : '60');
+  }
   // A route that ruled out storing this answer (`no-store`: a lost object) keeps its word.
   if (res.getHeader('Cache-Control') !== 'no-store') res.setHeader('Cache-Control', errorCacheControl(req, appError.status));
   if (wantsHtml(req) && req.app.locals.renderErrorPage) {
