@@ -2,6 +2,9 @@
 // category counts for the home page, and the text search snippets may be cut from.
 import type { Queryable } from '../../db/pool.js';
 import { listedSql } from '../visibility.js';
+import { visibleTextSourceSql } from '../visible-text.repo.js';
+
+const SOURCE = visibleTextSourceSql('d.id', 'r.pages');
 
 /** Listed (ready, live) documents per category. */
 export async function countListedByCategory(db: Queryable): Promise<Map<string, number>> {
@@ -35,11 +38,8 @@ export async function selectSnippetSources(
   const { rows } = await db.query<{ id: number; text: string | null; pages: string[] | null; layers: string[][] | null }>(
     `SELECT d.id,
        CASE WHEN r.pages IS NULL THEN left(d.body_text, $3::int) END AS text,
-       CASE WHEN r.pages IS NOT NULL THEN ARRAY(
-         SELECT p.html FROM document_pages p WHERE p.document_id = d.id AND p.page_no <= r.pages + 1 ORDER BY p.page_no) END AS pages,
-       CASE WHEN r.pages IS NOT NULL AND EXISTS (SELECT 1 FROM document_page_images i WHERE i.document_id = d.id) THEN coalesce((
-         SELECT jsonb_agg((SELECT coalesce(jsonb_agg(l.v->>'text' ORDER BY l.i), '[]') FROM jsonb_array_elements(i.lines) WITH ORDINALITY AS l(v, i)) ORDER BY i.number)
-         FROM document_page_images i WHERE i.document_id = d.id AND i.number <= r.pages), '[]') END AS layers
+       CASE WHEN r.pages IS NOT NULL THEN ${SOURCE.pages} END AS pages,
+       CASE WHEN r.pages IS NOT NULL AND ${SOURCE.rendered} THEN ${SOURCE.layers} END AS layers
      FROM unnest($1::bigint[], $2::int[]) AS r(id, pages) JOIN documents d ON d.id = r.id`,
     [requests.map((r) => r.id), requests.map((r) => r.pages), bodyChars],
   );
