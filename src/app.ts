@@ -12,6 +12,7 @@ import { pageMessage } from './http/forms.js';
 import { actorMiddleware } from './auth/actor.js';
 import { FORM_BODY_LIMIT_BYTES, JSON_BODY_LIMIT_BYTES, rejectOversizedBodies } from './http/body-limits.js';
 import { createCsrf } from './http/csrf.js';
+import { privateByDefault } from './http/cache-control.js';
 import { apiNotFound, errorHandler } from './http/error-handler.js';
 import { createRenderer } from './http/render.js';
 import { publicHostCheck } from './http/host-check.js';
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
 
+  app.use(privateByDefault); // routes that may be shared say so (http/cache-control.ts)
   app.use(healthRouter(deps));
   // Browsers ask for /favicon.ico whatever the page links: the same SVG answers there.
   app.get('/favicon.ico', (_req, res) => {

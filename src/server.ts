@@ -10,6 +10,7 @@ import { startConversions, type ConversionWorker } from './documents/conversion.
 import { runPrimary } from './cluster.js';
 import { startVipReminders } from './payments/vip.service.js';
 import { startIdempotencyKeySweep } from './payments/purchases.service.js';
+import { startTemporaryFileSweep } from './documents/sweep.service.js';
 import type { Settings } from './config.js';
 import type { Logger } from 'pino';
 
@@ -45,13 +46,19 @@ async function serve(config: Settings, log: Logger, role: { primary: boolean }) 
   // Expired Idempotency-Keys go (any process may delete them; a DELETE of none is harmless).
   const stopKeySweep = startIdempotencyKeySweep(deps);
   let worker: ConversionWorker | null = null;
+  let stopTempSweep = () => {};
   if (runConversions) worker = await startConversions(deps);
   // The queue is needed to enqueue conversions; starting it now spares the first upload the wait.
-  else await deps.jobs.start();
+  else {
+    await deps.jobs.start();
+    // Page renders on demand leave their folders here if the process dies (the worker sweeps its own).
+    stopTempSweep = startTemporaryFileSweep(deps);
+  }
 
   exitGracefully(log, SHUTDOWN_DEADLINE_MS, async () => {
     stopVipReminders();
     stopKeySweep();
+    stopTempSweep();
     server.close();
     server.closeIdleConnections();
     await worker?.stop(10_000); // running conversions finish or go back to the queue

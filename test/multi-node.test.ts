@@ -13,6 +13,7 @@ import { S3BlobStore } from '../src/storage/s3-blob-store.js';
 import { createTestDatabase } from './db.js';
 import { CORPUS, SEED_DOC } from './factories.js';
 import { startWorker, type WorkerProcess } from './multi-node.js';
+import { paginationDocx } from '../src/conversion/pagination-fixtures.js';
 import { pgbouncerAvailable, startPgbouncer, type TestPgbouncer } from './pgbouncer.js';
 import { redisReachable, TEST_REDIS_URL } from './redis.js';
 import { startS3Server, type TestS3Server } from './s3-server.js';
@@ -58,9 +59,9 @@ async function register(base: string, name: string) {
   return res.body.token as string;
 }
 
-async function upload(base: string, token: string, file = SEED_DOC): Promise<number> {
+async function upload(base: string, token: string, file: string | Buffer = SEED_DOC, name = 'upload.docx'): Promise<number> {
   const form = new FormData();
-  form.append('file', new Blob([readFileSync(file)]), path.basename(file));
+  form.append('file', new Blob([new Uint8Array(typeof file === 'string' ? readFileSync(file) : file)]), typeof file === 'string' ? path.basename(file) : name);
   const res = await json(`${base}/api/v1/documents`, { method: 'POST', headers: auth(token), body: form });
   expect(res.status).toBe(202);
   return res.body.document.id as number;
@@ -232,6 +233,75 @@ describe.skipIf(!enabled)('multi-node deployment', () => {
     await waitFor('B to refuse the deleted document', async () => (await json(`${c.b.url}/api/v1/documents/${id}`)).status === 404, TAKEDOWN_BOUND_MS, 50);
     expect(Date.now() - since).toBeLessThanOrEqual(TAKEDOWN_BOUND_MS);
   }, 150_000);
+
+  it('when a document is taken down, or becomes paid, then nginx stops serving its cached page, page images and text layers within a minute', async () => {
+    const [author, reader, admin] = await Promise.all([register(c.nginx.url, '丙'), register(c.nginx.url, '丁'), register(c.nginx.url, '戊')]);
+    const me = await json(`${c.nginx.url}/api/v1/me`, { headers: auth(admin) });
+    await c.db.pool.query(`UPDATE users SET role = 'admin' WHERE id = $1`, [me.body.user.id]);
+    // Two free documents of a few pages each (generated: other bytes than the other tests' files).
+    const [gone, priced] = await Promise.all([
+      upload(c.a.url, author, paginationDocx(101, { blocks: 5 }).docx, '下架.docx'),
+      upload(c.a.url, author, paginationDocx(102, { blocks: 5 }).docx, '改价.docx'),
+    ]);
+    await waitFor(
+      'both conversions',
+      async () => (await c.db.pool.query(`SELECT count(*)::int AS n FROM documents WHERE id = ANY($1) AND status = 'ready'`, [[gone, priced]])).rows[0].n === 2,
+      150_000,
+      250,
+    );
+    const pagesOf = async (id: number) => (await json(`${c.nginx.url}/api/v1/documents/${id}/pages`)).body.pages as Array<{ imageUrl: string; textUrl: string }>;
+    const [gonePages, pricedPages] = await Promise.all([pagesOf(gone), pagesOf(priced)]);
+    expect(pricedPages.length).toBeGreaterThan(1);
+    // What nginx holds for anonymous readers: the page, page 1's image and text of one; page 2's image and text of the other.
+    const watched = [
+      { url: `/doc/${gone}`, refused: 404 },
+      { url: gonePages[0]!.imageUrl, refused: 404 },
+      { url: gonePages[0]!.textUrl, refused: 404 },
+      { url: pricedPages[1]!.imageUrl, refused: 403 },
+      { url: pricedPages[1]!.textUrl, refused: 403 },
+    ];
+    for (const w of watched) {
+      await waitFor(`nginx to cache ${w.url}`, async () => {
+        const res = await fetch(`${c.nginx.url}${w.url}`);
+        await res.arrayBuffer();
+        return res.status === 200 && res.headers.get('x-cache') === 'HIT';
+      }, 20_000, 100);
+    }
+    const ticket = await json(`${c.nginx.url}/api/v1/tickets`, {
+      method: 'POST',
+      headers: { ...auth(reader), 'content-type': 'application/json' },
+      body: JSON.stringify({ category: 'mismatch', subject: '内容与标题不符', body: '正文与标题无关', documentId: gone }),
+    });
+    expect(ticket.status).toBe(201);
+    const [takedown, repriced] = await Promise.all([
+      json(`${c.a.url}/api/v1/admin/tickets/${ticket.body.ticket.id}/resolve`, {
+        method: 'POST',
+        headers: { ...auth(admin), 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'takedown', note: '下架' }),
+      }),
+      json(`${c.a.url}/api/v1/documents/${priced}`, {
+        method: 'PATCH',
+        headers: { ...auth(author), 'content-type': 'application/json' },
+        body: JSON.stringify({ priceCents: 300, freePreviewPages: 1 }),
+      }),
+    ]);
+    expect([takedown.status, repriced.status]).toEqual([200, 200]);
+    const since = Date.now();
+    // Within a minute (public pages: s-maxage 30 s, then one stale answer while nginx refreshes), and for good.
+    await Promise.all(watched.map((w) => waitFor(`nginx to refuse ${w.url}`, async () => {
+      const res = await fetch(`${c.nginx.url}${w.url}`);
+      await res.arrayBuffer();
+      return res.status === w.refused;
+    }, 60_000, 500)));
+    expect(Date.now() - since).toBeLessThan(60_000);
+    for (const w of watched) {
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${c.nginx.url}${w.url}`);
+        await res.arrayBuffer();
+        expect(res.status, `${w.url} again`).toBe(w.refused);
+      }
+    }
+  }, 300_000);
 
   it('when the worker converting a document is killed, then the other worker finishes it within 60 s', async () => {
     const token = await register(c.nginx.url, '乙');

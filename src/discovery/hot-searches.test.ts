@@ -10,7 +10,10 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx.close());
 
-const search = (q: string, who: string) => ctx.http().get(`/search?q=${encodeURIComponent(q)}`).set('User-Agent', who);
+// Searchers by address (an anonymous searcher is its IP; the test client is a trusted proxy).
+const addresses = new Map<string, string>();
+const addressOf = (who: string) => addresses.get(who) ?? addresses.set(who, `198.51.100.${addresses.size + 1}`).get(who)!;
+const search = (q: string, who: string) => ctx.http().get(`/search?q=${encodeURIComponent(q)}`).set('X-Forwarded-For', addressOf(who));
 const hotBlock = (html: string) => /<nav class="hot-searches"[^>]*>([\s\S]*?)<\/nav>/u.exec(html)?.[1] ?? '';
 
 describe('hot searches', () => {

@@ -19,6 +19,8 @@ import {
 } from './documents.repo.js';
 import { entitlementOf, maySeePage, type Entitlement } from './entitlement.js';
 import { isConverted, type Viewer } from './visibility.js';
+import { visibleHtml } from './visible-text.js';
+import { selectVisibleTextSource } from './visible-text.repo.js';
 import { returnRejectedToReviewQueue } from '../moderation/reviews.repo.js';
 import { presentDocument } from './documents.present.js';
 import { documentSearchTokens, mergeKeywords } from './document-text.js';
@@ -112,15 +114,16 @@ export async function getDocumentPreview(deps: Deps, actor: Actor | null, id: nu
   // Visible and converted: at least the free pages; 'none' would be a rule change, so never shown.
   if (entitlement.level === 'none') throw notFound('文档');
   const limit = entitlement.pagesVisible;
-  const pages = await selectPreviewPages(deps.db.pool, id, limit);
-  const stored = limit === null ? pages.length : await countPreviewPages(deps.db.pool, id);
-  return {
-    html: pages.join('\n'),
-    pagesShown: pages.length,
-    totalPages: Math.max(doc.pages ?? stored, stored),
-    truncated: pages.length < stored,
-    simplified: doc.previewSimplified,
-  };
+  const stored = await countPreviewPages(deps.db.pool, id);
+  const totalPages = Math.max(doc.pages ?? stored, stored);
+  const simplified = doc.previewSimplified;
+  if (limit === null || limit >= totalPages) {
+    const pages = await selectPreviewPages(deps.db.pool, id, null);
+    return { html: pages.join('\n'), pagesShown: pages.length, totalPages, truncated: false, simplified };
+  }
+  // Pages 1..limit only, cut where their rendered text ends (visible-text.ts), whatever the stored pages hold.
+  const html = visibleHtml(await selectVisibleTextSource(deps.db.pool, id, limit));
+  return { html, pagesShown: Math.min(limit, stored), totalPages, truncated: true, simplified };
 }
 
 /** Loads a document for a change by its uploader or an admin: 404 if not visible, 403 if not theirs. */

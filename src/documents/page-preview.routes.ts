@@ -59,7 +59,7 @@ export function pagePreviewRouter(deps: AppDeps): Router {
   const router = Router();
 
   router.get('/documents/:id/pages', async (req, res) => {
-    res.set('Cache-Control', 'private, no-cache');
+    // Who may see how many pages: private, no-store (http/cache-control.ts).
     res.json(await listDocumentPages(deps, req.actor, parseId(req.params.id)));
   });
 
@@ -74,7 +74,8 @@ export function pagePreviewRouter(deps: AppDeps): Router {
   router.get('/documents/:id/pages/:n/image', async (req, res) => {
     const id = parseId(req.params.id);
     const n = pageNumber(req.params.n);
-    const { key, entitlement, renderVersion } = await getPageImage(deps, req.actor, id, n);
+    const client = req.actor ? `u:${req.actor.userId}` : `ip:${req.ip ?? ''}`;
+    const { key, entitlement, renderVersion } = await getPageImage(deps, req.actor, id, n, client);
     const etag = `"p${id}-${n}-v${renderVersion}"`;
     cacheHeaders(res, entitlement, etag);
     await sendImage(deps, req, res, key, etag);

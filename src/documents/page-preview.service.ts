@@ -10,6 +10,7 @@ import type { Entitlement } from './entitlement.js';
 import type { Document } from './documents.schemas.js';
 import { pageImageUrl, pageTextUrl } from './page-urls.js';
 import { deleteBlobs, removeDir, renderAndStore, renderDir, withLocalBlob } from './page-images.js';
+import { RenderGate } from './render-gate.js';
 import { findFontSubstitutions, findPageRow, listPageRows, setPageImageKey, type PageRowWithDocument } from './page-preview.repo.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config' | 'blobs' | 'log'>;
@@ -76,6 +77,8 @@ export async function getPageText(deps: Deps, actor: Actor | null, id: number, n
 
 // One render per page at a time in this process; across processes the row's conditional update decides.
 const rendering = new Map<string, Promise<string>>();
+/** This process's on-demand renders: a few at once, a couple per client (render-gate.ts). */
+export const onDemandRenders = new RenderGate();
 
 async function renderOnDemand(deps: Deps, id: number, page: PageRowWithDocument): Promise<string> {
   if (!page.pdfKey) throw notFound('页面图片');
@@ -95,15 +98,18 @@ async function renderOnDemand(deps: Deps, id: number, page: PageRowWithDocument)
   }
 }
 
-/** The blob key of page n's image, rendering it first when needed (only after the entitlement check). */
-export async function getPageImage(deps: Deps, actor: Actor | null, id: number, n: number) {
+/**
+ * The blob key of page n's image, rendering it first when needed (only after the entitlement
+ * check; a new render waits for a slot, and `client` — the account or IP — may hold only a few: 429).
+ */
+export async function getPageImage(deps: Deps, actor: Actor | null, id: number, n: number, client: string) {
   const { page, entitlement } = await readablePage(deps, actor, id, n);
   let key = page.imageKey;
   if (!key) {
     const flight = `${id}:${n}:${page.renderVersion}`;
     let pending = rendering.get(flight);
     if (!pending) {
-      pending = renderOnDemand(deps, id, page).finally(() => rendering.delete(flight));
+      pending = onDemandRenders.run(client, () => renderOnDemand(deps, id, page)).finally(() => rendering.delete(flight));
       rendering.set(flight, pending);
     }
     key = await pending;

@@ -23,6 +23,11 @@ export const SWEEP_GRACE_MS = 60 * 60 * 1000;
 export const UNREGISTERED_GRACE_MS = 60_000;
 /** An empty converter job folder of a live process older than this is left over (an attempt lasts minutes). */
 export const EMPTY_JOB_DIR_GRACE_MS = 10 * 60_000;
+/**
+ * A page-render folder (`pages_*`) of a live process older than this is left over: a render is
+ * bounded by its 30 s time limit, so no running render is this old (issue 27 item 10).
+ */
+export const RENDER_DIR_GRACE_MS = 10 * 60_000;
 
 export interface SweepReport {
   tempFilesRemoved: number;
@@ -87,8 +92,9 @@ async function removeStaleTempFiles(deps: Deps, view: LivenessView | null): Prom
     if (name === 'converter') continue;
     const file = path.join(dir, name);
     const owner = parseOwner(name);
-    if (owner && (owner.kind === 'upload' || owner.kind === 'convert')) {
+    if (owner && (owner.kind === 'upload' || owner.kind === 'convert' || owner.kind === 'pages')) {
       if (await ownerIsDead(deps, view, owner, file, now)) await remove(file);
+      else if (owner.kind === 'pages' && (await olderThan(file, now, RENDER_DIR_GRACE_MS))) await remove(file);
       continue;
     }
     // Only our own leftovers: other tools may keep files here too.
@@ -109,6 +115,34 @@ async function removeStaleTempFiles(deps: Deps, view: LivenessView | null): Prom
     }
   }
   return removed;
+}
+
+async function olderThan(file: string, now: Date, ms: number): Promise<boolean> {
+  const info = await stat(file).catch(() => null);
+  return !!info && info.mtimeMs <= now.getTime() - ms;
+}
+
+/**
+ * Temporary files and page-render folders of dead processes (and render folders left over by
+ * live ones): for web processes, which render pages on demand but run no conversion worker and
+ * so no sweepDocuments. At start-up and every 10 minutes (server.ts).
+ */
+export async function sweepTemporaryFiles(deps: Deps): Promise<number> {
+  try {
+    const view = await readLiveness(deps.db.pool, deps.clock.now(), deps.jobs.identity);
+    return await removeStaleTempFiles(deps, view);
+  } catch (err) {
+    deps.log.error({ err }, 'sweep of temporary files failed');
+    return 0;
+  }
+}
+
+/** Runs sweepTemporaryFiles now and every 10 minutes; returns the stop function. */
+export function startTemporaryFileSweep(deps: Deps, everyMs = 10 * 60_000): () => void {
+  void sweepTemporaryFiles(deps);
+  const timer = setInterval(() => void sweepTemporaryFiles(deps), everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 async function ownerIsDead(

@@ -1,6 +1,7 @@
 // Document views are counted in memory and written in one statement every few seconds, so a busy
 // document page never turns each view into a row-locking write. A view counts at most once per
-// viewer (an account, or an anonymous reader by IP and User-Agent) per document per day, and never
+// viewer (an account, or an anonymous reader by IP: a User-Agent is the client's to change at will,
+// so one address rotating it stays one viewer) per document per day, and never
 // the uploader's own (the caller decides that), so 「热门」 cannot be bought with a reload loop.
 // The database decides what is a first view (document_view_marks), so the rule holds across
 // processes; the in-memory set only spares it the obvious repeats. Flushed on shutdown; a crash
@@ -12,15 +13,15 @@ import type { Logger } from 'pino';
 import { addFirstViewsOfTheDay, deleteViewMarksBefore } from './view-marks.repo.js';
 import { calendarDay } from '../../public/js/format.js';
 
-/** Who is viewing: `u:<id>` for an account, else `a:` and a hash of IP and User-Agent. */
-export function viewerKey(userId: number | null | undefined, ip: string | undefined, userAgent: string | undefined): string {
+/** Who is viewing: `u:<id>` for an account, else `a:` and a hash of the IP (never its User-Agent, issue 27 item 10). */
+export function viewerKey(userId: number | null | undefined, ip: string | undefined): string {
   if (userId) return `u:${userId}`;
-  return `a:${createHash('sha256').update(`${ip ?? ''}\n${userAgent ?? ''}`).digest('base64url').slice(0, 22)}`;
+  return `a:${createHash('sha256').update(`${ip ?? ''}`).digest('base64url').slice(0, 22)}`;
 }
 
-/** The viewer of an HTTP request (its account, else its IP and User-Agent). */
+/** The viewer of an HTTP request (its account, else its IP). */
 export function viewerOfRequest(req: Request): string {
-  return viewerKey(req.actor?.userId, req.ip, req.get('user-agent'));
+  return viewerKey(req.actor?.userId, req.ip);
 }
 
 /** Past this many remembered (document, viewer) pairs the set starts over; the database still dedupes. */

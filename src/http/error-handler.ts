@@ -5,6 +5,7 @@ import { MulterError } from 'multer';
 import { ZodError } from 'zod';
 import { AppError } from '../errors.js';
 import { isConnectionError } from '../db/pg-errors.js';
+import { errorCacheControl } from './cache-control.js';
 
 export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
@@ -27,6 +28,8 @@ export function toAppError(err: unknown): AppError | null {
     return new AppError('forbidden', '页面已过期，请刷新后重试 (invalid CSRF token)');
   }
   if (isConnectionError(err)) return new AppError('unavailable', '服务暂时不可用，请稍后重试 (a dependency is unavailable)');
+  // A full disk (temporary files, uploads, renders) is the server's passing state, not a bug: 503.
+  if (e?.code === 'ENOSPC' || e?.code === 'EDQUOT') return new AppError('unavailable', '服务器存储空间不足，请稍后重试 (no space left on the server)');
   return null;
 }
 
@@ -54,7 +57,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.destroy();
     return;
   }
-  if (appError.code === 'rate_limited' && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '60');
+  if (appError.code === 'rate_limited' && !res.getHeader('Retry-After')) {
+    // The refusing rule may say how long (details.retryAfterSeconds); a minute otherwise.
+    const wait = (appError.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    res.setHeader('Retry-After', typeof wait === 'number' && wait > 0 ? String(Math.ceil(wait)) : '60');
+  }
+  // A route that ruled out storing this answer (`no-store`: a lost object) keeps its word.
+  if (res.getHeader('Cache-Control') !== 'no-store') res.setHeader('Cache-Control', errorCacheControl(req, appError.status));
   if (wantsHtml(req) && req.app.locals.renderErrorPage) {
     res.status(appError.status);
     req.app.locals.renderErrorPage(req, res, appError);

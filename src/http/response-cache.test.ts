@@ -19,8 +19,8 @@ describe('the anonymous response cache', () => {
     expect(first.status).toBe(200);
     expect(first.headers['x-cache']).toBeUndefined();
     const viewsBefore = ctx.deps.views.unsaved(docId);
-    // Another anonymous reader (views count once per viewer per day).
-    const second = await ctx.http().get(`/doc/${docId}`).set('user-agent', 'another reader');
+    // Another anonymous reader, from another address (views count once per viewer per day; the test client is a trusted proxy).
+    const second = await ctx.http().get(`/doc/${docId}`).set('x-forwarded-for', '198.51.100.77');
     expect(second.headers['x-cache']).toBe('HIT');
     expect(second.text).toBe(first.text);
     expect(second.headers['cache-control']).toMatch(/public/);

@@ -47,7 +47,8 @@ function sharedMaxAgeMs(cacheControl: string | undefined): number {
   return m ? Number(m[1]) * 1000 : 0;
 }
 
-function isAnonymous(req: Request): boolean {
+/** A request a shared cache may answer: no Authorization header, no session cookie, no share code (as nginx's rule). */
+export function isAnonymousRequest(req: Request): boolean {
   if (req.headers.authorization) return false;
   const cookie = req.headers.cookie;
   if (cookie && cookie.includes(`${SESSION_COOKIE}=`)) return false;
@@ -108,7 +109,7 @@ export class ResponseCache {
 
   middleware(): RequestHandler {
     return (req, res, next) => {
-      if (!this.enabled || (req.method !== 'GET' && req.method !== 'HEAD') || !isAnonymous(req)) return next();
+      if (!this.enabled || (req.method !== 'GET' && req.method !== 'HEAD') || !isAnonymousRequest(req)) return next();
       // Responses never build URLs from the Host header (PUBLIC_URL or relative links), but the key
       // holds it anyway, so no response rendered for one host can ever be served for another.
       // Responses never build URLs from the Host header (PUBLIC_URL or relative links), but the key

@@ -10,6 +10,7 @@ import { queryTokens } from '../document-text.js';
 import { snippet } from './format.js';
 import { DOCUMENT_FORMATS } from '../../conversion/formats.js';
 import { ANONYMOUS, entitlementOf } from '../entitlement.js';
+import { visibleHtml } from '../visible-text.js';
 import { countListedByCategory, selectSnippetSources, type SnippetRequest } from './pages.repo.js';
 import { docCard, type DocCard } from './view-models.js';
 
@@ -50,15 +51,19 @@ function snippetRequest(d: Document): SnippetRequest {
     document: { uploaderId: d.uploader.id, status: 'ready', deletedAt: null, takenDownAt: null, priceCents: d.priceCents, freePreviewPages: d.freePreviewPages },
     purchase: null,
   });
-  return { id: d.id, pages: pagesVisible === null ? null : Math.min(pagesVisible, SNIPPET_MAX_PAGES) };
+  // Everything may be read, or all of its pages: the body text.
+  if (pagesVisible === null || (d.pages !== null && pagesVisible >= d.pages)) return { id: d.id, pages: null };
+  return { id: d.id, pages: Math.min(pagesVisible, SNIPPET_MAX_PAGES) };
 }
 
 async function withSnippets(deps: Deps, items: Document[], terms: string[]): Promise<DocCard[]> {
-  const rows = await selectSnippetSources(deps.db.pool, items.map(snippetRequest), SNIPPET_BODY_CHARS);
+  const requests = items.map(snippetRequest);
+  const allowed = new Map(requests.map((r) => [r.id, r.pages ?? 0]));
+  const rows = await selectSnippetSources(deps.db.pool, requests, SNIPPET_BODY_CHARS);
   const sources = new Map(rows.map((s) => [s.id, s]));
   return items.map((d) => {
     const src = sources.get(d.id);
-    const text = src?.text ?? (src?.html ? htmlToText(src.html) : '');
+    const text = src?.text ?? (src?.pages ? htmlToText(visibleHtml({ pages: src.pages, layers: src.layers, pagesVisible: allowed.get(d.id) ?? 0 })) : '');
     const base = d.description ? `${d.description} ${text}` : text;
     return docCard(d, { terms, snippet: base ? snippet(base, terms, 110) : null });
   });

@@ -2,6 +2,9 @@
 // category counts for the home page, and the text search snippets may be cut from.
 import type { Queryable } from '../../db/pool.js';
 import { listedSql } from '../visibility.js';
+import { visibleTextSourceSql } from '../visible-text.repo.js';
+
+const SOURCE = visibleTextSourceSql('d.id', 'r.pages');
 
 /** Listed (ready, live) documents per category. */
 export async function countListedByCategory(db: Queryable): Promise<Map<string, number>> {
@@ -22,21 +25,21 @@ export interface SnippetRequest {
 
 /**
  * Text a search snippet may show, per document: the first `bodyChars` characters of the body
- * when the whole document may be read, else the HTML of the pages allowed (for the caller to
- * flatten). The limits come from the caller; this query applies them and never reads past them.
+ * when the whole document may be read; else what visibleHtml cuts the allowed pages from (the
+ * stored 文字版 pages 1..pages + 1 and the text lines of pages 1..pages; `layers` null when the
+ * document has no rendered pages). The limits come from the caller; this query never reads past them.
  */
 export async function selectSnippetSources(
   db: Queryable,
   requests: readonly SnippetRequest[],
   bodyChars: number,
-): Promise<Array<{ id: number; text: string | null; html: string | null }>> {
+): Promise<Array<{ id: number; text: string | null; pages: string[] | null; layers: string[][] | null }>> {
   if (requests.length === 0) return [];
-  const { rows } = await db.query<{ id: number; text: string | null; html: string | null }>(
+  const { rows } = await db.query<{ id: number; text: string | null; pages: string[] | null; layers: string[][] | null }>(
     `SELECT d.id,
        CASE WHEN r.pages IS NULL THEN left(d.body_text, $3::int) END AS text,
-       CASE WHEN r.pages IS NOT NULL THEN (
-         SELECT string_agg(p.html, '' ORDER BY p.page_no) FROM document_pages p
-         WHERE p.document_id = d.id AND p.page_no <= r.pages) END AS html
+       CASE WHEN r.pages IS NOT NULL THEN ${SOURCE.pages} END AS pages,
+       CASE WHEN r.pages IS NOT NULL AND ${SOURCE.rendered} THEN ${SOURCE.layers} END AS layers
      FROM unnest($1::bigint[], $2::int[]) AS r(id, pages) JOIN documents d ON d.id = r.id`,
     [requests.map((r) => r.id), requests.map((r) => r.pages), bodyChars],
   );
