@@ -50,7 +50,8 @@ export function needsReview(mode: ReviewMode, uploader: UploaderTrust): boolean 
  * item 7), from the same bytes and from text within NEAR_COPY_MAX_DISTANCE SimHash bits:
  * - refuse: it copies a taken-down work (refused as the blocked file itself is);
  * - hold 'rejected_copy': it copies a document a moderator rejected, whoever uploads it;
- * - hold 'near_copy': it copies another user's live document (ready or waiting for review);
+ * - hold 'near_copy': it copies another user's live original (ready or waiting for review, not
+ *   itself held as a copy);
  * - none. An admin's own upload is refused like anyone's but never held.
  */
 export type CopyVerdict =
@@ -71,7 +72,8 @@ export async function copyVerdict(db: Queryable, documentId: number, simhash: bi
   if (facts.isAdmin) return { kind: 'none' };
   const rejected = copies.find((c) => c.status === 'rejected');
   if (rejected) return { kind: 'hold', reason: 'rejected_copy', original: rejected };
-  const others = copies.find((c) => c.uploaderId !== facts.uploaderId && !c.deleted && (c.status === 'ready' || c.status === 'pending_review'));
+  // Another user's live original; a copy that is itself held names no original of its own.
+  const others = copies.find((c) => c.uploaderId !== facts.uploaderId && !c.deleted && !c.heldAsCopy && (c.status === 'ready' || c.status === 'pending_review'));
   if (others) return { kind: 'hold', reason: 'near_copy', original: others };
   return { kind: 'none' };
 }
