@@ -33,6 +33,7 @@ import {
   insertTicket,
   insertTicketEvent,
   insertTicketMessage,
+  listTicketMessages,
   lockTicket,
   updateTicketResolution,
   updateTicketStatus,
@@ -108,7 +109,9 @@ async function takeDown(tx: PoolClient, t: TicketRow, admin: Actor, note: string
     });
     await insertTicketEvent(tx, { ticketId: notice.id, actorId: admin.userId, kind: 'created', fromStatus: null, toStatus: 'open', note: `工单 #${t.id} 下架通知`, now });
   }
-  await insertTicketMessage(tx, { ticketId: notice.id, author: 'support', authorId: admin.userId, body: noticeText(t, doc, note), now });
+  // Art. 15: the notice itself is forwarded, as the right holder wrote it (never their contact).
+  const filed = (await listTicketMessages(tx, [t.id])).find((m) => m.author === 'user')?.body ?? '';
+  await insertTicketMessage(tx, { ticketId: notice.id, author: 'support', authorId: admin.userId, body: noticeText(t, doc, note, filed), now });
   await updateTicketResolution(tx, notice.id, { status: 'resolved', action: 'takedown', note, by: admin.userId, now });
   await insertTicketEvent(tx, { ticketId: notice.id, actorId: admin.userId, kind: 'takedown', fromStatus: notice.status, toStatus: 'resolved', note: note || null, now });
   return { doc, changed, copies, noticeTicketId: notice.id };
@@ -173,13 +176,14 @@ export async function takeDownNearCopy(
   return taken;
 }
 
-function noticeText(t: TicketRow, doc: TicketDocumentRow, note: string): string {
+function noticeText(t: TicketRow, doc: TicketDocumentRow, note: string, filed = ''): string {
   const lines = [`您上传的文档《${doc.title}》（ID ${doc.id}）因收到${t.category === 'copyright' ? '权利人的版权通知' : '投诉'}，已被下架，暂停预览和下载。`];
   if (t.category === 'copyright') {
     // What the notice gave, and only that (art. 15: the notice is forwarded as it was filed).
     if (t.workTitle) lines.push(`通知所称作品：${t.workTitle}`);
     if (t.rightHolder) lines.push(`权利人：${t.rightHolder}`);
     lines.push(`权属证明：${t.proof ?? ''}`);
+    if (filed) lines.push(`通知内容：${filed}`);
   }
   if (note) lines.push(`客服说明：${note}`);
   lines.push('如您认为该文档未侵犯他人权利，可在本工单提交反通知（书面说明及证明材料），客服审核后可恢复文档。');
