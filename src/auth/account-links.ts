@@ -3,6 +3,7 @@
 // (a forged Host would otherwise put an attacker's site into a reset mail).
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
+import { absoluteLink } from '../mail/links.js';
 import type { Database } from '../db/pool.js';
 import { withTransaction } from '../db/transaction.js';
 import { findRecentAccountToken, insertAccountToken, lockUserForLinks, type AccountTokenPurpose } from './account-tokens.repo.js';
@@ -15,8 +16,7 @@ export function newLinkToken(): { token: string; hash: Buffer } {
 export const hashLinkToken = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
 export function linkUrl(config: Pick<Config, 'publicUrl' | 'port'>, pathname: string, token: string): string {
-  const base = config.publicUrl ?? `http://localhost:${config.port}`;
-  const url = new URL(pathname, base.endsWith('/') ? base : `${base}/`);
+  const url = new URL(absoluteLink(config, pathname));
   url.searchParams.set('token', token);
   return url.toString();
 }

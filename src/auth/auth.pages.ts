@@ -2,6 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { formError, formErrorMessage, sameSitePath } from '../http/forms.js';
+import { devPagesOpen } from '../http/dev-access.js';
 import { SESSION_COOKIE } from './actor.js';
 import type { RenderPage } from '../http/render.js';
 import { parseInput } from '../http/validate.js';
@@ -78,6 +79,8 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
   });
 
   const FORGOT = { title: '找回密码', noindex: true };
+  // In development (no SMTP_URL) the mail is not sent: say where it went, the outbox when this client may open it.
+  const devMailWhere = (req: Request) => (deps.config.smtpUrl ? null : { outbox: devPagesOpen(deps, req) });
   router.get('/forgot-password', (req, res) => {
     render(req, res, 'auth/forgot-password', {}, FORGOT);
   });
@@ -86,7 +89,7 @@ export function authPagesRouter(deps: AppDeps, render: RenderPage): Router {
     try {
       const { email } = parseInput(PasswordResetBody, req.body);
       requestPasswordReset(deps, email);
-      render(req, res, 'auth/forgot-password', { sent: true, email }, FORGOT);
+      render(req, res, 'auth/forgot-password', { sent: true, email, devMail: devMailWhere(req) }, FORGOT);
     } catch (err) {
       const error = formErrorMessage(formError(err, res));
       render(req, res, 'auth/forgot-password', { email: req.body?.email, error }, FORGOT);

@@ -75,7 +75,7 @@ describe.skipIf(!reachable)('two nodes sharing Postgres and Redis', () => {
     }
 
     const ticket = await request(a.app).post('/api/v1/tickets').send({
-      category: 'copyright', subject: '侵权', body: '未经授权转载', documentId: doc.id, contact: 'rights@example.org',
+      category: 'copyright', evidence: '著作权登记号 2024-L-00001', subject: '侵权', body: '未经授权转载', documentId: doc.id, contact: 'rights@example.org',
       workTitle: '讲话', rightHolder: '某权利人', proof: '登记证书',
     });
     expect(ticket.status).toBe(201);
@@ -124,7 +124,7 @@ describe('when Redis is unreachable', () => {
     await request(a.app).get(`/doc/${doc.id}`);
     expect((await request(a.app).get(`/doc/${doc.id}`)).headers['x-cache']).toBe('HIT');
     const ticket = await request(a.app).post('/api/v1/tickets').send({
-      category: 'copyright', subject: '侵权', body: '未经授权转载', documentId: doc.id, contact: 'rights@example.org',
+      category: 'copyright', evidence: '著作权登记号 2024-L-00001', subject: '侵权', body: '未经授权转载', documentId: doc.id, contact: 'rights@example.org',
       workTitle: '讲话', rightHolder: '某权利人', proof: '登记证书',
     });
     expect(ticket.status).toBe(201);

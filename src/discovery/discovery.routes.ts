@@ -9,6 +9,7 @@
 import { Router, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { notFound } from '../errors.js';
+import { siteBase } from '../mail/links.js';
 import { countListedDocuments, listedIdBefore, selectListedAfter } from './sitemap.repo.js';
 
 export const SITEMAP_URLS_PER_FILE = 50_000;
@@ -22,7 +23,7 @@ export interface DiscoveryOptions {
 
 /** The absolute base of every URL the sitemap and robots.txt name. */
 export function absoluteBase(deps: Pick<AppDeps, 'config'>): string {
-  return (deps.config.publicUrl ?? `http://localhost:${deps.config.port}`).replace(/\/+$/u, '');
+  return siteBase(deps.config);
 }
 
 const xmlEscape = (s: string) => s.replace(/[<>&'"]/gu, (c) => `&#${c.charCodeAt(0)};`);

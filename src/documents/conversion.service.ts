@@ -20,7 +20,7 @@ import {
   type WordFormat,
 } from '../conversion/index.js';
 import { withTransaction } from '../db/transaction.js';
-import { failConversion, notifyDocumentReady } from '../notifications/document-notices.js';
+import { failConversion, failConversionOn, notifyDocumentReady } from '../notifications/document-notices.js';
 import { ownedName, readLiveness } from '../jobs/liveness.js';
 import type { ConversionJob, JobQueueOptions } from '../jobs/queue.js';
 import {
@@ -42,7 +42,8 @@ import { newBlobKey } from './upload.service.js';
 import { uploadTempDir } from './upload-storage.js';
 import { saveTextSimhash } from './near-copies.repo.js';
 import { textSimhash } from '../text/simhash.js';
-import { statusAfterConversion } from '../moderation/review-policy.js';
+import { copyVerdict, refusedCopyText, statusAfterConversion } from '../moderation/review-policy.js';
+import { saveReviewHold } from '../moderation/reviews.repo.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'blobs' | 'log' | 'jobs' | 'clock'>;
 
@@ -178,8 +179,16 @@ export async function convertDocument(deps: Deps, converter: Converter | PageCon
       const title = chosen && chosen.source !== 'file' ? chosen.title : target.title;
       const titleSource = chosen && chosen.source !== 'file' ? 'properties' : target.titleSource;
       const keywords = mergeKeywords(title, target.userKeywords);
-      // Published now, or held for a moderator (REVIEW_MODE), decided in the same transaction.
-      const status = await statusAfterConversion(tx, deps.config.reviewMode, documentId);
+      // A copy of a taken-down work is refused; a copy of another user's or a rejected document
+      // waits for a moderator whatever REVIEW_MODE says (review-policy.ts copyVerdict).
+      const simhash = textSimhash(result.text);
+      const copies = await copyVerdict(tx, documentId, simhash);
+      if (copies.kind === 'refuse') {
+        await failConversionOn(tx, documentId, claim, { reason: refusedCopyText(copies.original), retriable: false });
+        return 'refused' as const;
+      }
+      // Published now, or held for a moderator (REVIEW_MODE, or a copy), in the same transaction.
+      const status = await statusAfterConversion(tx, deps.config.reviewMode, documentId, copies);
       await saveConversionResult(tx, documentId, {
         status,
         title,
@@ -195,7 +204,8 @@ export async function convertDocument(deps: Deps, converter: Converter | PageCon
         search: documentSearchTokens({ title, keywords, description: target.description, body: result.text }),
       });
       await replaceDocumentPages(tx, documentId, result.pages);
-      await saveTextSimhash(tx, documentId, textSimhash(result.text)); // near copies (issue 14 item 13)
+      await saveTextSimhash(tx, documentId, simhash); // near copies (issue 14 item 13)
+      await saveReviewHold(tx, documentId, copies.kind === 'hold' ? { reason: copies.reason, copyOf: copies.original.id } : null);
       const previous = await replacePagePreview(tx, documentId, {
         pdfKey,
         thumbnailKey,
@@ -206,6 +216,10 @@ export async function convertDocument(deps: Deps, converter: Converter | PageCon
       await notifyDocumentReady(tx, documentId, { pendingReview: status === 'pending_review' });
       return previous;
     });
+    if (replaced === 'refused') {
+      log.info('near copy of a taken-down work: refused');
+      return 'failed';
+    }
     if (!replaced) {
       log.info('document changed while converting; result discarded');
       return 'skipped';

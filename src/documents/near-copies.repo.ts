@@ -32,6 +32,8 @@ export interface NearCopyRow {
   status: string;
   takenDown: boolean;
   deleted: boolean;
+  /** Held for review as a copy of another document itself (not an original). */
+  heldAsCopy: boolean;
   /** Bits in which the fingerprints differ (0: the same text after normalising). */
   distance: number;
 }
@@ -48,6 +50,7 @@ export async function findNearCopies(
   const { rows } = await db.query<NearCopyRow>(
     `SELECT d.id, d.title, d.uploader_id AS "uploaderId", u.display_name AS "uploaderName", d.status,
             d.taken_down_at IS NOT NULL AS "takenDown", d.deleted_at IS NOT NULL AS "deleted",
+            d.review_hold IS NOT NULL AS "heldAsCopy",
             bit_count((d.text_simhash # $1::bigint)::bit(64))::int AS distance
        FROM documents d JOIN users u ON u.id = d.uploader_id
       WHERE d.text_simhash IS NOT NULL
@@ -76,7 +79,8 @@ export async function findTextFingerprint(db: Queryable, id: number): Promise<{ 
 export async function listSameFileCopies(db: Queryable, sha256: string, exceptId: number, limit: number): Promise<NearCopyRow[]> {
   const { rows } = await db.query<NearCopyRow>(
     `SELECT d.id, d.title, d.uploader_id AS "uploaderId", u.display_name AS "uploaderName", d.status,
-            d.taken_down_at IS NOT NULL AS "takenDown", d.deleted_at IS NOT NULL AS "deleted", 0 AS distance
+            d.taken_down_at IS NOT NULL AS "takenDown", d.deleted_at IS NOT NULL AS "deleted",
+            d.review_hold IS NOT NULL AS "heldAsCopy", 0 AS distance
        FROM documents d JOIN users u ON u.id = d.uploader_id
       WHERE d.sha256 = $1 AND d.id <> $2 ORDER BY d.id LIMIT $3`,
     [sha256, exceptId, limit],

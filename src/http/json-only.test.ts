@@ -11,7 +11,7 @@ afterAll(async () => ctx.close());
 
 const tickets = async () => (await ctx.deps.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM tickets')).rows[0]!.n;
 const notice = {
-  category: 'copyright', subject: '侵权投诉', body: '此文档是我单位的内部材料，未经授权被上传。', contact: 'legal@example.com',
+  category: 'copyright', evidence: '著作权登记号 2024-L-00001', subject: '侵权投诉', body: '此文档是我单位的内部材料，未经授权被上传。', contact: 'legal@example.com',
 };
 
 describe('state-changing API requests with another body type', () => {

@@ -2,7 +2,9 @@
 // and what a rejection says to the uploader. The only home of both rules.
 import type { Config } from '../config.js';
 import type { Queryable } from '../db/pool.js';
-import { findUploaderTrust } from './reviews.repo.js';
+import { findCopyCheckFacts, findUploaderTrust } from './reviews.repo.js';
+import { findNearCopies, listSameFileCopies, type NearCopyRow } from '../documents/near-copies.repo.js';
+import { NEAR_COPY_MAX_DISTANCE } from '../text/simhash.js';
 
 export type ReviewMode = Config['reviewMode'];
 
@@ -43,11 +45,50 @@ export function needsReview(mode: ReviewMode, uploader: UploaderTrust): boolean 
   return uploader.publishedCount < PUBLISHED_BEFORE_TRUSTED;
 }
 
-/** The status a finished conversion gives the document, on the transaction that saves it. */
-export async function statusAfterConversion(db: Queryable, mode: ReviewMode, documentId: number): Promise<'ready' | 'pending_review'> {
-  if (mode === 'off') return 'ready';
+/**
+ * What a converted document's copies say, whatever REVIEW_MODE says (contract, upload; issue 27
+ * item 7), from the same bytes and from text within NEAR_COPY_MAX_DISTANCE SimHash bits:
+ * - refuse: it copies a taken-down work (refused as the blocked file itself is);
+ * - hold 'rejected_copy': it copies a document a moderator rejected, whoever uploads it;
+ * - hold 'near_copy': it copies another user's live original (ready or waiting for review, not
+ *   itself held as a copy);
+ * - none. An admin's own upload is refused like anyone's but never held.
+ */
+export type CopyVerdict =
+  | { kind: 'refuse'; original: NearCopyRow }
+  | { kind: 'hold'; reason: 'near_copy' | 'rejected_copy'; original: NearCopyRow }
+  | { kind: 'none' };
+
+export async function copyVerdict(db: Queryable, documentId: number, simhash: bigint | null): Promise<CopyVerdict> {
+  const facts = await findCopyCheckFacts(db, documentId);
+  if (!facts) return { kind: 'none' };
+  const [sameFile, nearText] = await Promise.all([
+    listSameFileCopies(db, facts.sha256, documentId, 50),
+    simhash === null ? Promise.resolve([]) : findNearCopies(db, { simhash, sha256: facts.sha256, exceptId: documentId, maxDistance: NEAR_COPY_MAX_DISTANCE, limit: 50 }),
+  ]);
+  const copies = [...sameFile, ...nearText];
+  const takenDown = copies.find((c) => c.takenDown);
+  if (takenDown) return { kind: 'refuse', original: takenDown };
+  if (facts.isAdmin) return { kind: 'none' };
+  const rejected = copies.find((c) => c.status === 'rejected');
+  if (rejected) return { kind: 'hold', reason: 'rejected_copy', original: rejected };
+  // Another user's live original; a copy that is itself held names no original of its own.
+  const others = copies.find((c) => c.uploaderId !== facts.uploaderId && !c.deleted && !c.heldAsCopy && (c.status === 'ready' || c.status === 'pending_review'));
+  if (others) return { kind: 'hold', reason: 'near_copy', original: others };
+  return { kind: 'none' };
+}
+
+/** Why a near copy of a taken-down work is refused, as its uploader reads it. */
+export const refusedCopyText = (original: { id: number }) =>
+  `该文档与已因侵权投诉下架的作品（文档 ${original.id}）内容几乎相同，不能上传 (a near copy of a work that was taken down)`;
+
+/** The status a finished conversion gives the document, on the transaction that saves it: a held copy waits whatever the mode. */
+export async function statusAfterConversion(db: Queryable, mode: ReviewMode, documentId: number, copies: CopyVerdict = { kind: 'none' }): Promise<'ready' | 'pending_review'> {
+  if (copies.kind === 'hold') return 'pending_review';
   const trust = await findUploaderTrust(db, documentId);
-  return trust && needsReview(mode, trust) ? 'pending_review' : 'ready';
+  if (!trust) return 'ready';
+  // A document rejected once is looked at again whenever it is converted anew, whatever the mode.
+  return needsReview(mode, trust) || (trust.rejectedBefore && !trust.isAdmin) ? 'pending_review' : 'ready';
 }
 
 /** The rejection as the uploader reads it (the document's failureReason): the reason, then the moderator's note. */

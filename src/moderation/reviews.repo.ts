@@ -30,6 +30,39 @@ export async function findUploaderTrust(db: Queryable, documentId: number): Prom
   return rows[0] ?? null;
 }
 
+/** What the copy check reads about a converted document: its uploader and its bytes. */
+export async function findCopyCheckFacts(db: Queryable, documentId: number): Promise<{ uploaderId: number; isAdmin: boolean; sha256: string } | null> {
+  const { rows } = await db.query<{ uploaderId: number; isAdmin: boolean; sha256: string }>(
+    `SELECT d.uploader_id AS "uploaderId", u.role = 'admin' AS "isAdmin", d.sha256
+       FROM documents d JOIN users u ON u.id = d.uploader_id WHERE d.id = $1`,
+    [documentId],
+  );
+  return rows[0] ?? null;
+}
+
+/** Why the document waits for review beyond REVIEW_MODE, and the original it copies (null: none). */
+export async function saveReviewHold(db: Queryable, id: number, hold: { reason: 'near_copy' | 'rejected_copy'; copyOf: number } | null): Promise<void> {
+  await db.query('UPDATE documents SET review_hold = $2, review_copy_of = $3 WHERE id = $1', [id, hold?.reason ?? null, hold?.copyOf ?? null]);
+}
+
+export interface ReviewHoldRow {
+  reason: 'near_copy' | 'rejected_copy';
+  original: { id: number; title: string; uploaderId: number; uploaderName: string; status: string; takenDown: boolean; deleted: boolean };
+}
+
+/** The hold of a queued document and the original it names, if it has one. */
+export async function findReviewHold(db: Queryable, id: number): Promise<ReviewHoldRow | null> {
+  const { rows } = await db.query<{ reason: ReviewHoldRow['reason'] } & ReviewHoldRow['original']>(
+    `SELECT d.review_hold AS reason, o.id, o.title, o.uploader_id AS "uploaderId", u.display_name AS "uploaderName",
+            o.status, o.taken_down_at IS NOT NULL AS "takenDown", o.deleted_at IS NOT NULL AS deleted
+       FROM documents d JOIN documents o ON o.id = d.review_copy_of JOIN users u ON u.id = o.uploader_id
+      WHERE d.id = $1 AND d.review_hold IS NOT NULL`,
+    [id],
+  );
+  const r = rows[0];
+  return r ? { reason: r.reason, original: { id: r.id, title: r.title, uploaderId: r.uploaderId, uploaderName: r.uploaderName, status: r.status, takenDown: r.takenDown, deleted: r.deleted } } : null;
+}
+
 export type QueuedDocumentRow = DocumentRow & { queuedAt: Date };
 
 /** The live documents waiting for review, oldest in the queue first. */

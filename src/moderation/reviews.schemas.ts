@@ -34,6 +34,13 @@ export const ReviewQueueItem = registry.register(
   z.object({
     document: Document,
     queuedAt: z.string().meta({ format: 'date-time' }),
+    heldAsCopy: z
+      .object({
+        reason: z.enum(['near_copy', 'rejected_copy']),
+        original: z.object({ id, title: z.string(), uploader: z.object({ id, displayName: z.string() }), status: z.string(), deleted: z.boolean() }),
+      })
+      .nullable()
+      .meta({ description: 'held whatever REVIEW_MODE says: a near copy of another user’s document, or the bytes or text of a rejected one; the original named' }),
     possibleCopies: z.array(PossibleCopy),
     pages: z.array(z.object({ number: z.number().int(), width: z.number().int(), height: z.number().int(), imageUrl: z.string() })),
     uploaderHistory: z.object({

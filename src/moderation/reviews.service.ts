@@ -20,6 +20,7 @@ import type { ReviewBody } from './reviews.schemas.js';
 import {
   countDocumentsOfUploaderByStatus,
   countReviewQueue,
+  findReviewHold,
   insertReview,
   listOtherDocumentsOfUploader,
   listRejectionsOfUploader,
@@ -41,7 +42,8 @@ const HISTORY_LIMIT = 10;
 /** One queued document with what the moderator decides on. */
 async function queueItem(deps: Deps, row: QueuedDocumentRow) {
   const db = deps.db.pool;
-  const [copies, pages, counts, others, rejections, takedowns] = await Promise.all([
+  const [hold, copies, pages, counts, others, rejections, takedowns] = await Promise.all([
+    findReviewHold(db, row.id),
     findDocumentCopies(deps, row.id),
     listPageRows(db, row.id, PREVIEW_PAGES),
     countDocumentsOfUploaderByStatus(db, row.uploaderId),
@@ -61,6 +63,19 @@ async function queueItem(deps: Deps, row: QueuedDocumentRow) {
   return {
     document: presentDocument(row, deps.views.unsaved(row.id)),
     queuedAt: row.queuedAt.toISOString(),
+    // Held whatever REVIEW_MODE says: a copy of another user's document, or of a rejected one; the original named.
+    heldAsCopy: hold
+      ? {
+          reason: hold.reason,
+          original: {
+            id: hold.original.id,
+            title: hold.original.title,
+            uploader: { id: hold.original.uploaderId, displayName: hold.original.uploaderName },
+            status: hold.original.takenDown ? 'taken_down' : hold.original.status,
+            deleted: hold.original.deleted,
+          },
+        }
+      : null,
     possibleCopies: [...copies.sameFile.map(copy('same_file')), ...copies.nearText.map(copy('near_text'))],
     pages: pages.map((p) => ({ number: p.number, width: p.width, height: p.height, imageUrl: pageImageUrl(row.id, p.number, row.renderVersion) })),
     uploaderHistory: {

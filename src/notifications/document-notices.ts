@@ -16,10 +16,13 @@ export async function notifyDocumentReady(tx: Queryable, documentId: number, opt
 
 /** markConversionFailed and its notice in one transaction; true when this call failed the document. */
 export async function failConversion(pool: pg.Pool, documentId: number, claim: string | null, failure: ConversionFailure): Promise<boolean> {
-  return withTransaction(pool, async (tx) => {
-    if (!(await markConversionFailed(tx, documentId, claim, failure))) return false;
-    const doc = await findDocumentNoticeFacts(tx, documentId);
-    if (doc) await notify(tx, { userId: doc.uploaderId, kind: 'document_failed', title: `您的文档《${doc.title}》转换失败`, body: failure.reason, link: '/me/documents' });
-    return true;
-  });
+  return withTransaction(pool, (tx) => failConversionOn(tx, documentId, claim, failure));
+}
+
+/** markConversionFailed and its notice on the caller's transaction; true when this call failed the document. */
+export async function failConversionOn(tx: Queryable, documentId: number, claim: string | null, failure: ConversionFailure): Promise<boolean> {
+  if (!(await markConversionFailed(tx, documentId, claim, failure))) return false;
+  const doc = await findDocumentNoticeFacts(tx, documentId);
+  if (doc) await notify(tx, { userId: doc.uploaderId, kind: 'document_failed', title: `您的文档《${doc.title}》转换失败`, body: failure.reason, link: '/me/documents' });
+  return true;
 }

@@ -71,7 +71,7 @@ describe('support', () => {
 
   it('when a document is taken down and restored, then its uploader gets one of each; the complainant one ticket_resolved', async () => {
     const doc = await createDocument(ctx, { uploaderId: author.user.id, title: '被投诉的文档' });
-    const id = await createTicket(ctx, reader.token, { category: 'copyright', subject: '侵权', body: '这是我的作品', documentId: doc.id });
+    const id = await createTicket(ctx, reader.token, { category: 'copyright', evidence: '著作权登记号 2024-L-00001', subject: '侵权', body: '这是我的作品', documentId: doc.id });
     await ctx.http().post(`/api/v1/admin/tickets/${id}/resolve`).set(bearer(admin.token)).send({ action: 'takedown', note: '侵权' }).expect(200);
     expect(await kinds(author.user.id, 'document_taken_down')).toBe(1);
     expect(ctx.deps.mailer.recent().filter((m) => m.to === author.user.email && m.subject.includes('已被下架'))).toHaveLength(1);

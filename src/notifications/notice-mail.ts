@@ -3,13 +3,25 @@
 // cannot be sent is logged and never undoes the event.
 import type { AppDeps } from '../deps.js';
 import { findUserById } from '../auth/users.repo.js';
+import { absoluteLink } from '../mail/links.js';
 
-export async function mailNotice(deps: Pick<AppDeps, 'db' | 'mailer' | 'log' | 'config'>, userId: number, notice: { title: string; body: string; link: string | null }): Promise<void> {
+type MailDeps = Pick<AppDeps, 'mailer' | 'log' | 'config'>;
+
+/** Mails `notice` to an address; the link, if any, is made absolute. Failures are logged only. */
+export async function mailTo(deps: MailDeps, to: string, greeting: string, notice: { title: string; body: string; link: string | null }): Promise<void> {
+  try {
+    const link = notice.link ? `\n\n${deps.config.site.name}：${absoluteLink(deps.config, notice.link)}` : '';
+    await deps.mailer.send({ to, subject: notice.title, text: `${greeting}，您好：\n\n${notice.body}${link}` });
+  } catch (err) {
+    deps.log.warn({ err }, 'notice mail not sent');
+  }
+}
+
+export async function mailNotice(deps: MailDeps & Pick<AppDeps, 'db'>, userId: number, notice: { title: string; body: string; link: string | null }): Promise<void> {
   try {
     const user = await findUserById(deps.db.pool, userId);
     if (!user) return;
-    const link = notice.link ? `\n\n${deps.config.site.name}：${notice.link}` : '';
-    await deps.mailer.send({ to: user.email, subject: notice.title, text: `${user.displayName}，您好：\n\n${notice.body}${link}` });
+    await mailTo(deps, user.email, user.displayName, notice);
   } catch (err) {
     deps.log.warn({ err, userId }, 'notice mail not sent');
   }

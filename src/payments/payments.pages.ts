@@ -2,6 +2,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { notFound } from '../errors.js';
+import { assertDevPagesOpen, devPagesOpen } from '../http/dev-access.js';
 import { YUAN_LIMITS, formatYuan, topupPresetsCents, yuanToCents } from '../../public/js/format.js';
 import { formError, loginRedirect, sameSitePath } from '../http/forms.js';
 import { afterTopupPath, devPayPath, topupOrderPath } from './topup-paths.js';
@@ -23,9 +24,9 @@ export const TOPUP_STATUS_LABELS: Record<TopupStatus, string> = { pending: '等�
 /** How many of the user's latest top-up orders the wallet lists. */
 const RECENT_ORDERS = 10;
 
-/** What the top-up form offers: the configured providers, the development page when on; else the generic webhook. */
-function pageTopupMethods(deps: AppDeps): TopupMethod[] {
-  const methods = availableTopupMethods(deps.config).filter((m) => m !== 'dev' || deps.config.devPayments);
+/** What the top-up form offers: the configured providers, the development page when open to this client; else the generic webhook. */
+function pageTopupMethods(deps: AppDeps, req: Request): TopupMethod[] {
+  const methods = availableTopupMethods(deps.config).filter((m) => m !== 'dev' || devPagesOpen(deps, req));
   return methods.length ? methods : ['dev'];
 }
 
@@ -48,7 +49,7 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
     const wallet = await getWallet(deps, req.actor!.userId, query);
     // The table names documents by title (the API's entries carry only the id).
     const titles = await entryDocumentTitles(deps, wallet.entries);
-    const methods = pageTopupMethods(deps);
+    const methods = pageTopupMethods(deps, req);
     // From a purchase dialog: ?need= (what the purchase is short of), ?amount= (the preset chosen), ?return= (the document).
     const topup = {
       presets: topupPresetsCents(centsParam(req.query.need)),
@@ -57,7 +58,7 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
     };
     const orders = (await listRecentTopupOrders(deps.db.pool, req.actor!.userId, RECENT_ORDERS)).map(presentOrder);
     const inWechat = isWechatBrowser(req.get('user-agent'));
-    render(req, res, 'payments/wallet', { ...(await walletPayoutData(deps, req)), wallet, titles, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: deps.config.devPayments, methods, methodLabels: METHOD_LABELS, listedMethodLabels: listedMethodLabels(deps.config.devPayments), statusLabels: TOPUP_STATUS_LABELS, paid: req.query.paid === '1', cancelled: req.query.cancelled === '1', topup, orders, wechatNotice: inWechat ? WECHAT_BROWSER_NOTICE : null, ...extra }, {
+    render(req, res, 'payments/wallet', { ...(await walletPayoutData(deps, req)), wallet, titles, labels: ENTRY_KIND_LABELS, formatYuan, devPayments: devPagesOpen(deps, req), methods, methodLabels: METHOD_LABELS, listedMethodLabels: listedMethodLabels(devPagesOpen(deps, req)), statusLabels: TOPUP_STATUS_LABELS, paid: req.query.paid === '1', cancelled: req.query.cancelled === '1', topup, orders, wechatNotice: inWechat ? WECHAT_BROWSER_NOTICE : null, ...extra }, {
       title: '我的钱包',
       noindex: true,
       scripts: ['payments.js'],
@@ -81,7 +82,7 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
       res.status(400);
       return renderWallet(req, res, { error: '请输入 0.01 到 100000 之间的金额，最多两位小数' });
     }
-    const methods = pageTopupMethods(deps);
+    const methods = pageTopupMethods(deps, req);
     const asked = (req.body as Record<string, unknown> | undefined)?.method;
     const method = methods.find((m) => m === asked) ?? methods[0]!;
     const returnPath = returnPathOf(req);
@@ -92,7 +93,7 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
       return renderWallet(req, res, { error: WECHAT_BROWSER_NOTICE });
     }
     const order = await createTopupOrder(deps, req.actor!.userId, { amountCents: cents, method, returnPath, device: topupDeviceOf(userAgent), payerIp: req.ip });
-    if (method === 'dev' && deps.config.devPayments) return res.redirect(303, devPayPath(order.id, returnPath));
+    if (method === 'dev' && devPagesOpen(deps, req)) return res.redirect(303, devPayPath(order.id, returnPath));
     if (method === 'dev') return renderWallet(req, res, { pendingOrder: order });
     res.redirect(303, topupOrderPath(order.id, returnPath));
   });
@@ -105,7 +106,7 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
     // Back from the provider (Alipay's return URL) and already paid: straight on to the document.
     if (order.status === 'paid' && returnPath) return res.redirect(303, returnPath);
     const wechatNotice = isWechatBrowser(req.get('user-agent')) ? WECHAT_BROWSER_NOTICE : null;
-    render(req, res, 'payments/topup-order', { order, wechatNotice, formatYuan, methodLabels: METHOD_LABELS, devPayments: deps.config.devPayments, returnPath, devPayUrl: devPayPath(order.id, returnPath), afterPaid: afterTopupPath(returnPath) }, {
+    render(req, res, 'payments/topup-order', { order, wechatNotice, formatYuan, methodLabels: METHOD_LABELS, devPayments: devPagesOpen(deps, req), returnPath, devPayUrl: devPayPath(order.id, returnPath), afterPaid: afterTopupPath(returnPath) }, {
       title: `充值订单 #${order.id}`,
       noindex: true,
       scripts: ['payments.js'],
@@ -125,14 +126,14 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
   });
 
   const findOwnOrder = async (req: Request) => {
-    if (!deps.config.devPayments) throw notFound('页面');
+    assertDevPagesOpen(deps, req);
     const order = await findTopupOrderOfUser(deps.db.pool, parseId(req.params.orderId), req.actor!.userId);
     if (!order) throw notFound('充值订单');
     return order;
   };
 
   router.get('/wallet/topup/:orderId/dev-pay', async (req, res) => {
-    if (!deps.config.devPayments) throw notFound('页面');
+    assertDevPagesOpen(deps, req);
     if (loginRedirect(req, res)) return;
     const order = await findOwnOrder(req);
     render(req, res, 'payments/dev-pay', { order: presentOrder(order), formatYuan, action: devPayPath(order.id), returnPath: returnPathOf(req) }, { title: '模拟支付', noindex: true });
@@ -140,7 +141,7 @@ export function paymentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
 
   // Completes the order through the very code path of the real webhook, with a valid signature.
   router.post('/wallet/topup/:orderId/dev-pay', async (req, res) => {
-    if (!deps.config.devPayments) throw notFound('页面');
+    assertDevPagesOpen(deps, req);
     if (loginRedirect(req, res)) return;
     const order = await findOwnOrder(req);
     const raw = Buffer.from(JSON.stringify({ orderId: order.id, status: 'paid', amountCents: order.amountCents, providerRef: `dev-${order.id}` }));

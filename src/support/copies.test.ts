@@ -33,7 +33,7 @@ const docState = async (id: number) =>
 /** A complaint about `documentId`, resolved by the admin with a takedown. */
 async function takeDownThroughTicket(documentId: number) {
   const ticket = await ctx.http().post('/api/v1/tickets').send({
-    category: 'copyright', subject: '侵权', body: '这是我单位的内部材料，未经授权上传。', documentId, contact: 'legal@example.com',
+    category: 'copyright', evidence: '著作权登记号 2024-L-00001', subject: '侵权', body: '这是我单位的内部材料，未经授权上传。', documentId, contact: 'legal@example.com',
   });
   expect(ticket.status).toBe(201);
   const res = await ctx.http().post(`/api/v1/admin/tickets/${ticket.body.ticket.id}/resolve`).set(bearer(admin.token)).send({ action: 'takedown', note: '版权' });
@@ -98,7 +98,7 @@ describe('near copies on the admin ticket page', () => {
     await saveTextSimhash(ctx.deps.db.pool, near.id, textSimhash(TEXT.replace(/，/g, ', ').replace(/\n/g, '\n\n')));
     await saveTextSimhash(ctx.deps.db.pool, unrelated.id, textSimhash('预算执行情况报告：一季度收入与支出明细，按月份列出，并与上年同期比较。'.repeat(5)));
     const ticket = await ctx.http().post('/api/v1/tickets').send({
-      category: 'copyright', subject: '侵权', body: '这是我单位的内部材料，未经授权上传。', documentId: target.id, contact: 'legal@example.com',
+      category: 'copyright', evidence: '著作权登记号 2024-L-00001', subject: '侵权', body: '这是我单位的内部材料，未经授权上传。', documentId: target.id, contact: 'legal@example.com',
     });
     const ticketId = ticket.body.ticket.id as number;
     const agent = await adminAgent();

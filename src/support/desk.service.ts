@@ -18,7 +18,7 @@ import { findLastTakedownStep, listRecentTakedownActions, listTakedownActions, t
 import { findDocumentCopies, type DocumentCopies } from './takedowns.service.js';
 import { ACTION_WORDS, CATEGORY_WORDS, STATUS_BADGE, STATUS_WORDS, formatTime, presentTicket } from './tickets.present.js';
 import { countTicketsByStatus, findTicketById, listTicketEvents, listTicketMessages, listTickets, type EventRow, type MessageRow, type TicketRow } from './tickets.repo.js';
-import { assertCanSee } from './tickets.service.js';
+import { assertCanSee, findNoticeByToken } from './tickets.service.js';
 
 type Deps = Pick<AppDeps, 'db' | 'clock'>;
 
@@ -81,6 +81,30 @@ export async function getTicketDetail(deps: Deps, actor: Actor, id: number): Pro
   }
   const copies = document && actor.role === 'admin' ? await findDocumentCopies(deps, document.id) : null;
   return { row, ticket: presentTicket(row, messages), messages, events, document, purchase, delivery, takedowns, canCounterNotice, copies };
+}
+
+/** What the holder of a notice's tracking link sees: the notice, its steps and the messages. */
+export interface NoticeTracking {
+  row: TicketRow;
+  ticket: Ticket;
+  events: EventRow[];
+  /** The document, only as someone who could name it publicly may see it. */
+  document: TicketDocumentRow | null;
+}
+
+/**
+ * A copyright notice by its tracking token (404 for any other string). Everything shown is about
+ * the notice itself; the messages are the thread its filer is part of, the counter-notice included.
+ */
+export async function getNoticeTracking(deps: Deps, token: string): Promise<NoticeTracking> {
+  const db = deps.db.pool;
+  const row = await findNoticeByToken(deps, token);
+  const [messages, events, document] = await Promise.all([
+    listTicketMessages(db, [row.id]),
+    listTicketEvents(db, row.id),
+    row.documentId ? findReportableDocument(db, { documentId: row.documentId, reporterId: row.reporterId, isAdmin: false, category: null }) : null,
+  ]);
+  return { row, ticket: presentTicket(row, messages), events, document };
 }
 
 /** The admin queue: tickets filtered by status and category, with counts per status. */

@@ -26,12 +26,14 @@ import {
   markDocumentTakenDown,
 } from './takedowns.repo.js';
 import { loadTicket, needsField } from './tickets.service.js';
+import { isCopyrightNotice, sendFilerMails, tellReporter, type FilerMail } from './filer-notices.js';
 import {
   findNoticeTicket,
   findTicketById,
   insertTicket,
   insertTicketEvent,
   insertTicketMessage,
+  listTicketMessages,
   lockTicket,
   updateTicketResolution,
   updateTicketStatus,
@@ -39,6 +41,7 @@ import {
 } from './tickets.repo.js';
 
 type Deps = Pick<AppDeps, 'db' | 'clock'>;
+type MailDeps = Pick<AppDeps, 'mailer' | 'log' | 'config'>;
 
 /**
  * Admin: resolves a ticket with an action, in ONE transaction with the ticket update, its
@@ -48,6 +51,7 @@ type Deps = Pick<AppDeps, 'db' | 'clock'>;
 export async function resolveTicket(deps: Deps & Pick<AppDeps, 'mailer' | 'log' | 'config' | 'invalidations'>, admin: Actor, id: number, input: ResolveBody): Promise<Ticket> {
   const now = deps.clock.now();
   const mails: Array<{ userId: number; title: string; body: string; link: string }> = [];
+  const filerMails: Array<FilerMail | null> = [];
   // The document a refund or takedown changed, for every node's caches once committed.
   const changedDocumentIds = await withTransaction(deps.db.pool, async (tx): Promise<number[]> => {
     let changed: number[] = [];
@@ -64,6 +68,8 @@ export async function resolveTicket(deps: Deps & Pick<AppDeps, 'mailer' | 'log' 
       changed = [refunded.documentId];
     } else if (input.action === 'takedown') {
       if (t.documentId === null) throw needsField('该工单没有关联文档，无法下架 (the ticket has no document to take down)', 'documentId');
+      // Art. 14: a notice without proof of the right is not a notice a takedown may rest on.
+      if (isCopyrightNotice(t) && !t.proof) throw needsField('该版权投诉没有权属证明，不能据此下架；请先向投诉人索取证明材料 (the notice has no evidence of the right)', 'evidence');
       const taken = await takeDown(tx, t, admin, note, now);
       if (taken.changed) mails.push({ userId: taken.doc.uploaderId, title: `您的文档《${taken.doc.title}》已被下架`, body: noticeText(t, taken.doc, note), link: `/doc/${taken.doc.id}` });
       message = `文档《${taken.doc.title}》已下架，不再提供预览和下载。${note ? `\n${note}` : ''}`;
@@ -75,12 +81,12 @@ export async function resolveTicket(deps: Deps & Pick<AppDeps, 'mailer' | 'log' 
     await insertTicketEvent(tx, { ticketId: t.id, actorId: admin.userId, kind: input.action, fromStatus: t.status, toStatus: status, note: note || null, now });
     if (message) await insertTicketMessage(tx, { ticketId: t.id, author: 'support', authorId: admin.userId, body: message, now });
     await insertAuditEntry(tx, { adminId: admin.userId, action: `ticket.${input.action}`, targetType: 'ticket', targetId: t.id, details, now });
-    if (t.reporterId !== null) {
-      await notify(tx, { userId: t.reporterId, kind: 'ticket_resolved', title: `您的工单 #${t.id} 已${status === 'rejected' ? '驳回' : '处理'}`, body: (message || t.subject).slice(0, 200), link: `/support/tickets/${t.id}` });
-    }
+    const verdict = input.action === 'takedown' ? '投诉的文档已下架' : status === 'rejected' ? '已驳回' : '已处理';
+    filerMails.push(await tellReporter(tx, t, { kind: 'ticket_resolved', title: `您的工单 #${t.id} ${verdict}`, body: message || t.subject }));
     return changed;
   });
   await invalidateDocument(deps, ...changedDocumentIds);
+  await sendFilerMails(deps, filerMails);
   // A takedown is mailed too, once the transaction committed (the notification is the record).
   for (const mail of mails) await mailNotice(deps, mail.userId, mail);
   return loadTicket(deps.db.pool, id);
@@ -103,7 +109,9 @@ async function takeDown(tx: PoolClient, t: TicketRow, admin: Actor, note: string
     });
     await insertTicketEvent(tx, { ticketId: notice.id, actorId: admin.userId, kind: 'created', fromStatus: null, toStatus: 'open', note: `工单 #${t.id} 下架通知`, now });
   }
-  await insertTicketMessage(tx, { ticketId: notice.id, author: 'support', authorId: admin.userId, body: noticeText(t, doc, note), now });
+  // Art. 15: the notice itself is forwarded, as the right holder wrote it (never their contact).
+  const filed = (await listTicketMessages(tx, [t.id])).find((m) => m.author === 'user')?.body ?? '';
+  await insertTicketMessage(tx, { ticketId: notice.id, author: 'support', authorId: admin.userId, body: noticeText(t, doc, note, filed), now });
   await updateTicketResolution(tx, notice.id, { status: 'resolved', action: 'takedown', note, by: admin.userId, now });
   await insertTicketEvent(tx, { ticketId: notice.id, actorId: admin.userId, kind: 'takedown', fromStatus: notice.status, toStatus: 'resolved', note: note || null, now });
   return { doc, changed, copies, noticeTicketId: notice.id };
@@ -168,10 +176,14 @@ export async function takeDownNearCopy(
   return taken;
 }
 
-function noticeText(t: TicketRow, doc: TicketDocumentRow, note: string): string {
+function noticeText(t: TicketRow, doc: TicketDocumentRow, note: string, filed = ''): string {
   const lines = [`您上传的文档《${doc.title}》（ID ${doc.id}）因收到${t.category === 'copyright' ? '权利人的版权通知' : '投诉'}，已被下架，暂停预览和下载。`];
   if (t.category === 'copyright') {
-    lines.push(`通知所称作品：${t.workTitle || '（未填写）'}`, `权利人：${t.rightHolder || '（未填写）'}`, `权属证明：${t.proof || '（未填写）'}`);
+    // What the notice gave, and only that (art. 15: the notice is forwarded as it was filed).
+    if (t.workTitle) lines.push(`通知所称作品：${t.workTitle}`);
+    if (t.rightHolder) lines.push(`权利人：${t.rightHolder}`);
+    lines.push(`权属证明：${t.proof ?? ''}`);
+    if (filed) lines.push(`通知内容：${filed}`);
   }
   if (note) lines.push(`客服说明：${note}`);
   lines.push('如您认为该文档未侵犯他人权利，可在本工单提交反通知（书面说明及证明材料），客服审核后可恢复文档。');
@@ -184,12 +196,13 @@ function noticeText(t: TicketRow, doc: TicketDocumentRow, note: string): string 
  * document is not taken down. One transaction.
  */
 export async function restoreDocument(
-  deps: Deps & Pick<AppDeps, 'invalidations'>,
+  deps: Deps & MailDeps & Pick<AppDeps, 'invalidations'>,
   admin: Actor,
   documentId: number,
   note: string,
 ): Promise<{ document: { id: number; status: string } }> {
   const now = deps.clock.now();
+  const filerMails: Array<FilerMail | null> = [];
   const restored = await withTransaction(deps.db.pool, async (tx) => {
     const doc = await lockDocumentForSupport(tx, documentId);
     if (!doc) throw notFound('文档');
@@ -204,7 +217,11 @@ export async function restoreDocument(
       const complaint = await lockTicket(tx, ticketId);
       const notice = await findNoticeTicket(tx, ticketId);
       const why = note ? `\n${note}` : '';
-      if (complaint) await resolveWithRestore(tx, complaint, admin, note, `经审核，文档《${doc.title}》已恢复上线。${why}`, now);
+      const told = `经审核，文档《${doc.title}》已恢复上线。${why}`;
+      if (complaint) {
+        await resolveWithRestore(tx, complaint, admin, note, told, now);
+        filerMails.push(await tellReporter(tx, complaint, { kind: 'ticket_resolved', title: `您的工单 #${complaint.id}：被投诉的文档已恢复`, body: `${told}\n如您仍认为该文档侵权，可向人民法院起诉，或补充证明材料后再次投诉。` }));
+      }
       if (notice) await resolveWithRestore(tx, notice, admin, note, `您的文档《${doc.title}》已恢复，可以正常预览和下载。${why}`, now);
     }
     await notify(tx, { userId: doc.uploaderId, kind: 'document_restored', title: `您的文档《${doc.title}》已恢复上线`, body: note, link: `/doc/${doc.id}` });
@@ -212,6 +229,7 @@ export async function restoreDocument(
     return { document: { id: doc.id, status: previous } };
   });
   await invalidateDocument(deps, documentId);
+  await sendFilerMails(deps, filerMails);
   return restored;
 }
 
@@ -228,8 +246,9 @@ async function resolveWithRestore(tx: PoolClient, t: TicketRow, admin: Actor, no
  * 404 unless the caller uploaded the document; 409 if it is not taken down or one is pending.
  * Returns the uploader's own notice ticket.
  */
-export async function fileCounterNotice(deps: Deps, actor: Actor, ticketId: number, input: CounterNoticeBody): Promise<Ticket> {
+export async function fileCounterNotice(deps: Deps & MailDeps, actor: Actor, ticketId: number, input: CounterNoticeBody): Promise<Ticket> {
   const now = deps.clock.now();
+  let filerMail: FilerMail | null = null;
   const noticeId = await withTransaction(deps.db.pool, async (tx) => {
     // Lock order as in resolveTicket (complaint, then document), so the two never deadlock.
     const t = await findTicketById(tx, ticketId);
@@ -246,13 +265,14 @@ export async function fileCounterNotice(deps: Deps, actor: Actor, ticketId: numb
     await insertTicketMessage(tx, { ticketId: notice.id, author: 'user', authorId: actor.userId, body: `【反通知】${input.body}\n证明材料：${input.proof}`, now });
     await insertTicketEvent(tx, { ticketId: notice.id, actorId: actor.userId, kind: 'counter_notice', fromStatus: notice.status, toStatus: 'in_review', note: null, now });
     await updateTicketStatus(tx, notice.id, 'in_review', now);
-    await insertTicketMessage(tx, {
-      ticketId: complaint.id, author: 'support', authorId: null, now,
-      body: `被投诉文档的上传者提交了反通知，客服将审核后决定是否恢复：\n${input.body}\n证明材料：${input.proof}`,
-    });
+    // Art. 16–17: the counter-notice goes to the complainant in full, its evidence included.
+    const forwarded = `被投诉文档《${doc.title}》的上传者提交了反通知，客服将审核后决定是否恢复：\n【反通知全文】\n${input.body}\n【证明材料】\n${input.proof}`;
+    await insertTicketMessage(tx, { ticketId: complaint.id, author: 'support', authorId: null, now, body: forwarded });
+    filerMail = await tellReporter(tx, complaint, { kind: 'ticket_reply', title: `您的工单 #${complaint.id}：上传者提交了反通知`, body: forwarded });
     await insertTicketEvent(tx, { ticketId: complaint.id, actorId: actor.userId, kind: 'counter_notice', fromStatus: complaint.status, toStatus: 'in_review', note: null, now });
     await updateTicketStatus(tx, complaint.id, 'in_review', now);
     return notice.id;
   });
+  await sendFilerMails(deps, [filerMail]);
   return loadTicket(deps.db.pool, noticeId);
 }

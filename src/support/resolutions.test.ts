@@ -103,7 +103,7 @@ describe('notice and takedown', () => {
 
     const ticketId = await openTicket(null, {
       category: 'copyright', subject: '侵权通知', body: '未经许可转载', documentId: doc.id, contact: '13800138000',
-      workTitle: '政法会议讲话', rightHolder: '某出版社', proof: '版权登记号 2020-A-123',
+      workTitle: '政法会议讲话', rightHolder: '某出版社', evidence: '版权登记号 2020-A-123',
     });
     const res = await resolve(ticketId, { action: 'takedown', note: '权利人提供了版权登记证明' });
     expect(res.status).toBe(200);
@@ -136,7 +136,7 @@ describe('notice and takedown', () => {
   it('when the uploader files a counter-notice and support restores, then the document is back as it was, unblocked, and every step is recorded', async () => {
     const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '我的原创文章' });
     const complainant = await registerUser(ctx);
-    const ticketId = await openTicket(complainant.token, { category: 'copyright', subject: '侵权', body: '这是我的文章', documentId: doc.id, workTitle: '原创文章', rightHolder: '投诉人', proof: '博客链接' });
+    const ticketId = await openTicket(complainant.token, { category: 'copyright', subject: '侵权', body: '这是我的文章', documentId: doc.id, workTitle: '原创文章', rightHolder: '投诉人', evidence: '博客链接' });
     expect((await resolve(ticketId, { action: 'takedown', note: '' })).status).toBe(200);
     const noticeId = (await ctx.http().get('/api/v1/tickets').set(bearer(author.token))).body.items.find((t: { documentId: number }) => t.documentId === doc.id).id;
 
@@ -178,7 +178,7 @@ describe('notice and takedown', () => {
   });
 
   it('when a takedown is asked for on a ticket without a document, then it answers 400 and nothing changes', async () => {
-    const id = await openTicket(null, { category: 'copyright', subject: '侵权', body: '侵权', contact: 'r@example.com' });
+    const id = await openTicket(null, { category: 'copyright', evidence: '著作权登记号 2024-L-00001', subject: '侵权', body: '侵权', contact: 'r@example.com' });
     const res = await resolve(id, { action: 'takedown', note: '' });
     expect(res.status).toBe(400);
     expect(await count(ctx, `ticket_events WHERE ticket_id = $1`, [id])).toBe(1);

@@ -77,12 +77,12 @@ describe('/support', () => {
     expect(page.text).toContain('name="category" value="copyright"');
     const csrf = csrfOf(page.text);
     const before = await count(ctx, 'tickets');
-    const bad = await agent.post('/support/tickets').type('form').send({ _csrf: csrf, category: 'copyright', documentId: String(docId), subject: '侵权', body: '侵权', contact: '' });
+    const bad = await agent.post('/support/tickets').type('form').send({ _csrf: csrf, category: 'copyright', evidence: '著作权登记号 2024-L-00001', documentId: String(docId), subject: '侵权', body: '侵权', contact: '' });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('邮箱或电话');
     expect(await count(ctx, 'tickets')).toBe(before);
     const ok = await agent.post('/support/tickets').type('form').send({
-      _csrf: csrf, category: 'copyright', documentId: String(docId), subject: '侵权', body: '侵权', contact: 'owner@example.org', workTitle: '讲话', rightHolder: '王五', proof: '登记证书',
+      _csrf: csrf, category: 'copyright', documentId: String(docId), subject: '侵权', body: '侵权', contact: 'owner@example.org', workTitle: '讲话', rightHolder: '王五', evidence: '登记证书',
     });
     expect(ok.status).toBe(201);
     expect(ok.text).toContain('owner@example.org');
@@ -146,7 +146,7 @@ describe('/admin', () => {
 
   it('when an admin takes a document down from the desk, the uploader answers with a counter-notice, and the admin restores it, then each page shows the step', async () => {
     const doc = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '争议文档' });
-    const complaint = (await request(ctx.app).post('/api/v1/tickets').send({ category: 'copyright', subject: '侵权', body: '侵权', documentId: doc.id, contact: 'x@example.org' })).body.ticket.id;
+    const complaint = (await request(ctx.app).post('/api/v1/tickets').send({ category: 'copyright', evidence: '著作权登记号 2024-L-00001', subject: '侵权', body: '侵权', documentId: doc.id, contact: 'x@example.org' })).body.ticket.id;
     const { agent, csrf } = await loginAgent(admin);
     const down = await agent.post(`/admin/tickets/${complaint}/resolve`).type('form').send({ _csrf: csrf, action: 'takedown', note: '证据充分' });
     expect(down.status).toBe(303);

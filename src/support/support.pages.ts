@@ -7,7 +7,7 @@ import { formatYuan, humanSize } from '../../public/js/format.js';
 import { formError, loginRedirect } from '../http/forms.js';
 import type { RenderPage } from '../http/render.js';
 import { parseId, parseInput } from '../http/validate.js';
-import { getAuditLog, getMyTickets, getQueue, getTakedowns, getTicketDetail, getTicketFormContext } from './desk.service.js';
+import { getAuditLog, getMyTickets, getNoticeTracking, getQueue, getTakedowns, getTicketDetail, getTicketFormContext } from './desk.service.js';
 import { fileCounterNotice, resolveTicket, restoreDocument, takeDownNearCopy } from './resolutions.service.js';
 import { CounterNoticeBody, CreateTicketBody, MessageBody, ResolveBody, RestoreBody, StatusBody, TakedownCopyBody, TICKET_CATEGORIES, TICKET_STATUSES } from './support.schemas.js';
 import { STATUS_LABELS } from '../documents/pages/view-models.js';
@@ -85,14 +85,22 @@ export function supportPagesRouter(deps: AppDeps, render: RenderPage): Router {
   router.post('/support/tickets', deps.rateLimits.ticket, async (req, res) => {
     const values = formInput(req.body as Body);
     try {
-      const ticket = await openTicket(deps, req.actor, parseInput(CreateTicketBody, values));
-      if (req.actor) return res.redirect(303, `/support/tickets/${ticket.id}?created=1`);
-      res.status(201);
-      render(req, res, 'support/submitted', { ticket, contact: values.contact }, { title: '投诉已提交', noindex: true });
+      const { ticket, trackingPath } = await openTicket(deps, req.actor, parseInput(CreateTicketBody, values));
+      // A copyright notice: the confirmation holds its tracking link (shown once, and mailed).
+      if (!trackingPath) return res.redirect(303, `/support/tickets/${ticket.id}?created=1`);
+      res.status(201).set({ 'Cache-Control': 'private, no-store', 'Referrer-Policy': 'no-referrer' });
+      render(req, res, 'support/submitted', { ticket, contact: values.contact, trackingPath, signedIn: Boolean(req.actor) }, { title: '投诉已提交', noindex: true });
     } catch (err) {
       // A form error (including 401 "log in for this category") is shown on the form again.
       await renderSupport(req, res, { error: formError(err, res).message, values });
     }
+  });
+
+  // A notice followed by its secret link: no account; a forged or unknown token is a plain 404.
+  router.get('/support/notices/:token', async (req, res) => {
+    const tracking = await getNoticeTracking(deps, req.params.token);
+    res.set({ 'Cache-Control': 'private, no-store', 'Referrer-Policy': 'no-referrer' });
+    render(req, res, 'support/notice', { n: tracking, ...words }, { title: `版权投诉 #${tracking.row.id} 处理进度`, noindex: true });
   });
 
   router.get('/support/tickets/:id', async (req, res) => {

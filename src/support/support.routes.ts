@@ -15,15 +15,23 @@ import {
   StatusBody,
   TicketListQuery,
 } from './support.schemas.js';
-import { getTicketFor, listTicketsFor, openTicket, postMessage, setTicketStatus } from './tickets.service.js';
+import { findNoticeByToken, getTicketFor, listTicketsFor, loadTicket, openTicket, postMessage, setTicketStatus } from './tickets.service.js';
+import { absoluteLink } from '../mail/links.js';
 
 export function supportApiRouter(deps: AppDeps): Router {
   const router = Router();
   const ticketLimit = deps.rateLimits.ticket;
 
   router.post('/tickets', ticketLimit, async (req, res) => {
-    const ticket = await openTicket(deps, req.actor, parseInput(CreateTicketBody, req.body));
-    res.status(201).json({ ticket });
+    const { ticket, trackingPath } = await openTicket(deps, req.actor, parseInput(CreateTicketBody, req.body));
+    res.status(201).json(trackingPath ? { ticket, trackingUrl: absoluteLink(deps.config, trackingPath) } : { ticket });
+  });
+
+  // Whoever holds a notice's tracking link follows it, no account needed.
+  router.get('/notices/:token', async (req, res) => {
+    const t = await findNoticeByToken(deps, req.params.token);
+    res.set({ 'Cache-Control': 'private, no-store', 'Referrer-Policy': 'no-referrer' });
+    res.json({ ticket: await loadTicket(deps.db.pool, t.id) });
   });
 
   router.get('/tickets', async (req, res) => {

@@ -29,17 +29,28 @@ const id = z.number().int().positive();
 const text = (max: number, what: string) =>
   z.string().trim().min(1, `请填写${what} (${what} required)`).max(max, `${what}过长 (too long)`);
 
-export const CreateTicketBody = z.object({
-  category: z.enum(TICKET_CATEGORIES, '请选择问题类型 (category must be one of copyright, mismatch, download_failed, refund, appeal, other)'),
-  subject: text(200, '标题'),
-  body: text(10_000, '问题描述'),
-  documentId: id.optional(),
-  purchaseId: id.optional(),
-  contact: Contact.optional(),
-  workTitle: z.string().trim().max(500).optional(),
-  rightHolder: z.string().trim().max(200).optional(),
-  proof: z.string().trim().max(5_000).optional(),
-});
+/**
+ * A copyright notice (art. 14) names the work and the right holder (in `body`, or the optional
+ * `workTitle` / `rightHolder`) and proves the right: `evidence` (a registration number, a link, or
+ * a description of the proof) is required for it, 400 without.
+ */
+export const CreateTicketBody = z
+  .object({
+    category: z.enum(TICKET_CATEGORIES, '请选择问题类型 (category must be one of copyright, mismatch, download_failed, refund, appeal, other)'),
+    subject: text(200, '标题'),
+    body: text(10_000, '问题描述'),
+    documentId: id.optional(),
+    purchaseId: id.optional(),
+    contact: Contact.optional(),
+    workTitle: z.string().trim().max(500).optional(),
+    rightHolder: z.string().trim().max(200).optional(),
+    evidence: z.string().trim().max(5_000).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.category === 'copyright' && !v.evidence) {
+      ctx.addIssue({ code: 'custom', path: ['evidence'], message: '版权投诉须提供权属证明：登记证书编号、首发链接或证明材料的说明 (a copyright notice needs evidence of the right)' });
+    }
+  });
 export type CreateTicketBody = z.infer<typeof CreateTicketBody>;
 
 export const TicketListQuery = z.object({
@@ -111,20 +122,28 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 const err = (description: string) => ({ description, ...json(ErrorBody) });
 const TicketResult = z.object({ ticket: Ticket });
+/** The notice's tracking page: a secret link, no account needed (copyright notices only). */
+const CreatedTicket = z.object({ ticket: Ticket, trackingUrl: z.string().optional() });
 const idParam = z.object({ id: z.string() });
 const bearer = [{ bearer: [] }];
 
 registry.registerPath({
   method: 'post', path: '/api/v1/tickets', tags: ['support'],
-  description: 'Opens a ticket. Anonymous callers may only send a copyright notice, and must give a contact. Rate limited (tickets 10/hour per account or IP).',
+  description: 'Opens a ticket. Anonymous callers may only send a copyright notice, and must give a contact. A copyright notice needs `evidence` (proof of the right) and gets a `trackingUrl`: a secret page that follows the notice without an account; its filer is told of every step (takedown, counter-notice, restore or rejection) by notification or mail. Rate limited (tickets 10/hour per account or IP).',
   request: { body: json(CreateTicketBody) },
   responses: {
-    201: { description: 'created', ...json(TicketResult) },
-    400: err('validation failed, or an anonymous notice without contact'),
+    201: { description: 'created', ...json(CreatedTicket) },
+    400: err('validation failed: an anonymous notice without contact, or a copyright notice without evidence'),
     401: err('login required for this category'),
     404: err('no such document, or the purchase is not the caller’s'),
     429: err('rate limited'),
   },
+});
+registry.registerPath({
+  method: 'get', path: '/api/v1/notices/{token}', tags: ['support'],
+  description: 'A copyright notice followed by its secret tracking token (from the confirmation), no account needed. An unknown or forged token → 404, nothing revealed.',
+  request: { params: z.object({ token: z.string() }) },
+  responses: { 200: { description: 'the notice', ...json(TicketResult) }, 404: err('no such notice') },
 });
 registry.registerPath({
   method: 'get', path: '/api/v1/tickets', tags: ['support'], security: bearer,

@@ -65,7 +65,7 @@ describe('notice and takedown across the site', () => {
 
   it('when support takes it down, then it is gone at once from listings, search, related, preview, the document itself, new links and links already issued', async () => {
     const ticket = await ctx.http().post('/api/v1/tickets').send({
-      category: 'copyright', subject: '侵权', body: '未经授权转载', documentId: target, contact: 'rights@example.org',
+      category: 'copyright', evidence: '著作权登记号 2024-L-00001', subject: '侵权', body: '未经授权转载', documentId: target, contact: 'rights@example.org',
       workTitle: 'Zanzibar 讲话', rightHolder: '某权利人', proof: '登记证书',
     });
     expect(ticket.status).toBe(201);

@@ -79,12 +79,12 @@ describe('filing a ticket about a document', () => {
   it('when the document is deleted, or another user’s and still processing, then any category answers 404 and nothing is stored', async () => {
     const before = await count(ctx, 'tickets');
     const attempts: Array<[TestUser | null, Record<string, unknown>]> = [
-      [null, { category: 'copyright', documentId: docs.deleted.id, contact: 'rights@example.org' }],
-      [stranger, { category: 'copyright', documentId: docs.deleted.id }],
+      [null, { category: 'copyright', evidence: '著作权登记号 2024-L-00001', documentId: docs.deleted.id, contact: 'rights@example.org' }],
+      [stranger, { category: 'copyright', evidence: '著作权登记号 2024-L-00001', documentId: docs.deleted.id }],
       [stranger, { category: 'refund', documentId: docs.deleted.id }],
       [stranger, { category: 'other', documentId: docs.deleted.id }],
       [author, { category: 'other', documentId: docs.deleted.id }],
-      [null, { category: 'copyright', documentId: docs.processing.id, contact: 'rights@example.org' }],
+      [null, { category: 'copyright', evidence: '著作权登记号 2024-L-00001', documentId: docs.processing.id, contact: 'rights@example.org' }],
       [stranger, { category: 'refund', documentId: docs.processing.id }],
       [stranger, { category: 'mismatch', documentId: docs.takenDown.id }],
     ];
@@ -110,7 +110,7 @@ describe('filing a ticket about a document', () => {
   });
 
   it('when a stranger sends a copyright notice about a taken-down document, then it is accepted but their ticket page does not show its title; support sees it', async () => {
-    const res = await postTicket(stranger, { category: 'copyright', documentId: docs.takenDown.id });
+    const res = await postTicket(stranger, { category: 'copyright', evidence: '著作权登记号 2024-L-00001', documentId: docs.takenDown.id });
     expect(res.status).toBe(201);
     expect(await count(ctx, 'tickets WHERE id = $1 AND document_id = $2', [res.body.ticket.id, docs.takenDown.id])).toBe(1);
     const page = await ctx.http().get(`/support/tickets/${res.body.ticket.id}`).set(bearer(stranger.token));

@@ -15,6 +15,8 @@ export interface TicketRow {
   rightHolder: string | null;
   proof: string | null;
   noticeForTicketId: number | null;
+  /** A copyright notice's secret tracking token (its filer's page); null for other tickets. */
+  trackingToken: string | null;
   resolutionAction: ResolutionAction | null;
   resolutionNote: string | null;
   resolvedBy: number | null;
@@ -50,7 +52,7 @@ export interface EventRow {
 const TICKET_COLUMNS = `t.id, t.category, t.status, t.subject, t.reporter_id AS "reporterId", t.contact,
   t.document_id AS "documentId", t.purchase_id AS "purchaseId", t.work_title AS "workTitle",
   t.right_holder AS "rightHolder", t.proof, t.notice_for_ticket_id AS "noticeForTicketId",
-  t.resolution_action AS "resolutionAction", t.resolution_note AS "resolutionNote",
+  t.tracking_token AS "trackingToken", t.resolution_action AS "resolutionAction", t.resolution_note AS "resolutionNote",
   t.resolved_by AS "resolvedBy", t.resolved_at AS "resolvedAt", t.created_at AS "createdAt", t.updated_at AS "updatedAt",
   (SELECT u.display_name FROM users u WHERE u.id = t.reporter_id) AS "reporterName",
   (SELECT u.email FROM users u WHERE u.id = t.reporter_id) AS "reporterEmail"`;
@@ -59,21 +61,27 @@ export type NewTicket = Pick<
   TicketRow,
   | 'category' | 'status' | 'subject' | 'reporterId' | 'contact' | 'documentId' | 'purchaseId'
   | 'workTitle' | 'rightHolder' | 'proof' | 'noticeForTicketId'
->;
+> & { trackingToken?: string | null };
 
 export async function insertTicket(db: Queryable, t: NewTicket): Promise<TicketRow> {
   const { rows } = await db.query<TicketRow>(
     `INSERT INTO tickets AS t (category, status, subject, reporter_id, contact, document_id, purchase_id,
-                               work_title, right_holder, proof, notice_for_ticket_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${TICKET_COLUMNS}`,
+                               work_title, right_holder, proof, notice_for_ticket_id, tracking_token)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${TICKET_COLUMNS}`,
     [t.category, t.status, t.subject, t.reporterId, t.contact, t.documentId, t.purchaseId,
-      t.workTitle, t.rightHolder, t.proof, t.noticeForTicketId],
+      t.workTitle, t.rightHolder, t.proof, t.noticeForTicketId, t.trackingToken ?? null],
   );
   return rows[0]!;
 }
 
 export async function findTicketById(db: Queryable, id: number): Promise<TicketRow | null> {
   const { rows } = await db.query<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/** The copyright notice with this tracking token, if any. */
+export async function findTicketByTrackingToken(db: Queryable, token: string): Promise<TicketRow | null> {
+  const { rows } = await db.query<TicketRow>(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.tracking_token = $1`, [token]);
   return rows[0] ?? null;
 }
 

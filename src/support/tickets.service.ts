@@ -9,8 +9,10 @@ import { notify } from '../notifications/notifications.service.js';
 import { findPurchaseOfBuyer, findReportableDocument, listPurchasesOfDocumentByBuyer } from './lookups.repo.js';
 import type { CreateTicketBody, Ticket, TicketListQuery, TicketStatus } from './support.schemas.js';
 import { presentTicket } from './tickets.present.js';
+import { filerMail, isCopyrightNotice, isTrackingTokenShape, newTrackingToken, sendFilerMails, trackingPath } from './filer-notices.js';
 import {
   findTicketById,
+  findTicketByTrackingToken,
   insertTicket,
   insertTicketEvent,
   insertTicketMessage,
@@ -22,6 +24,7 @@ import {
 } from './tickets.repo.js';
 
 type Deps = Pick<AppDeps, 'db' | 'clock'>;
+type MailDeps = Pick<AppDeps, 'mailer' | 'log' | 'config'>;
 
 const isAdmin = (actor: Actor | null) => actor?.role === 'admin';
 // Categories about money: a ticket about a document the reporter bought is tied to that purchase.
@@ -44,8 +47,9 @@ export async function loadTicket(db: Deps['db']['pool'] | PoolClient, id: number
  * Opens a ticket with its first message, in one transaction. Anonymous callers may only send a
  * copyright notice with a contact (400 without one, 401 for other categories). The document must
  * be visible to the reporter and the purchase theirs and of that document (else 404 / 400).
+ * A copyright notice gets a tracking token; its filer is mailed the tracking link once committed.
  */
-export async function openTicket(deps: Deps, actor: Actor | null, input: CreateTicketBody): Promise<Ticket> {
+export async function openTicket(deps: Deps & MailDeps, actor: Actor | null, input: CreateTicketBody): Promise<{ ticket: Ticket; trackingPath: string | null }> {
   if (!actor) {
     if (input.category !== 'copyright') throw unauthenticated('请先登录；未登录时只能提交版权投诉 (login required except for copyright notices)');
     if (!input.contact) throw validationFailed('匿名投诉请留下邮箱或电话 (anonymous notices need a contact)', [{ path: ['contact'], message: 'required' }]);
@@ -74,6 +78,7 @@ export async function openTicket(deps: Deps, actor: Actor | null, input: CreateT
     }
   }
   const copyright = input.category === 'copyright';
+  const trackingToken = copyright ? newTrackingToken() : null;
   const now = deps.clock.now();
   const id = await withTransaction(db, async (tx) => {
     const t = await insertTicket(tx, {
@@ -86,14 +91,32 @@ export async function openTicket(deps: Deps, actor: Actor | null, input: CreateT
       purchaseId,
       workTitle: copyright ? (input.workTitle ?? null) : null,
       rightHolder: copyright ? (input.rightHolder ?? null) : null,
-      proof: copyright ? (input.proof ?? null) : null,
+      proof: copyright ? (input.evidence ?? null) : null,
       noticeForTicketId: null,
+      trackingToken,
     });
     await insertTicketMessage(tx, { ticketId: t.id, author: 'user', authorId: actor?.userId ?? null, body: input.body, now });
     await insertTicketEvent(tx, { ticketId: t.id, actorId: actor?.userId ?? null, kind: 'created', fromStatus: null, toStatus: 'open', note: null, now });
     return t.id;
   });
-  return loadTicket(db, id);
+  const row = (await findTicketById(db, id))!;
+  if (isCopyrightNotice(row)) {
+    await sendFilerMails(deps, [filerMail(row, {
+      title: `【${deps.config.site.name}】已收到您的版权投诉 #${id}`,
+      body: `我们已收到您关于「${row.subject}」的版权投诉，编号 #${id}。客服核实后会处理，每一步（下架、上传者的反通知、恢复或驳回）都会通知您。`,
+    })]);
+  }
+  return { ticket: await loadTicket(db, id), trackingPath: trackingToken ? trackingPath(trackingToken) : null };
+}
+
+/**
+ * A copyright notice by its tracking token, for whoever holds the link (no account). A token of
+ * the wrong shape is never looked up; an unknown one is 404 like any missing page.
+ */
+export async function findNoticeByToken(deps: Deps, token: string): Promise<TicketRow> {
+  const t = isTrackingTokenShape(token) ? await findTicketByTrackingToken(deps.db.pool, token) : null;
+  if (!t) throw notFound('投诉');
+  return t;
 }
 
 /** The actor's tickets (admins: everyone's), newest first, with their messages. */

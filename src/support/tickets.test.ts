@@ -72,13 +72,13 @@ describe('opening a ticket', () => {
     const down = await createDocument(ctx, { uploaderId: author.user.id, priceCents: 0, title: '已下架' });
     await ctx.deps.db.pool.query(`UPDATE documents SET taken_down_at = now() WHERE id = $1`, [down.id]);
     expect((await post(bob.token, { category: 'mismatch', subject: '不符', body: '不符', documentId: down.id })).status).toBe(404);
-    expect((await post(bob.token, { category: 'copyright', subject: '侵权', body: '侵权', documentId: down.id })).status).toBe(201);
+    expect((await post(bob.token, { category: 'copyright', evidence: '著作权登记号 2024-L-00001', subject: '侵权', body: '侵权', documentId: down.id })).status).toBe(201);
   });
 
   it('when an anonymous right holder sends a copyright notice with a contact, then it is stored with the notice fields', async () => {
     const res = await post(null, {
       category: 'copyright', subject: '侵犯著作权', body: '该文档抄袭我的讲话稿', documentId: docId, contact: 'rights@example.cn',
-      workTitle: '政法工作讲话稿', rightHolder: '张三', proof: '首发于2020年的报纸',
+      workTitle: '政法工作讲话稿', rightHolder: '张三', evidence: '首发于2020年的报纸',
     });
     expect(res.status).toBe(201);
     const row = await ctx.deps.db.pool.query(`SELECT reporter_id, contact, work_title, right_holder, proof FROM tickets WHERE id = $1`, [res.body.ticket.id]);
@@ -86,7 +86,7 @@ describe('opening a ticket', () => {
   });
 
   it('when an anonymous copyright notice gives a phone number, then it is accepted', async () => {
-    expect((await post(null, { category: 'copyright', subject: '侵权', body: '侵权', contact: '138-0013-8000' })).status).toBe(201);
+    expect((await post(null, { category: 'copyright', evidence: '著作权登记号 2024-L-00001', subject: '侵权', body: '侵权', contact: '138-0013-8000' })).status).toBe(201);
   });
 
   it.each([
@@ -94,7 +94,7 @@ describe('opening a ticket', () => {
     ['a contact that is neither email nor phone', { contact: 'call me maybe' }],
   ])('when an anonymous copyright notice has %s, then it answers 400 and stores nothing', async (_label, extra) => {
     const before = await count(ctx, 'tickets');
-    const res = await post(null, { category: 'copyright', subject: '侵权', body: '侵权', ...extra });
+    const res = await post(null, { category: 'copyright', evidence: '著作权登记号 2024-L-00001', subject: '侵权', body: '侵权', ...extra });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
     expect(await count(ctx, 'tickets')).toBe(before);
@@ -238,7 +238,7 @@ describe('rate limit', () => {
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 11; i++) {
-        const res = await limited.http().post('/api/v1/tickets').send({ category: 'copyright', subject: `侵权${i}`, body: '侵权', contact: 'x@y.cn' });
+        const res = await limited.http().post('/api/v1/tickets').send({ category: 'copyright', evidence: '著作权登记号 2024-L-00001', subject: `侵权${i}`, body: '侵权', contact: 'x@y.cn' });
         statuses.push(res.status);
         if (res.status === 429) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       }

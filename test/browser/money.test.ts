@@ -98,7 +98,7 @@ describe('a sale, its settlement, a withdrawal, a refund and the payout decision
     const ticketId = await createTicket(ctx, buyer.token, { category: 'refund', subject: '内容与标题不符', body: '请退款', documentId: doc.id, purchaseId: purchase!.id });
     const admin_ = await browserAs(admin);
     await admin_.page.goto(`${live.baseUrl}/admin/tickets/${ticketId}`);
-    const resolve = admin_.page.locator('form[data-form="admin-ticket-resolve"]');
+    const resolve = admin_.page.locator('form[data-form="ticket-resolve"]');
     await Promise.all([admin_.page.waitForURL(new RegExp(`/admin/tickets/${ticketId}`)), resolve.locator('button[value=refund]').click()]);
     await expect.poll(async () => (await q(`SELECT status FROM purchases WHERE id = $1`, [purchase!.id]))[0]!.status).toBe('refunded');
     expect(await balanceOf(ctx, author.user.id)).toEqual({ wallet: 0, debt: -10000 });

@@ -74,13 +74,13 @@ describe('report → refund in Chromium', () => {
     expect(await buyerPage.textContent('.user-nav')).toContain('买家小张');
     await buyerPage.goto(`${baseUrl}/doc/${docId}`);
     await Promise.all([buyerPage.waitForURL(`${baseUrl}/support?documentId=${docId}`), buyerPage.click('a.report-link')]);
-    expect(await buyerPage.textContent('#ticket-form')).toContain('《年度工作总结范文》');
+    expect(await buyerPage.textContent('form[data-form="support-ticket"]')).toContain('《年度工作总结范文》');
     expect(await buyerPage.inputValue('#ticket-purchase')).toBe(String(purchaseId));
     expect(await buyerPage.inputValue('#ticket-category')).toBe('download_failed');
     expect(await buyerPage.isVisible('#copyright-fields')).toBe(false);
     await buyerPage.fill('input[name=subject]', '付费后下载失败');
     await buyerPage.fill('textarea[name=body]', '付款成功后点击下载，下载到一半就中断了，重试几次都不行。');
-    await Promise.all([buyerPage.waitForURL(/\/support\/tickets\/\d+\?created=1$/), buyerPage.click('#ticket-form button[type=submit]')]);
+    await Promise.all([buyerPage.waitForURL(/\/support\/tickets\/\d+\?created=1$/), buyerPage.click('form[data-form="support-ticket"] button[type=submit]')]);
     ticketUrl = buyerPage.url().replace(/\?.*$/, '');
     expect(await buyerPage.textContent('#ticket-status')).toBe('待处理');
     expect(await buyerPage.textContent('main')).toContain('从未完整下载');
@@ -96,13 +96,13 @@ describe('report → refund in Chromium', () => {
     await Promise.all([adminPage.waitForURL(`${baseUrl}/admin/tickets/${ticketId}`), adminPage.click(`#ticket-queue a[href="/admin/tickets/${ticketId}"] >> nth=0`)]);
     expect(await adminPage.textContent('#delivery-status')).toContain('从未完整下载');
     expect(await adminPage.textContent('#ticket-purchase')).toContain('买家小张');
-    await adminPage.fill('#ticket-actions textarea[name=note]', '系统记录未完整下载，全额退款。');
+    await adminPage.fill('form[data-form="ticket-resolve"] textarea[name=note]', '系统记录未完整下载，全额退款。');
     const questions: string[] = [];
     adminPage.once('dialog', (dialog) => {
       questions.push(dialog.message());
       void dialog.accept();
     });
-    await Promise.all([adminPage.waitForURL(/done=refund/), adminPage.click('#ticket-actions button[value=refund]')]);
+    await Promise.all([adminPage.waitForURL(/done=refund/), adminPage.click('form[data-form="ticket-resolve"] button[value=refund]')]);
     expect(questions[0]).toContain('¥5.00');
     expect(await adminPage.textContent('#action-done')).toContain('已退款');
     expect(await adminPage.textContent('#ticket-status')).toBe('已解决');
