@@ -1,7 +1,8 @@
 // The form registry (issue 23, "What must hold"): every form on the site is submitted in Chromium by
 // a browser test that checks what the server did. Each `<form` in src/views carries a unique
 // data-form name; REGISTRY says which browser test submits it, and that test must select
-// `form[data-form="NAME"]`. A new form without a name, or a name without a test, fails here.
+// `form[data-form="NAME"]` (or through its `form('NAME')` helper). A new form without a name, or a name
+// without a test, fails here.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,30 +36,34 @@ export const REGISTRY: Readonly<Record<string, string>> = {
   'doc-rating': 'test/browser/site-forms.test.ts',
   'doc-comment': 'test/browser/site-forms.test.ts',
   'comment-delete': 'test/browser/site-forms.test.ts',
-};
-
-/**
- * TO RECONCILE AT MERGE: templates whose forms two other branches name and test at the same time
- * (money: test/browser/money.test.ts; trust: test/browser/trust.test.ts). Their forms may lack a
- * data-form name only while the template is listed here. Once the branches are merged, move each
- * form's name into REGISTRY with its real test file and drop the template from this list; the last
- * test below fails as soon as a listed template names all its forms, so it cannot be forgotten.
- */
-export const PENDING: Readonly<Record<string, string>> = {
-  'payments/wallet.eta': 'test/browser/money.test.ts',
-  'payments/payouts-partial.eta': 'test/browser/money.test.ts',
-  'payments/vip.eta': 'test/browser/money.test.ts',
-  'payments/dev-pay.eta': 'test/browser/money.test.ts',
-  'payments/admin-vip.eta': 'test/browser/money.test.ts',
-  'payments/admin-coupons.eta': 'test/browser/money.test.ts',
-  'admin/payouts.eta': 'test/browser/money.test.ts',
-  'documents/doc.eta': 'test/browser/money.test.ts', // the download / purchase dialog's form; reader-jump is registered above
-  'support/index.eta': 'test/browser/trust.test.ts',
-  'support/ticket.eta': 'test/browser/trust.test.ts',
-  'admin/ticket.eta': 'test/browser/trust.test.ts',
-  'admin/takedowns.eta': 'test/browser/trust.test.ts',
-  'admin/reviews.eta': 'test/browser/trust.test.ts',
-  'documents/review-status.eta': 'test/browser/trust.test.ts',
+  // Money: the purchase dialog, the wallet, top-ups, withdrawals, VIP
+  'download-confirm': 'test/browser/money.test.ts',
+  'wallet-topup': 'test/browser/money.test.ts',
+  'dev-pay': 'test/browser/money.test.ts',
+  'wallet-payout': 'test/browser/money.test.ts',
+  'admin-payout-approve': 'test/browser/money.test.ts',
+  'admin-payout-reject': 'test/browser/money.test.ts',
+  'vip-purchase': 'test/browser/money.test.ts',
+  'vip-cancel': 'test/browser/money.test.ts',
+  'cancel-topup': 'test/browser/phone.test.ts',
+  'cancel-topup-order': 'test/browser/phone.test.ts',
+  'admin-coupon-create': 'test/browser/admin-money.test.ts',
+  'admin-vip-create': 'test/browser/admin-money.test.ts',
+  'admin-vip-edit': 'test/browser/admin-money.test.ts',
+  'admin-vip-retire': 'test/browser/admin-money.test.ts',
+  // Support, copyright notices, takedowns and reviews
+  'support-ticket': 'test/browser/notices.test.ts',
+  'ticket-message': 'test/browser/notices.test.ts',
+  'counter-notice': 'test/browser/notices.test.ts',
+  'ticket-status': 'test/browser/notices.test.ts',
+  'ticket-reply': 'test/browser/notices.test.ts',
+  'ticket-resolve': 'test/browser/notices.test.ts',
+  'ticket-restore': 'test/browser/notices.test.ts',
+  'takedown-near-copy': 'test/browser/notices.test.ts',
+  'takedown-restore': 'test/browser/notices.test.ts',
+  'review-decision': 'test/browser/notices.test.ts',
+  'review-requeue': 'test/browser/notices.test.ts',
+  'review-appeal': 'test/browser/notices.test.ts',
 };
 
 interface FoundForm {
@@ -102,8 +107,8 @@ function formsInScripts(): { file: string; names: string[]; built: number }[] {
 describe('the form registry', () => {
   const forms = formsInTemplates();
 
-  it('when the templates are scanned, then every form outside a pending template has a kebab-case data-form name, each name once', () => {
-    const unnamed = forms.filter((f) => f.name === null && !(f.file in PENDING)).map((f) => `${f.file}:${f.line}`);
+  it('when the templates are scanned, then every form has a kebab-case data-form name, each name once', () => {
+    const unnamed = forms.filter((f) => f.name === null).map((f) => `${f.file}:${f.line}`);
     expect(unnamed, 'forms without data-form="…"').toEqual([]);
     const names = forms.flatMap((f) => (f.name === null ? [] : [f.name]));
     for (const n of names) expect(n).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
@@ -131,15 +136,8 @@ describe('the form registry', () => {
     for (const [name, file] of Object.entries(REGISTRY)) {
       expect(existsSync(file), `${name}: ${file} does not exist`).toBe(true);
       const text = readFileSync(file, 'utf8');
-      expect(text, `${file} never selects form[data-form="${name}"]`).toContain(`form[data-form="${name}"]`);
-    }
-  });
-
-  it('when a pending template already names all its forms, then it must leave PENDING for REGISTRY (merge reconciliation)', () => {
-    for (const template of Object.keys(PENDING)) {
-      const inTemplate = forms.filter((f) => f.file === template);
-      expect(inTemplate.length, `${template} has no form: drop it from PENDING`).toBeGreaterThan(0);
-      expect(inTemplate.some((f) => f.name === null), `${template} names every form now: register them and drop it from PENDING`).toBe(true);
+      const selects = text.includes(`form[data-form="${name}"]`) || text.includes(`form('${name}')`);
+      expect(selects, `${file} never selects form[data-form="${name}"]`).toBe(true);
     }
   });
 });
