@@ -5,7 +5,7 @@ import { notFound } from '../errors.js';
 import type { Document, ListDocumentsQuery } from './documents.schemas.js';
 import { findDocumentVisibleTo } from './documents.repo.js';
 import { presentDocument } from './documents.present.js';
-import { queryTokens } from './document-text.js';
+import { searchQuery } from './document-text.js';
 import { decodeKeyset, encodeKeyset } from './cursor.js';
 import { countListedDocuments, selectListedDocuments, selectRelatedDocuments, type Keyset, type ListFilters, type ListSort, type ListedRow } from './search.repo.js';
 import { selectUploaderDocuments } from './uploaders.repo.js';
@@ -44,7 +44,7 @@ export async function listDocuments(deps: Deps, query: ListDocumentsQuery, optio
 
 function listFilters(query: ListDocumentsQuery): ListFilters {
   return {
-    tokens: query.q ? queryTokens(query.q) : null,
+    ...(query.q ? searchQuery(query.q) : { tokens: null, phrase: null }),
     category: query.category ?? null,
     format: query.format ?? null,
     free: query.free === undefined ? null : query.free === '1',
