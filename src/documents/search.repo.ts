@@ -85,11 +85,12 @@ const SEARCH_FILTERS = filtersOn('s');
 //     dense, else through the title index (titles, keywords) or the text index (the text).
 // No level reads more than its own matches past the walk, so a new upload is ranked as
 // exactly as a popular one.
-const WORDS = `search_query_words($5::text)`;
-const RANK = (t: string) =>
-  `search_rank(${t}.title_words, ${t}.title_keywords_vector, ${t}.search_vector, ${WORDS},
-               search_words_query(${WORDS}, 'A'), search_words_query(${WORDS}, 'AB'),
-               phraseto_tsquery('simple', array_to_string(${WORDS}, ' ')))`;
+const WORDS = `$5::text[]`;
+const RANK = (t: string) => `search_rank(${t}.title_words, ${t}.title_keywords_vector, ${t}.search_vector, $5::text[], $6::tsquery, $7::tsquery, $8::tsquery)`;
+// The rank's arguments for a query, computed once (as constants, search_rank is inlined and cheap).
+const QUERY_TERMS_SQL = `SELECT w AS words, search_words_query(w, 'A')::text AS a, search_words_query(w, 'AB')::text AS ab,
+    phraseto_tsquery('simple', array_to_string(w, ' '))::text AS phrase
+  FROM search_query_words($1::text) w`;
 
 /** Ranks the title index gives whole (exact title, titles of n to n+2 words holding every word). */
 const TITLE_INDEX_LOWEST = 70;
@@ -102,7 +103,7 @@ const WALKED_LEVELS: Array<{ rank: number; index: 'title' | 'text' }> = [
   { rank: 40, index: 'text' },
 ];
 /** The listed documents walked in popularity order before any level is read through an index. */
-export const WALK_ROWS = 2_500;
+export const WALK_ROWS = 500;
 /** A level read past the walk is walked further only when that reads fewer rows than this. */
 const MAX_FURTHER_WALK = 20_000;
 
@@ -115,48 +116,50 @@ export interface Candidate {
 type CandidateRow = { id: string; popularity: string; rank: number };
 const candidates = (rows: CandidateRow[]): Candidate[] => rows.map((r) => ({ id: Number(r.id), popularity: Number(r.popularity), rank: r.rank }));
 
-// $1–$5: tokens, category, format, free, the query's tokens in order. The filters without the
+// $1–$8: tokens, category, format, free, then the query's words, title query, title and keywords
+// query and phrase (queryTerms). The filters without the
 // query: a walk tests the query itself, on the rows it meets.
 const FILTERS_BUT_QUERY = `${listedSql('s')}
        AND ($2::text IS NULL OR s.category = $2::text)
        AND ($3::text IS NULL OR s.format = $3::text)
        AND ($4::boolean IS NULL OR $4::boolean = (s.price_cents = 0))`;
 
-// 1. Levels 100–70, ranked whole: $6 the page size, $7–$9 the keyset (rank, popularity, id) or nulls.
+// 1. Levels 100–70, ranked whole: $9 the page size, $10–$12 the keyset (rank, popularity, id) or nulls.
 const TITLE_LEVELS_SQL = `SELECT r.id, r.popularity, r.rank FROM (
     SELECT s.document_id AS id, s.popularity, ${RANK('s')} AS rank FROM document_search s
     WHERE ${SEARCH_FILTERS}
       AND s.title_keywords_vector @@ (${QUERY} && search_title_lengths(cardinality(${WORDS}), cardinality(${WORDS}) + 2))) r
-  WHERE r.rank >= ${TITLE_INDEX_LOWEST} AND ($7::integer IS NULL OR (r.rank, r.popularity, r.id) < ($7::integer, $8::bigint, $9::bigint))
-  ORDER BY r.rank DESC, r.popularity DESC, r.id DESC LIMIT $6`;
-// 2. The walk: the first $6 listed documents (filters but the query) after ($7, $8) in
+  WHERE r.rank >= ${TITLE_INDEX_LOWEST} AND ($10::integer IS NULL OR (r.rank, r.popularity, r.id) < ($10::integer, $11::bigint, $12::bigint))
+  ORDER BY r.rank DESC, r.popularity DESC, r.id DESC LIMIT $9`;
+// 2. The walk: the first $9 listed documents (filters but the query) after ($10, $11) in
 // popularity order, the matches among them with their rank (below the title index's), and the
 // walk's last row (rank null) so the reads past it start there.
 const WALK_SQL = `WITH walk AS (
     SELECT s.document_id, s.popularity, s.title_words, s.title_keywords_vector, s.search_vector FROM document_search s
-    WHERE ${FILTERS_BUT_QUERY} AND ($7::bigint IS NULL OR (s.popularity, s.document_id) < ($7::bigint, $8::bigint))
-    ORDER BY s.popularity DESC, s.document_id DESC LIMIT $6),
+    WHERE ${FILTERS_BUT_QUERY} AND ($10::bigint IS NULL OR (s.popularity, s.document_id) < ($10::bigint, $11::bigint))
+    ORDER BY s.popularity DESC, s.document_id DESC LIMIT $9),
   ranked AS (
     SELECT w.document_id AS id, w.popularity, CASE WHEN w.search_vector @@ ${QUERY} THEN ${RANK('w')} END AS rank,
-           row_number() OVER (ORDER BY w.popularity, w.document_id) = 1 AS last, count(*) OVER () AS walked
+           row_number() OVER (ORDER BY w.popularity DESC, w.document_id DESC) = count(*) OVER () AS last,
+           count(*) OVER () AS walked
     FROM walk w)
   SELECT id, popularity, rank, last, walked FROM ranked WHERE rank < ${TITLE_INDEX_LOWEST} OR last
   ORDER BY popularity DESC, id DESC`;
-// 3. One level ($6) past ($7, $8), its $9 most popular matches, through the index the level's
+// 3. One level ($9) past ($10, $11), its $12 most popular matches, through the index the level's
 // matches are in (the title index: title and keywords; the text index: everything).
 const levelSql = (index: 'title' | 'text') => `SELECT r.id, r.popularity, r.rank FROM (
     SELECT s.document_id AS id, s.popularity, ${RANK('s')} AS rank FROM document_search s
-    WHERE ${SEARCH_FILTERS} AND (s.popularity, s.document_id) < ($7::bigint, $8::bigint)
+    WHERE ${SEARCH_FILTERS} AND (s.popularity, s.document_id) < ($10::bigint, $11::bigint)
       ${index === 'title' ? `AND s.title_keywords_vector @@ ${QUERY}` : ''}) r
-  WHERE r.rank = $6::integer
-  ORDER BY r.popularity DESC, r.id DESC LIMIT $9`;
-// ... or by walking further: the next $9 rows after ($7, $8), the level's first $10 matches.
+  WHERE r.rank = $9::integer
+  ORDER BY r.popularity DESC, r.id DESC LIMIT $12`;
+// ... or by walking further: the next $12 rows after ($10, $11), the level's first $13 matches.
 const FURTHER_WALK_SQL = `SELECT r.id, r.popularity, r.rank FROM (
     SELECT s.document_id AS id, s.popularity, CASE WHEN s.search_vector @@ ${QUERY} THEN ${RANK('s')} END AS rank
     FROM (SELECT * FROM document_search s
-          WHERE ${FILTERS_BUT_QUERY} AND (s.popularity, s.document_id) < ($7::bigint, $8::bigint)
-          ORDER BY s.popularity DESC, s.document_id DESC LIMIT $9) s) r
-  WHERE r.rank = $6::integer LIMIT $10`;
+          WHERE ${FILTERS_BUT_QUERY} AND (s.popularity, s.document_id) < ($10::bigint, $11::bigint)
+          ORDER BY s.popularity DESC, s.document_id DESC LIMIT $12) s) r
+  WHERE r.rank = $9::integer LIMIT $13`;
 // Each read says how it runs: the planner expects words to be spread evenly, so left to itself
 // it may walk the popularity index past a level's few matches, or scan the table for a word in
 // most documents. No parallel workers or JIT for reads of a few ms.
@@ -181,9 +184,10 @@ export async function rankedMatches(
   after: Extract<Keyset, { sort: 'relevance' }> | null,
   { walkRows = WALK_ROWS }: { walkRows?: number } = {},
 ): Promise<Candidate[]> {
-  const base = [filters.tokens, filters.category, filters.format, filters.free, filters.phrase];
   const afterRank = after ? Number(after.rank) : null;
   return withTransaction(db, async (client) => {
+    const terms = (await client.query<{ words: string[]; a: string; ab: string; phrase: string }>(QUERY_TERMS_SQL, [filters.phrase])).rows[0]!;
+    const base = [filters.tokens, filters.category, filters.format, filters.free, terms.words, terms.a, terms.ab, terms.phrase];
     let plan = PLAN.index;
     const use = async (next: string) => {
       if (next !== plan) await client.query((plan = next));
@@ -289,6 +293,17 @@ export async function selectListedDocuments(
     params,
   );
   return rows;
+}
+
+/** Those of the words that some listed document holds (a word none holds is a typo, or unknown). */
+export async function selectHeldWords(db: Queryable, words: string[]): Promise<string[]> {
+  const { rows } = await db.query<{ word: string }>(
+    `SELECT w AS word FROM unnest($1::text[]) WITH ORDINALITY AS q(w, n)
+     WHERE EXISTS (SELECT 1 FROM document_search s WHERE ${listedSql('s')} AND s.search_vector @@ to_tsquery('simple', quote_literal(w)))
+     ORDER BY n`,
+    [words],
+  );
+  return rows.map((r) => r.word);
 }
 
 /**
