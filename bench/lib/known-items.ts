@@ -33,9 +33,13 @@ export function knownTitles(): { common: string[]; own: string[] } {
   return { common, own: OWN };
 }
 
+export async function removeKnownItems(pool: pg.Pool): Promise<void> {
+  await pool.query(`DELETE FROM documents WHERE blob_key LIKE 'known-%'`);
+}
+
 /** Inserts the known items (again: earlier ones of a kept database are deleted first). */
 export async function insertKnownItems(pool: pg.Pool, uploaderId: number): Promise<KnownItem[]> {
-  await pool.query(`DELETE FROM documents WHERE blob_key LIKE 'known-%'`);
+  await removeKnownItems(pool);
   const { common, own } = knownTitles();
   const items: KnownItem[] = [];
   for (const [i, title] of [...common, ...own].entries()) {
