@@ -78,13 +78,13 @@ const SEARCH_FILTERS = filtersOn('s');
 //  1. the title index: exact titles and titles of n to n+2 words holding every word (levels
 //     100–70) are one GIN lookup (the title's length is a lexeme of title_keywords_vector), and
 //     few, so they are read and ranked in full;
-//  2. the rest (61 and below) walks the popularity index over the first WALK_ROWS listed
-//     documents: a level with enough matches there is done (its most popular matches are the
-//     first it meets);
-//  3. a level that needs more reads past the walk: walking further when the walk found it
-//     dense, else through the title index (titles, keywords) or the text index (the text).
-// No level reads more than its own matches past the walk, so a new upload is ranked as
-// exactly as a popular one.
+//  2. each level below (61 to 40), in order, walks the popularity index over at most WALK_ROWS
+//     listed documents: a level with enough matches there is done (its most popular matches
+//     are the first the walk meets), and a dense one is done after a few dozen rows;
+//  3. a level that needs more: a longer walk when the first found it dense enough, else its
+//     most popular matches through its index (the title index for titles and keywords, the
+//     text index for the rest), which reads the level's matches, not the library.
+// Every step is exact for its level, so a new upload is ranked as exactly as a popular one.
 const WORDS = `$5::text[]`;
 const RANK = (t: string) => `search_rank(${t}.title_words, ${t}.title_keywords_vector, ${t}.search_vector, $5::text[], $6::tsquery, $7::tsquery, $8::tsquery)`;
 // The rank's arguments for a query, computed once (as constants, search_rank is inlined and cheap).
@@ -94,7 +94,7 @@ const QUERY_TERMS_SQL = `SELECT w AS words, search_words_query(w, 'A')::text AS 
 
 /** Ranks the title index gives whole (exact title, titles of n to n+2 words holding every word). */
 const TITLE_INDEX_LOWEST = 70;
-/** The levels below, in order, each with the index that finds its matches past the walk. */
+/** The levels below, in order, each with where its words are (title and keywords, or anywhere). */
 const WALKED_LEVELS: Array<{ rank: number; index: 'title' | 'text' }> = [
   { rank: 61, index: 'title' },
   { rank: 60, index: 'title' },
@@ -102,9 +102,9 @@ const WALKED_LEVELS: Array<{ rank: number; index: 'title' | 'text' }> = [
   { rank: 41, index: 'text' },
   { rank: 40, index: 'text' },
 ];
-/** The listed documents walked in popularity order before any level is read through an index. */
+/** The listed documents a level walks in popularity order before it is read through its index. */
 export const WALK_ROWS = 500;
-/** A level read past the walk is walked further only when that reads fewer rows than this. */
+/** A longer walk is taken only when it should read fewer rows than this. */
 const MAX_FURTHER_WALK = 20_000;
 
 /** A match of the query with its rank. */
@@ -116,9 +116,8 @@ export interface Candidate {
 type CandidateRow = { id: string; popularity: string; rank: number };
 const candidates = (rows: CandidateRow[]): Candidate[] => rows.map((r) => ({ id: Number(r.id), popularity: Number(r.popularity), rank: r.rank }));
 
-// $1–$8: tokens, category, format, free, then the query's words, title query, title and keywords
-// query and phrase (queryTerms). The filters without the
-// query: a walk tests the query itself, on the rows it meets.
+// $1–$8: tokens, category, format, free, then the rank's query terms (QUERY_TERMS_SQL). The
+// filters without the query: a walk tests the query itself, on the rows it meets.
 const FILTERS_BUT_QUERY = `${listedSql('s')}
        AND ($2::text IS NULL OR s.category = $2::text)
        AND ($3::text IS NULL OR s.format = $3::text)
@@ -131,35 +130,36 @@ const TITLE_LEVELS_SQL = `SELECT r.id, r.popularity, r.rank FROM (
       AND s.title_keywords_vector @@ (${QUERY} && search_title_lengths(cardinality(${WORDS}), cardinality(${WORDS}) + 2))) r
   WHERE r.rank >= ${TITLE_INDEX_LOWEST} AND ($10::integer IS NULL OR (r.rank, r.popularity, r.id) < ($10::integer, $11::bigint, $12::bigint))
   ORDER BY r.rank DESC, r.popularity DESC, r.id DESC LIMIT $9`;
-// 2. The walk: the first $9 listed documents (filters but the query) after ($10, $11) in
-// popularity order, the matches among them with their rank (below the title index's), and the
-// walk's last row (rank null) so the reads past it start there.
-const WALK_SQL = `WITH walk AS (
-    SELECT s.document_id, s.popularity, s.title_words, s.title_keywords_vector, s.search_vector FROM document_search s
-    WHERE ${FILTERS_BUT_QUERY} AND ($10::bigint IS NULL OR (s.popularity, s.document_id) < ($10::bigint, $11::bigint))
-    ORDER BY s.popularity DESC, s.document_id DESC LIMIT $9),
-  ranked AS (
-    SELECT w.document_id AS id, w.popularity, CASE WHEN w.search_vector @@ ${QUERY} THEN ${RANK('w')} END AS rank,
-           row_number() OVER (ORDER BY w.popularity DESC, w.document_id DESC) = count(*) OVER () AS last,
-           count(*) OVER () AS walked
-    FROM walk w)
-  SELECT id, popularity, rank, last, walked FROM ranked WHERE rank < ${TITLE_INDEX_LOWEST} OR last
-  ORDER BY popularity DESC, id DESC`;
-// 3. One level ($9) past ($10, $11), its $12 most popular matches, through the index the level's
+// 1b. A query with few matches (by the planner's estimate: good for rare words, and a wrong
+// guess costs one capped read) is ranked whole: at most $9 + 1 matches are read, and the result
+// counts only when they were all ($13: after the keyset).
+const FEW_MATCHES = 2_000;
+const ESTIMATE_SQL = `EXPLAIN (FORMAT JSON) SELECT 1 FROM document_search s WHERE ${SEARCH_FILTERS}`;
+const ALL_MATCHES_SQL = `WITH m AS MATERIALIZED (
+    SELECT s.document_id AS id, s.popularity, ${RANK('s')} AS rank FROM document_search s WHERE ${SEARCH_FILTERS} LIMIT $9 + 1)
+  SELECT (SELECT count(*) FROM m)::integer AS total,
+         (SELECT coalesce(json_agg(json_build_array(p.id, p.popularity, p.rank) ORDER BY p.rank DESC, p.popularity DESC, p.id DESC), '[]')
+          FROM (SELECT * FROM m WHERE $10::integer IS NULL OR (m.rank, m.popularity, m.id) < ($10::integer, $11::bigint, $12::bigint)
+                ORDER BY m.rank DESC, m.popularity DESC, m.id DESC LIMIT $13) p) AS ranked`;
+// 2. One level ($9), walked: the first $12 listed documents (filters but the query) after
+// ($10, $11) in popularity order, the level's first $13 matches among them. The LIMIT ends the
+// walk as soon as they are found, and the rank is computed only for the rows that hold the
+// words where the level needs them (title and keywords, or anywhere).
+const levelWalkSql = (index: 'title' | 'text') => `SELECT r.id, r.popularity, r.rank FROM (
+    SELECT s.document_id AS id, s.popularity, ${RANK('s')} AS rank
+    FROM (SELECT * FROM document_search s
+          WHERE ${FILTERS_BUT_QUERY} AND ($10::bigint IS NULL OR (s.popularity, s.document_id) < ($10::bigint, $11::bigint))
+          ORDER BY s.popularity DESC, s.document_id DESC LIMIT $12) s
+    WHERE ${index === 'title' ? `s.title_keywords_vector @@ ${QUERY}` : `s.search_vector @@ ${QUERY}`}) r
+  WHERE r.rank = $9::integer LIMIT $13`;
+// 3. One level ($9) after ($10, $11), its $12 most popular matches, through the index its
 // matches are in (the title index: title and keywords; the text index: everything).
-const levelSql = (index: 'title' | 'text') => `SELECT r.id, r.popularity, r.rank FROM (
+const levelIndexSql = (index: 'title' | 'text') => `SELECT r.id, r.popularity, r.rank FROM (
     SELECT s.document_id AS id, s.popularity, ${RANK('s')} AS rank FROM document_search s
-    WHERE ${SEARCH_FILTERS} AND (s.popularity, s.document_id) < ($10::bigint, $11::bigint)
+    WHERE ${SEARCH_FILTERS} AND ($10::bigint IS NULL OR (s.popularity, s.document_id) < ($10::bigint, $11::bigint))
       ${index === 'title' ? `AND s.title_keywords_vector @@ ${QUERY}` : ''}) r
   WHERE r.rank = $9::integer
   ORDER BY r.popularity DESC, r.id DESC LIMIT $12`;
-// ... or by walking further: the next $12 rows after ($10, $11), the level's first $13 matches.
-const FURTHER_WALK_SQL = `SELECT r.id, r.popularity, r.rank FROM (
-    SELECT s.document_id AS id, s.popularity, CASE WHEN s.search_vector @@ ${QUERY} THEN ${RANK('s')} END AS rank
-    FROM (SELECT * FROM document_search s
-          WHERE ${FILTERS_BUT_QUERY} AND (s.popularity, s.document_id) < ($10::bigint, $11::bigint)
-          ORDER BY s.popularity DESC, s.document_id DESC LIMIT $12) s) r
-  WHERE r.rank = $9::integer LIMIT $13`;
 // Each read says how it runs: the planner expects words to be spread evenly, so left to itself
 // it may walk the popularity index past a level's few matches, or scan the table for a word in
 // most documents. No parallel workers or JIT for reads of a few ms.
@@ -168,10 +168,6 @@ const PLAN = {
   walk: 'SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = off',
   index: 'SET LOCAL enable_bitmapscan = on; SET LOCAL enable_indexscan = off',
 };
-
-/** (popularity, id) of `a` comes after `b`'s in popularity order. */
-const below = (a: { popularity: number; id: number }, b: { popularity: number; id: number }) =>
-  a.popularity < b.popularity || (a.popularity === b.popularity && a.id < b.id);
 
 /**
  * The `wanted` first matches of the query in relevance order (search_rank, then popularity,
@@ -194,37 +190,46 @@ export async function rankedMatches(
     };
     const read = async (sql: string, params: unknown[]) => candidates((await client.query<CandidateRow>(sql, [...base, ...params])).rows);
     await client.query(`${PLAN.base}; ${PLAN.index}`);
-    const found = await read(TITLE_LEVELS_SQL, [wanted, afterRank, after?.popularity ?? null, after?.id ?? null]);
+    const keyset = [afterRank, after?.popularity ?? null, after?.id ?? null];
+    const found = await read(TITLE_LEVELS_SQL, [wanted, ...keyset]);
     if (found.length >= wanted) return found;
-    await use(PLAN.walk);
-    const walk = (await client.query<CandidateRow & { last: boolean; walked: string }>(WALK_SQL, [...base, walkRows, null, null])).rows;
-    const end = walk.find((r) => r.last);
-    const walkedAll = !end || Number(end.walked) < walkRows; // the walk met every listed document
-    const matches = candidates(walk.filter((r) => r.rank !== null && r.rank < TITLE_INDEX_LOWEST));
+    // A query with few matches is ranked whole, in one read (tried once, after the first walk found too few).
+    let triedWhole = false;
+    const whole = async (): Promise<Candidate[] | null> => {
+      triedWhole = true;
+      const estimate = (await client.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(ESTIMATE_SQL, base.slice(0, 4))).rows[0]!;
+      if (estimate['QUERY PLAN'][0]!.Plan['Plan Rows'] > FEW_MATCHES) return null;
+      await use(PLAN.index);
+      type All = { total: number; ranked: Array<[number, number, number]> };
+      const all = (await client.query<All>(ALL_MATCHES_SQL, [...base, FEW_MATCHES, ...keyset, wanted])).rows[0]!;
+      // Every match was read: ranked whole, the first `wanted` are exact (the title levels' included).
+      return all.total <= FEW_MATCHES ? all.ranked.map(([id, popularity, rank]) => ({ id, popularity, rank })) : null;
+    };
     for (const level of WALKED_LEVELS) {
       if (afterRank !== null && level.rank > afterRank) continue;
-      const inLevel = matches.filter((c) => c.rank === level.rank);
-      const afterKeyset = (c: Candidate) => afterRank === null || level.rank < afterRank || below(c, after!);
-      found.push(...inLevel.filter(afterKeyset).slice(0, wanted - found.length));
-      if (found.length >= wanted) return found;
-      if (walkedAll) continue;
-      // Past the walk: from its last row, or from the keyset when that lies further down.
-      let from = { popularity: Number(end.popularity), id: Number(end.id) };
-      if (afterRank === level.rank && below(after!, from)) from = { popularity: after!.popularity, id: after!.id };
+      // From the top of the level, or from the keyset inside it.
+      const start = afterRank === level.rank ? [after!.popularity, after!.id] : [null, null];
       const needed = wanted - found.length;
-      // Walk further when the walk found the level dense enough to meet `needed` soon …
-      const furtherRows = inLevel.length > 0 ? Math.ceil((needed * walkRows * 1.5) / inLevel.length) : Infinity;
-      if (furtherRows <= MAX_FURTHER_WALK) {
-        await use(PLAN.walk);
-        const more = await read(FURTHER_WALK_SQL, [level.rank, from.popularity, from.id, furtherRows, needed]);
-        if (more.length === needed) {
-          found.push(...more);
-          return found;
-        }
+      await use(PLAN.walk);
+      const walked = await read(levelWalkSql(level.index), [level.rank, ...start, walkRows, needed]);
+      let rest: Candidate[] | null = walked.length === needed ? walked : null;
+      if (!rest && !triedWhole) {
+        const ranked = await whole();
+        if (ranked) return ranked;
       }
-      // … else (or when that walk fell short) read the level's matches past it through its index.
-      await use(PLAN.index);
-      found.push(...(await read(levelSql(level.index), [level.rank, from.popularity, from.id, needed])));
+      // A level the walk found dense, but not dense enough: a longer walk when that should find the rest soon …
+      const longer = walked.length > 0 ? Math.ceil((needed * walkRows * 1.5) / walked.length) : Infinity;
+      if (!rest && longer <= MAX_FURTHER_WALK) {
+        await use(PLAN.walk);
+        const more = await read(levelWalkSql(level.index), [level.rank, ...start, longer, needed]);
+        if (more.length === needed) rest = more;
+      }
+      // … else its most popular matches through its index.
+      if (!rest) {
+        await use(PLAN.index);
+        rest = await read(levelIndexSql(level.index), [level.rank, ...start, needed]);
+      }
+      found.push(...rest);
       if (found.length >= wanted) return found;
     }
     return found;
