@@ -128,7 +128,7 @@ const TITLE_LEVELS_SQL = `SELECT r.id, r.popularity, r.rank FROM (
     SELECT s.document_id AS id, s.popularity, ${RANK('s')} AS rank FROM document_search s
     WHERE ${SEARCH_FILTERS}
       AND s.title_keywords_vector @@ (${QUERY} && search_title_lengths(cardinality(${WORDS}), cardinality(${WORDS}) + 2))) r
-  WHERE r.rank >= ${TITLE_INDEX_LOWEST} AND ($10::integer IS NULL OR (r.rank, r.popularity, r.id) < ($10::integer, $11::bigint, $12::bigint))
+  WHERE r.rank >= ${TITLE_INDEX_LOWEST} AND ($10::real IS NULL OR (r.rank, r.popularity, r.id) < ($10::real, $11::bigint, $12::bigint))
   ORDER BY r.rank DESC, r.popularity DESC, r.id DESC LIMIT $9`;
 // 1b. A query with few matches (by the planner's estimate: good for rare words, and a wrong
 // guess costs one capped read) is ranked whole: at most $9 + 1 matches are read, and the result
@@ -139,7 +139,7 @@ const ALL_MATCHES_SQL = `WITH m AS MATERIALIZED (
     SELECT s.document_id AS id, s.popularity, ${RANK('s')} AS rank FROM document_search s WHERE ${SEARCH_FILTERS} LIMIT $9 + 1)
   SELECT (SELECT count(*) FROM m)::integer AS total,
          (SELECT coalesce(json_agg(json_build_array(p.id, p.popularity, p.rank) ORDER BY p.rank DESC, p.popularity DESC, p.id DESC), '[]')
-          FROM (SELECT * FROM m WHERE $10::integer IS NULL OR (m.rank, m.popularity, m.id) < ($10::integer, $11::bigint, $12::bigint)
+          FROM (SELECT * FROM m WHERE $10::real IS NULL OR (m.rank, m.popularity, m.id) < ($10::real, $11::bigint, $12::bigint)
                 ORDER BY m.rank DESC, m.popularity DESC, m.id DESC LIMIT $13) p) AS ranked`;
 // 2. One level ($9), walked: the first $12 listed documents (filters but the query) after
 // ($10, $11) in popularity order, the level's first $13 matches among them. The LIMIT ends the
