@@ -6,7 +6,9 @@ import type { Keyset } from './search.repo.js';
 
 const id = z.number().int().positive();
 // What Postgres can take back: a real calendar time (no 2023-02-30, no year 0), a rank inside
-// float4's range (ts_rank values are small; a huge or tiny one would overflow `::real`).
+// float4's range (search_rank's levels; cursors made before it held small ts_rank values, still
+// accepted: they sort below every level, so such a page is empty; a huge or tiny one would
+// overflow `::real`).
 const timestamp = z
   .string()
   .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)

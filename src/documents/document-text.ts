@@ -46,6 +46,14 @@ export function queryTokens(q: string): string {
     .join(' ');
 }
 
+/**
+ * What a search query asks for: its words for the AND match (queryTokens) and its tokens in
+ * order, repeats kept, for exact titles and phrases (search_query_words in migration 0105).
+ */
+export function searchQuery(q: string): { tokens: string; phrase: string } {
+  return { tokens: queryTokens(q), phrase: searchTokens(q) };
+}
+
 // Control characters, and characters that mean nothing in a name but can spoof one (bidi overrides).
 // eslint-disable-next-line no-control-regex
 const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;

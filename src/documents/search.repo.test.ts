@@ -1,145 +1,132 @@
-// The relevance candidates under popularity floors (migrations 0077, 0078): whatever floors are tried,
-// the result is exactly the most popular matches, and a floor that finds enough ends the search
-// there (so a dense query reads only the rows above it).
+// Relevance over every match (issue 26): the search's first results, however it finds them (the
+// title index, the walk in popularity order, the reads past it), are exactly those of the plain
+// query that ranks every match by search_rank (migration 0105), on a library where the old cut
+// (the 1,000 most popular matches) would bite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type pg from 'pg';
-import { recordingPool } from '../db/recording-pool.js';
 import type { Database } from '../db/pool.js';
 import { createTestDatabase } from '../../test/db.js';
-import { mostPopularMatches, type ListFilters } from './search.repo.js';
+import { rankedMatches, type Candidate, type ListFilters } from './search.repo.js';
 
 let db: Database;
+let newTitles: string[] = [];
+
+// Words as the segmenter gives them (the tests write token strings, space-joined).
+const VOCABULARY = ['安全', '生产', '工作', '会议', '总结', '通知', '乡村', '振兴', '全县', '2021', '年', '的', '关于', '加强'];
 
 beforeAll(async () => {
   db = await createTestDatabase();
   const { rows } = await db.pool.query<{ id: number }>(
-    `INSERT INTO users (email, password_hash, display_name, referral_code) VALUES ('floors@example.com', 'x', '楼层', 'floors01') RETURNING id`,
+    `INSERT INTO users (email, password_hash, display_name, referral_code) VALUES ('rank@example.com', 'x', '排序', 'rank0001') RETURNING id`,
   );
-  // 2,400 documents: 常见 in all, 乡村 振兴 together in every 10th, 稀有 in 6, two categories;
-  // views spread evenly over the popularity tiers up to 10⁶, about five documents sharing each
-  // value (ties at a floor).
+  const uploader = rows[0]!.id;
+  // 3,000 documents: titles of 3–9 words of the vocabulary (so a word is in more than 1,000
+  // titles), keywords of 0–2 words, a body holding 工作 always, 发展 in every other, 稀有 in
+  // 7; popularity spread over 0–10⁶ with ties; two categories; some not listed.
+  await db.pool.query(`SELECT setseed(0.26)`);
   await db.pool.query(
     `INSERT INTO documents (uploader_id, title, description, category, price_cents, free_preview_pages, keywords,
        format, size_bytes, sha256, blob_key, original_filename, status, pages, word_count, body_text,
        search_vector, views, downloads, created_at, converted_at)
-     SELECT $1, '文档' || n, '', CASE WHEN n % 3 = 0 THEN '教育教学' ELSE '党政公文' END, 0, 3, '{}',
-            'DOC', 1000, md5('floors' || n) || md5('x' || n), 'floors-' || n, n || '.doc',
+     SELECT $1, g.title, '', CASE WHEN n % 3 = 0 THEN '教育教学' ELSE '党政公文' END, 0, 3, '{}',
+            'DOC', 1000, md5('rank' || n) || md5('x' || n), 'rank-' || n, n || '.doc',
             CASE WHEN n % 97 = 0 THEN 'processing' ELSE 'ready' END, 1, 10, '',
-            to_tsvector('simple', '常见 ' || CASE WHEN n % 10 = 0 THEN '乡村 振兴' ELSE '乡村' END
-                                  || CASE WHEN n % 343 = 0 THEN ' 稀有' ELSE '' END),
+            setweight(to_tsvector('simple', g.title), 'A') || setweight(to_tsvector('simple', g.keywords), 'B')
+              || setweight(to_tsvector('simple', g.body), 'D'),
             floor(power(10, 6.0 * ((n * 7919) % 499) / 499))::bigint, 0, now(), now()
-     FROM generate_series(1, 2400) n`,
-    [rows[0]!.id],
+     FROM generate_series(1, 3000) n
+     CROSS JOIN LATERAL (
+       SELECT (SELECT string_agg(($2::text[])[1 + floor(random() * cardinality($2::text[]))::int], ' ')
+                 FROM generate_series(1, 3 + (n * 13 + floor(random() * 7)::int) % 7) WHERE n > 0) AS title,
+              (SELECT coalesce(string_agg(($2::text[])[1 + floor(random() * cardinality($2::text[]))::int], ' '), '')
+                 FROM generate_series(1, n % 3) WHERE n > 0) AS keywords,
+              '工作 正文 ' || CASE WHEN n % 2 = 0 THEN '发展 ' ELSE '' END || CASE WHEN n % 421 = 0 THEN '稀有 ' ELSE '' END
+                || (SELECT string_agg(($2::text[])[1 + floor(random() * cardinality($2::text[]))::int], ' ')
+                      FROM generate_series(1, 6) WHERE n > 0) AS body) g`,
+    [uploader, VOCABULARY],
   );
-  await db.pool.query('ANALYZE document_search'); // the library's size, as a server's autovacuum would have it
-});
+  // New uploads (popularity 0) whose titles are made of common words only.
+  newTitles = ['2021 年 全县 乡村 振兴 工作 会议 通知', '关于 加强 安全 生产 的 总结', '全县 会议 总结 通知 乡村'];
+  for (const [i, title] of newTitles.entries()) {
+    await db.pool.query(
+      `INSERT INTO documents (uploader_id, title, description, category, price_cents, free_preview_pages, keywords,
+         format, size_bytes, sha256, blob_key, original_filename, status, pages, word_count, body_text, search_vector, views, downloads, created_at, converted_at)
+       VALUES ($1, $2, '', '党政公文', 0, 3, '{}', 'DOC', 1000, md5('new' || $3::text) || md5('y' || $3::text), 'new-' || $3::text, 'new.doc', 'ready', 1, 10, '',
+               setweight(to_tsvector('simple', $2), 'A') || setweight(to_tsvector('simple', '新 正文'), 'D'), 0, 0, now(), now())`,
+      [uploader, title, i],
+    );
+  }
+  await db.pool.query('ANALYZE document_search');
+}, 120_000);
 
 afterAll(async () => {
   await db?.close();
 });
 
-const filters = (tokens: string, category: string | null = null): ListFilters => ({ tokens, category, format: null, free: null });
+const filters = (phrase: string, category: string | null = null): ListFilters => ({
+  tokens: [...new Set(phrase.split(' '))].join(' '),
+  phrase,
+  category,
+  format: null,
+  free: null,
+});
 
-/** The same pool, recording the popularity floor ($6) of every candidates query it runs. */
-function recordingFloors(pool: pg.Pool): { db: pg.Pool; floors: Array<number | null> } {
-  const floors: Array<number | null> = [];
-  const db = recordingPool(pool, (text, values) => {
-    if (text.includes('LIMIT $5')) floors.push((values?.[5] as number | undefined) ?? null);
-  });
-  return { db, floors };
+/** The reference: every listed match ranked by search_rank, then popularity, then id. */
+async function reference(f: ListFilters, limit: number): Promise<Candidate[]> {
+  const { rows } = await db.pool.query<{ id: string; popularity: string; rank: number }>(
+    `SELECT s.document_id AS id, s.popularity,
+            search_rank(s.title_words, s.title_keywords_vector, s.search_vector, search_query_words($3),
+                        search_words_query(search_query_words($3), 'A'), search_words_query(search_query_words($3), 'AB'),
+                        phraseto_tsquery('simple', array_to_string(search_query_words($3), ' '))) AS rank
+     FROM document_search s
+     WHERE s.status = 'ready' AND s.deleted_at IS NULL AND s.taken_down_at IS NULL
+       AND s.search_vector @@ plainto_tsquery('simple', $1) AND ($2::text IS NULL OR s.category = $2)
+     ORDER BY rank DESC, s.popularity DESC, s.document_id DESC LIMIT $4`,
+    [f.tokens, f.category, f.phrase, limit],
+  );
+  return rows.map((r) => ({ id: Number(r.id), popularity: Number(r.popularity), rank: r.rank }));
 }
 
+const QUERIES: Array<[string, ListFilters]> = [
+  ['a word in most titles', filters('工作')],
+  ['a word in every body and few titles', filters('正文')],
+  ['a word only in bodies', filters('发展')],
+  ['two words', filters('乡村 振兴')],
+  ['a new document’s exact title', filters('2021 年 全县 乡村 振兴 工作 会议 通知')],
+  ['a new document’s title minus one word', filters('关于 加强 安全 生产 总结')],
+  ['a title of common words, reordered', filters('通知 乡村 全县 会议 总结')],
+  ['a rare word', filters('稀有')],
+  ['a word and a category', filters('安全 生产', '教育教学')],
+  ['a word nothing has', filters('没有')],
+];
 
-describe('the most popular matches under popularity floors', () => {
-  it.each([
-    ['a word every document has', filters('常见')],
-    ['two words that come together', filters('乡村 振兴')],
-    ['a rare word', filters('稀有')],
-    ['a word and a category', filters('乡村 振兴', '教育教学')],
-    ['a word nothing has', filters('没有')],
-  ])('when searching for %s, then the candidates are exactly the most popular matches', async (_name, f) => {
-    const exact = (await mostPopularMatches(db.pool, f, { candidates: 30, sampleRank: 1_000_000 })).map((c) => c.id);
-    const floored = (await mostPopularMatches(db.pool, f, { candidates: 30, sampleRank: 40 })).map((c) => c.id);
-    expect(floored).toEqual(exact);
-    // The plain query itself: listed documents only, most popular first, ids breaking ties.
-    const { rows } = await db.pool.query<{ id: string }>(
-      `SELECT d.id FROM documents d WHERE d.status = 'ready' AND d.search_vector @@ plainto_tsquery('simple', $1)
-         AND ($2::text IS NULL OR d.category = $2) ORDER BY d.popularity DESC, d.id DESC LIMIT 30`,
-      [f.tokens, f.category],
+describe('relevance ranks every match', () => {
+  it.each(QUERIES)('when searching for %s, then the first results are exactly those of ranking every match', async (_name, f) => {
+    const expected = await reference(f, 45);
+    // A short walk sends most levels past it (further walks, index reads); the default walk covers the library.
+    for (const walkRows of [40, 300, 2_500]) expect(await rankedMatches(db.pool, f, 45, null, { walkRows })).toEqual(expected);
+  });
+
+  it.each(QUERIES.slice(0, 7))('when following the cursor for %s, then the pages join up to the first 60 of the whole ranking', async (_name, f) => {
+    const expected = await reference(f, 60);
+    const seen: Candidate[] = [];
+    for (let page = 0; page < 4; page++) {
+      const last = seen[seen.length - 1];
+      const after = last ? { sort: 'relevance' as const, rank: String(last.rank), popularity: last.popularity, id: last.id } : null;
+      seen.push(...(await rankedMatches(db.pool, f, 15, after, { walkRows: 40 })));
+    }
+    expect(seen).toEqual(expected);
+  });
+
+  it('when a new document’s title is searched exactly, then it comes first, above popular documents holding the same words', async () => {
+    for (const title of newTitles) {
+      const [first] = await rankedMatches(db.pool, filters(title), 3, null);
+      const { rows } = await db.pool.query<{ id: string; popularity: string }>(`SELECT id, popularity FROM documents WHERE title = $1`, [title]);
+      expect(first).toEqual({ id: Number(rows[0]!.id), popularity: 0, rank: 100 });
+    }
+    // The old cut: more than 1,000 listed documents hold these words, all more popular.
+    const { rows } = await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM document_search WHERE search_vector @@ plainto_tsquery('simple', '会议 总结') AND popularity > 0 AND status = 'ready'`,
     );
-    expect(exact).toEqual(rows.map((r) => Number(r.id)));
-  });
-
-  it('when a word is in every document, then the sample finds enough and no other query runs', async () => {
-    const { db: spy, floors } = recordingFloors(db.pool);
-    const ids = await mostPopularMatches(spy, filters('常见'), { candidates: 30, sampleRank: 40 });
-    expect(ids).toHaveLength(30);
-    expect(floors).toHaveLength(1);
-    expect(floors[0]).not.toBeNull();
-  });
-
-  it("when a category is given, then the sample is the category's most popular documents and ends the search for a word all of them have", async () => {
-    const { db: spy, floors } = recordingFloors(db.pool);
-    const ids = await mostPopularMatches(spy, filters('常见', '教育教学'), { candidates: 30, sampleRank: 40 });
-    expect(ids).toHaveLength(30);
-    // The 40 most popular of the whole library hold only about 13 of the category: one read
-    // of the category's own 40 is enough.
-    expect(floors).toHaveLength(1);
-    const { rows } = await db.pool.query<{ popularity: string }>(
-      `SELECT popularity FROM documents WHERE status = 'ready' AND category = '教育教学'
-       ORDER BY popularity DESC, id DESC OFFSET 39 LIMIT 1`,
-    );
-    expect(Number(floors[0])).toBe(Number(rows[0]!.popularity));
-  });
-
-  it('when two words come together in a tenth of the library, then one floor low enough for them follows the sample', async () => {
-    const { db: spy, floors } = recordingFloors(db.pool);
-    await mostPopularMatches(spy, filters('乡村 振兴'), { candidates: 30, sampleRank: 40 });
-    // 40 most popular: about 4 matches, so a floor near the 380th (≈ 38 matches) is next.
-    expect(floors.length).toBe(2);
-    expect(floors.every((f) => f !== null)).toBe(true);
-  });
-
-  it('when a word is rare, then after the sample finds almost nothing the search runs without a floor', async () => {
-    const { db: spy, floors } = recordingFloors(db.pool);
-    const ids = await mostPopularMatches(spy, filters('稀有'), { candidates: 30, sampleRank: 40 });
-    expect(ids.length).toBe(6);
-    expect(floors[0]).not.toBeNull();
-    expect(floors.at(-1)).toBeNull();
-  });
-
-  it('when a floor is written as tier lexemes, then it keeps exactly the documents of its tier and above', async () => {
-    // Popularity values 2^(x/10) − 1 up to 2^41: most tiers (whole numbers reach few of the lowest), the cap too.
-    const { rows } = await db.pool.query<{ wrong: string; pairs: string; tiers: number; top: number }>(
-      `WITH p AS (SELECT DISTINCT floor(power(2, x / 10.0))::bigint - 1 AS v FROM generate_series(0, 410) x),
-            f AS (SELECT popularity_floor_query(v) AS q, popularity_tier(v) AS t FROM p),
-            d AS (SELECT popularity_tier_lexemes(v) AS l, popularity_tier(v) AS t FROM p)
-       SELECT count(*) FILTER (WHERE (d.l @@ f.q) <> (d.t >= f.t)) AS wrong, count(*) AS pairs,
-              (SELECT count(DISTINCT popularity_tier(v))::int FROM p) AS tiers,
-              (SELECT max(popularity_tier(v)) FROM p) AS top
-       FROM d, f`,
-    );
-    expect(rows[0]!.tiers).toBeGreaterThan(250);
-    expect(rows[0]!.top).toBe(511);
-    expect(Number(rows[0]!.pairs)).toBeGreaterThan(100_000);
-    expect(Number(rows[0]!.wrong)).toBe(0);
-  });
-
-  it("when a category's floor is written as tier lexemes, then it keeps exactly that category's documents of its tier and above", async () => {
-    // Every 5th value of the test above, in three categories (one that would need escaping).
-    const { rows } = await db.pool.query<{ wrong: string; pairs: string; outside: string }>(
-      `WITH p AS (SELECT DISTINCT floor(power(2, x / 10.0))::bigint - 1 AS v FROM generate_series(0, 410, 5) x),
-            c AS (SELECT unnest(ARRAY['教育教学', '党政公文', 'it''s \\ a:b']) AS cat),
-            f AS MATERIALIZED (SELECT popularity_floor_query(v, cat) AS q, popularity_tier(v) AS t, cat FROM p, c),
-            d AS MATERIALIZED (SELECT popularity_tier_lexemes(v, cat) AS l, popularity_tier(v) AS t, cat FROM p, c),
-            everything AS MATERIALIZED (SELECT popularity_floor_query(0, NULL) AS q)
-       SELECT count(*) FILTER (WHERE (d.l @@ f.q) <> (d.t >= f.t AND d.cat = f.cat)) AS wrong, count(*) AS pairs,
-              (SELECT count(*) FROM d, everything e WHERE NOT d.l @@ e.q) AS outside
-       FROM d, (SELECT * FROM f OFFSET 0) f`,
-    );
-    expect(Number(rows[0]!.pairs)).toBeGreaterThan(50_000);
-    expect(Number(rows[0]!.wrong)).toBe(0);
-    // The library's own tiers are still there: the lowest floor without a category keeps them all.
-    expect(Number(rows[0]!.outside)).toBe(0);
+    expect(rows[0]!.n).toBeGreaterThan(1000);
   });
 });

@@ -19,6 +19,8 @@ export type Keyset =
 export interface ListFilters {
   /** Space-joined query tokens (AND); null lists without a query. */
   tokens: string | null;
+  /** The query's tokens in order, repeats kept (exact titles and phrases compare these); null without a query. */
+  phrase: string | null;
   category: string | null;
   format: string | null;
   /** true: free only, false: paid only, null: both. */
@@ -67,188 +69,171 @@ const filtersOn = (t: string) => `${listedSql(t)}
 const FILTERS = filtersOn('d');
 const SEARCH_FILTERS = filtersOn('s');
 
-/**
- * Relevance is scored over at most this many matches, the most popular first. A query for a
- * common word matches a large part of the library; scoring all of it (ts_rank_cd reads every
- * matching row's vector) is what makes naive full-text search slow at a million documents.
- * Queries with fewer matches are ranked exactly; sort=popular or newest reach every match.
- */
-export const RELEVANCE_CANDIDATES = 1000;
+// Relevance (issue 26): every match has a rank, search_rank in migration 0105 (the one place
+// that says what relevance means: exact title, then titles holding every word — fewer other
+// words first, the query as written first — then title and keywords, then the text, the words
+// next to each other first); popularity, then id, order documents of equal rank. The rank takes
+// a few values, so the best of the whole order are the most popular matches of its best
+// non-empty levels, and each level gives up only what the page needs:
+//  1. the title index: exact titles and titles of n to n+2 words holding every word (levels
+//     100–70) are one GIN lookup (the title's length is a lexeme of title_keywords_vector), and
+//     few, so they are read and ranked in full;
+//  2. each level below (61 to 40), in order, walks the popularity index over at most WALK_ROWS
+//     listed documents: a level with enough matches there is done (its most popular matches
+//     are the first the walk meets), and a dense one is done after a few dozen rows;
+//  3. a level that needs more: a longer walk when the first found it dense enough, else its
+//     most popular matches through its index (the title index for titles and keywords, the
+//     text index for the rest), which reads the level's matches, not the library.
+// Every step is exact for its level, so a new upload is ranked as exactly as a popular one.
+const WORDS = `$5::text[]`;
+const RANK = (t: string) => `search_rank(${t}.title_words, ${t}.title_keywords_vector, ${t}.search_vector, $5::text[], $6::tsquery, $7::tsquery, $8::tsquery)`;
+// The rank's arguments for a query, computed once (as constants, search_rank is inlined and cheap).
+const QUERY_TERMS_SQL = `SELECT w AS words, search_words_query(w, 'A')::text AS a, search_words_query(w, 'AB')::text AS ab,
+    phraseto_tsquery('simple', array_to_string(w, ' '))::text AS phrase
+  FROM search_query_words($1::text) w`;
 
-/**
- * The candidates of a query matching a large part of the library are found under a popularity
- * floor: only the matches at or above it are read. Without one, two words that nearly always
- * come together (乡村 振兴, 5 % of the library) cost a read of every match's row (50,000 at 1M
- * documents) to find the most popular 1,000. First the SAMPLE_RANK most popular documents are
- * read in popularity order (of the category, with a category filter: its ranks and floors come
- * from its own popularity index); a word in most documents finds its candidates there. The
- * share of them that matched says how far down the floor must go for the rest, and the GIN
- * index, which holds each document's popularity tier too (migrations 0077, 0078: in the library
- * and in its category), reads only the matches above it.
- * Libraries (categories) of SAMPLE_RANK listed documents or fewer are searched without a floor.
- */
-export const SAMPLE_RANK = 2_500;
-/** Floors are ranks of this ladder (so each is looked up once a minute, not per query). */
-const FLOOR_STEP = 1.25;
-/** Floors and sizes are read again after this long: popularity only drifts, and any floor is exact. */
-const FLOOR_TTL_MS = 60_000;
-/**
- * What a floor costs per document above it, against reading one matching row: the index merges
- * the floor's tier lists with the words' (measured at 1M documents: ≈ 0.2 µs a document above
- * the floor, ≈ 6 µs a row read).
- */
-const FLOOR_COST_PER_DOCUMENT = 0.04;
+/** Ranks the title index gives whole (exact title, titles of n to n+2 words holding every word). */
+const TITLE_INDEX_LOWEST = 70;
+/** The levels below, in order, each with where its words are (title and keywords, or anywhere). */
+const WALKED_LEVELS: Array<{ rank: number; index: 'title' | 'text' }> = [
+  { rank: 61, index: 'title' },
+  { rank: 60, index: 'title' },
+  { rank: 50, index: 'title' },
+  { rank: 41, index: 'text' },
+  { rank: 40, index: 'text' },
+];
+/** The listed documents a level walks in popularity order before it is read through its index. */
+export const WALK_ROWS = 500;
+/** A longer walk is taken only when it should read fewer rows than this. */
+const MAX_FURTHER_WALK = 20_000;
 
-const libraryFigures = new WeakMap<Queryable, Map<string, { value: number | null; until: number }>>();
-
-/**
- * A figure about the library (a floor, a size), read once a minute per pool. The keys are few:
- * ranks of the ladder, times the contract's fixed list of categories.
- */
-async function cachedFigure(pool: pg.Pool, key: string, read: () => Promise<number | null>): Promise<number | null> {
-  let cache = libraryFigures.get(pool);
-  if (!cache) libraryFigures.set(pool, (cache = new Map()));
-  const hit = cache.get(key);
-  if (hit && hit.until > Date.now()) return hit.value;
-  const value = await read();
-  cache.set(key, { value, until: Date.now() + FLOOR_TTL_MS });
-  return value;
-}
-
-/**
- * The popularity of the rank-th most popular listed document, of the category when one is
- * given (null: fewer are listed); read through `via` (the pool, or a client of it inside a
- * transaction, after `prepare` when it is not cached). A category's ranks walk its own
- * popularity index.
- */
-async function popularityAtRank(
-  pool: pg.Pool,
-  rank: number,
-  category: string | null,
-  { via = pool, prepare }: { via?: Queryable; prepare?: () => Promise<void> } = {},
-): Promise<number | null> {
-  return cachedFigure(pool, JSON.stringify(['rank', rank, category]), async () => {
-    await prepare?.();
-    const { rows } = await via.query<{ popularity: string }>(
-      `SELECT s.popularity FROM document_search s WHERE ${listedSql('s')} AND ($2::text IS NULL OR s.category = $2::text)
-       ORDER BY s.popularity DESC, s.document_id DESC OFFSET $1 LIMIT 1`,
-      [rank - 1, category],
-    );
-    return rows[0] ? Number(rows[0].popularity) : null;
-  });
-}
-
-/**
- * The planner's estimate of the listed documents, of the category when one is given: the
- * rows of document_search times the category's share in its statistics (the whole library
- * for a category too rare to be among its most common values: an overestimate only makes a
- * floor likelier, and every floor is exact).
- */
-async function libraryEstimate(pool: pg.Pool, category: string | null): Promise<number> {
-  const estimate = await cachedFigure(pool, JSON.stringify(['size', category]), async () => {
-    const { rows } = await pool.query<{ n: string }>(
-      `SELECT (greatest(c.reltuples, 0) * coalesce(
-                (SELECT f.freq FROM pg_stats st, unnest(st.most_common_vals::text::text[], st.most_common_freqs) AS f(val, freq)
-                  WHERE st.schemaname = current_schema() AND st.tablename = 'document_search' AND st.attname = 'category'
-                    AND f.val = $1::text), 1))::bigint AS n
-       FROM pg_class c WHERE c.oid = 'document_search'::regclass`,
-      [category],
-    );
-    return Number(rows[0]?.n ?? 0);
-  });
-  return estimate ?? 0;
-}
-
-/** A candidate: its id, popularity and rank for the query (ts_rank_cd reads the vector, and the row is read anyway). */
+/** A match of the query with its rank. */
 export interface Candidate {
   id: number;
   popularity: number;
   rank: number;
 }
-const CANDIDATE_COLUMNS = `s.document_id AS id, s.popularity, ts_rank_cd(s.search_vector, ${QUERY}) AS rank`;
-// The most popular matches ($5 of them), without a floor. Ranked outside the LIMIT: ts_rank_cd
-// decompresses the vector (≈ 3 µs a row), and this read may match many times the rows it keeps
-// (report 工作 at 1M: 3,176 for 1,000; ranking after the LIMIT saves 5 ms there). The reads
-// below find about as many rows as they keep, and carrying the vectors through the sort would
-// cost more than it saves.
-const MATCHES_SQL = `SELECT c.id, c.popularity, ts_rank_cd(c.search_vector, ${QUERY}) AS rank
-  FROM (SELECT s.document_id AS id, s.popularity, s.search_vector FROM document_search s WHERE ${SEARCH_FILTERS}
-        ORDER BY s.popularity DESC, s.document_id DESC LIMIT $5) c
-  ORDER BY c.popularity DESC, c.id DESC`;
-// The sample: the same among the documents at or above popularity $6, walked in popularity order.
-const MATCHES_IN_SAMPLE_SQL = `SELECT ${CANDIDATE_COLUMNS} FROM document_search s
-  WHERE ${SEARCH_FILTERS} AND s.popularity >= $6::bigint
-  ORDER BY s.popularity DESC, s.document_id DESC LIMIT $5`;
-// Under the floor $6: the GIN index finds the matches in the floor's tiers (the category's own
-// tiers with a category filter, migration 0078), the rows are read for the exact floor ("+ 0":
-// not a condition the popularity index could take).
-const MATCHES_ABOVE_FLOOR_SQL = `SELECT ${CANDIDATE_COLUMNS} FROM document_search s
-  WHERE ${SEARCH_FILTERS}
-    AND popularity_tier_lexemes(s.popularity, s.category) @@ popularity_floor_query($6::bigint, $2::text) AND s.popularity + 0 >= $6::bigint
-  ORDER BY s.popularity DESC, s.document_id DESC LIMIT $5`;
-// The planner, left to itself, misjudges both reads: it expects words to be spread evenly,
-// so it may walk the popularity index past a floor's matches (安全 生产: every row above the
-// floor), take the GIN index for the sample (乡村 振兴: all 50,000 matches), or scan the table for
-// a word in most documents (工作: 1.2 s). Each read says how it runs; no parallel workers or JIT
-// for reads of a few ms.
+type CandidateRow = { id: string; popularity: string; rank: number };
+const candidates = (rows: CandidateRow[]): Candidate[] => rows.map((r) => ({ id: Number(r.id), popularity: Number(r.popularity), rank: r.rank }));
+
+// $1–$8: tokens, category, format, free, then the rank's query terms (QUERY_TERMS_SQL). The
+// filters without the query: a walk tests the query itself, on the rows it meets.
+const FILTERS_BUT_QUERY = `${listedSql('s')}
+       AND ($2::text IS NULL OR s.category = $2::text)
+       AND ($3::text IS NULL OR s.format = $3::text)
+       AND ($4::boolean IS NULL OR $4::boolean = (s.price_cents = 0))`;
+
+// 1. Levels 100–70, ranked whole: $9 the page size, $10–$12 the keyset (rank, popularity, id) or nulls.
+const TITLE_LEVELS_SQL = `SELECT r.id, r.popularity, r.rank FROM (
+    SELECT s.document_id AS id, s.popularity, ${RANK('s')} AS rank FROM document_search s
+    WHERE ${SEARCH_FILTERS}
+      AND s.title_keywords_vector @@ (${QUERY} && search_title_lengths(cardinality(${WORDS}), cardinality(${WORDS}) + 2))) r
+  WHERE r.rank >= ${TITLE_INDEX_LOWEST} AND ($10::real IS NULL OR (r.rank, r.popularity, r.id) < ($10::real, $11::bigint, $12::bigint))
+  ORDER BY r.rank DESC, r.popularity DESC, r.id DESC LIMIT $9`;
+// 1b. A query with few matches (by the planner's estimate: good for rare words, and a wrong
+// guess costs one capped read) is ranked whole: at most $9 + 1 matches are read, and the result
+// counts only when they were all ($13: after the keyset).
+const FEW_MATCHES = 2_000;
+const ESTIMATE_SQL = `EXPLAIN (FORMAT JSON) SELECT 1 FROM document_search s WHERE ${SEARCH_FILTERS}`;
+const ALL_MATCHES_SQL = `WITH m AS MATERIALIZED (
+    SELECT s.document_id AS id, s.popularity, ${RANK('s')} AS rank FROM document_search s WHERE ${SEARCH_FILTERS} LIMIT $9 + 1)
+  SELECT (SELECT count(*) FROM m)::integer AS total,
+         (SELECT coalesce(json_agg(json_build_array(p.id, p.popularity, p.rank) ORDER BY p.rank DESC, p.popularity DESC, p.id DESC), '[]')
+          FROM (SELECT * FROM m WHERE $10::real IS NULL OR (m.rank, m.popularity, m.id) < ($10::real, $11::bigint, $12::bigint)
+                ORDER BY m.rank DESC, m.popularity DESC, m.id DESC LIMIT $13) p) AS ranked`;
+// 2. One level ($9), walked: the first $12 listed documents (filters but the query) after
+// ($10, $11) in popularity order, the level's first $13 matches among them. The LIMIT ends the
+// walk as soon as they are found, and the rank is computed only for the rows that hold the
+// words where the level needs them (title and keywords, or anywhere).
+const levelWalkSql = (index: 'title' | 'text') => `SELECT r.id, r.popularity, r.rank FROM (
+    SELECT s.document_id AS id, s.popularity, ${RANK('s')} AS rank
+    FROM (SELECT * FROM document_search s
+          WHERE ${FILTERS_BUT_QUERY} AND ($10::bigint IS NULL OR (s.popularity, s.document_id) < ($10::bigint, $11::bigint))
+          ORDER BY s.popularity DESC, s.document_id DESC LIMIT $12) s
+    WHERE ${index === 'title' ? `s.title_keywords_vector @@ ${QUERY}` : `s.search_vector @@ ${QUERY}`}) r
+  WHERE r.rank = $9::integer LIMIT $13`;
+// 3. One level ($9) after ($10, $11), its $12 most popular matches, through the index its
+// matches are in (the title index: title and keywords; the text index: everything).
+const levelIndexSql = (index: 'title' | 'text') => `SELECT r.id, r.popularity, r.rank FROM (
+    SELECT s.document_id AS id, s.popularity, ${RANK('s')} AS rank FROM document_search s
+    WHERE ${SEARCH_FILTERS} AND ($10::bigint IS NULL OR (s.popularity, s.document_id) < ($10::bigint, $11::bigint))
+      ${index === 'title' ? `AND s.title_keywords_vector @@ ${QUERY}` : ''}) r
+  WHERE r.rank = $9::integer
+  ORDER BY r.popularity DESC, r.id DESC LIMIT $12`;
+// Each read says how it runs: the planner expects words to be spread evenly, so left to itself
+// it may walk the popularity index past a level's few matches, or scan the table for a word in
+// most documents. No parallel workers or JIT for reads of a few ms.
 const PLAN = {
   base: 'SET LOCAL enable_seqscan = off; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0',
   walk: 'SET LOCAL enable_indexscan = on; SET LOCAL enable_bitmapscan = off',
-  gin: 'SET LOCAL enable_bitmapscan = on; SET LOCAL enable_indexscan = off',
+  index: 'SET LOCAL enable_bitmapscan = on; SET LOCAL enable_indexscan = off',
 };
 
 /**
- * The `candidates` most popular listed documents matching the filters, most popular
- * first. Exact under any floor: when at least that many matches are at or above a popularity,
- * every match below it is less popular than all of them. When too few are, the share that
- * matched says how many a lower floor should find: the next read is the first floor expected
- * to find enough, or none when reading all of the library's matches costs less.
+ * The `wanted` first matches of the query in relevance order (search_rank, then popularity,
+ * then id), after the keyset `after` when given. Exact: the same as ranking every match.
  */
-export async function mostPopularMatches(
+export async function rankedMatches(
   db: pg.Pool,
   filters: ListFilters,
-  { candidates = RELEVANCE_CANDIDATES, sampleRank = SAMPLE_RANK }: { candidates?: number; sampleRank?: number } = {},
+  wanted: number,
+  after: Extract<Keyset, { sort: 'relevance' }> | null,
+  { walkRows = WALK_ROWS }: { walkRows?: number } = {},
 ): Promise<Candidate[]> {
-  const params = [filters.tokens, filters.category, filters.format, filters.free, candidates];
-  type Row = { id: string; popularity: string; rank: number };
-  const ids = (rows: Row[]): Candidate[] => rows.map((r) => ({ id: Number(r.id), popularity: Number(r.popularity), rank: r.rank }));
-  const sampleFloor = await popularityAtRank(db, sampleRank, filters.category);
-  if (sampleFloor === null) return ids((await db.query<Row>(MATCHES_SQL, params)).rows);
-  const library = await libraryEstimate(db, filters.category);
+  const afterRank = after ? Number(after.rank) : null;
   return withTransaction(db, async (client) => {
-    // Planner settings are sent only when they change (each is a round trip).
-    let plan = PLAN.walk;
+    const terms = (await client.query<{ words: string[]; a: string; ab: string; phrase: string }>(QUERY_TERMS_SQL, [filters.phrase])).rows[0]!;
+    const base = [filters.tokens, filters.category, filters.format, filters.free, terms.words, terms.a, terms.ab, terms.phrase];
+    let plan = PLAN.index;
     const use = async (next: string) => {
       if (next !== plan) await client.query((plan = next));
     };
-    await client.query(`${PLAN.base}; ${PLAN.walk}`);
-    const sample = await client.query<Row>(MATCHES_IN_SAMPLE_SQL, [...params, sampleFloor]);
-    if (sample.rows.length >= candidates) return ids(sample.rows);
-    let reached = sampleRank;
-    let share = sample.rows.length / sampleRank;
-    for (;;) {
-      const rank = floorRankFor(reached, share, candidates, library);
-      // The floor's lookup (when not cached) walks the popularity index.
-      const floor = rank === null ? null : await popularityAtRank(db, rank, filters.category, { via: client, prepare: () => use(PLAN.walk) });
-      await use(PLAN.gin);
-      const { rows } = await client.query<Row>(floor === null ? MATCHES_SQL : MATCHES_ABOVE_FLOOR_SQL, floor === null ? params : [...params, floor]);
-      if (floor === null || rows.length >= candidates) return ids(rows);
-      [reached, share] = [rank!, rows.length / rank!];
+    const read = async (sql: string, params: unknown[]) => candidates((await client.query<CandidateRow>(sql, [...base, ...params])).rows);
+    await client.query(`${PLAN.base}; ${PLAN.index}`);
+    const keyset = [afterRank, after?.popularity ?? null, after?.id ?? null];
+    const found = await read(TITLE_LEVELS_SQL, [wanted, ...keyset]);
+    if (found.length >= wanted) return found;
+    // A query with few matches is ranked whole, in one read (tried once, after the first walk found too few).
+    let triedWhole = false;
+    const whole = async (): Promise<Candidate[] | null> => {
+      triedWhole = true;
+      const estimate = (await client.query<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(ESTIMATE_SQL, base.slice(0, 4))).rows[0]!;
+      if (estimate['QUERY PLAN'][0]!.Plan['Plan Rows'] > FEW_MATCHES) return null;
+      await use(PLAN.index);
+      type All = { total: number; ranked: Array<[number, number, number]> };
+      const all = (await client.query<All>(ALL_MATCHES_SQL, [...base, FEW_MATCHES, ...keyset, wanted])).rows[0]!;
+      // Every match was read: ranked whole, the first `wanted` are exact (the title levels' included).
+      return all.total <= FEW_MATCHES ? all.ranked.map(([id, popularity, rank]) => ({ id, popularity, rank })) : null;
+    };
+    for (const level of WALKED_LEVELS) {
+      if (afterRank !== null && level.rank > afterRank) continue;
+      // From the top of the level, or from the keyset inside it.
+      const start = afterRank === level.rank ? [after!.popularity, after!.id] : [null, null];
+      const needed = wanted - found.length;
+      await use(PLAN.walk);
+      const walked = await read(levelWalkSql(level.index), [level.rank, ...start, walkRows, needed]);
+      let rest: Candidate[] | null = walked.length === needed ? walked : null;
+      if (!rest && !triedWhole) {
+        const ranked = await whole();
+        if (ranked) return ranked;
+      }
+      // A level the walk found dense, but not dense enough: a longer walk when that should find the rest soon …
+      const longer = walked.length > 0 ? Math.ceil((needed * walkRows * 1.5) / walked.length) : Infinity;
+      if (!rest && longer <= MAX_FURTHER_WALK) {
+        await use(PLAN.walk);
+        const more = await read(levelWalkSql(level.index), [level.rank, ...start, longer, needed]);
+        if (more.length === needed) rest = more;
+      }
+      // … else its most popular matches through its index.
+      if (!rest) {
+        await use(PLAN.index);
+        rest = await read(levelIndexSql(level.index), [level.rank, ...start, needed]);
+      }
+      found.push(...rest);
+      if (found.length >= wanted) return found;
     }
+    return found;
   });
-}
-
-/**
- * The rank of the next floor: the first of the ladder below `reached` where `share` of the
- * documents should hold enough matches, or null (no floor) when reading every match of the
- * library costs less than that floor.
- */
-function floorRankFor(reached: number, share: number, candidates: number, library: number): number | null {
-  if (share === 0) return null;
-  let rank = reached;
-  while (share * rank < candidates * 1.15) rank = Math.ceil(rank * FLOOR_STEP);
-  const floorCost = rank * FLOOR_COST_PER_DOCUMENT + share * rank;
-  return floorCost < share * library ? rank : null;
 }
 
 const PAGE_COLUMNS = `${DOCUMENT_COLUMNS}, d.popularity,
@@ -273,29 +258,16 @@ export async function selectListedDocuments(
   params.push(offset);
   const OFFSET = `OFFSET $${params.length}`;
   if (sort === 'relevance') {
-    // The candidates (the most popular matches, capped), then their rank (ts_rank_cd reads the
-    // vector, so only for the candidates), then the page over those.
-    const candidates = await mostPopularMatches(db, filters);
-    const pageParams: unknown[] = [
-      candidates.map((c) => c.id),
-      candidates.map((c) => c.popularity),
-      candidates.map((c) => c.rank),
-      limit,
-      ...keysetParams(after),
-      offset,
-    ];
+    // The page's matches in relevance order (ranked over every match), then their rows.
+    const matches = await rankedMatches(db, filters, offset + limit, after?.sort === 'relevance' ? after : null);
+    const page = matches.slice(offset, offset + limit);
     const { rows } = await db.query<ListedRow>(
-      `WITH candidates AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::real[]) AS c(id, popularity, rank)),
-       page AS (
-         SELECT c.id, c.rank FROM candidates c
-         ${after ? 'WHERE (c.rank, c.popularity, c.id) < ($5::real, $6::bigint, $7::bigint)' : ''}
-         ORDER BY c.rank DESC, c.popularity DESC, c.id DESC
-         LIMIT $4 OFFSET $${pageParams.length})
+      `WITH page AS (SELECT * FROM unnest($1::bigint[], $2::integer[]) WITH ORDINALITY AS p(id, rank, n))
        SELECT ${PAGE_COLUMNS}, p.rank::text AS "rankKey"
        FROM page p JOIN documents d ON d.id = p.id JOIN users u ON u.id = d.uploader_id
        WHERE ${LISTED}
-       ORDER BY p.rank DESC, d.popularity DESC, d.id DESC`,
-      pageParams,
+       ORDER BY p.n`,
+      [page.map((c) => c.id), page.map((c) => c.rank)],
     );
     return rows;
   }
@@ -326,6 +298,17 @@ export async function selectListedDocuments(
     params,
   );
   return rows;
+}
+
+/** Those of the words that some listed document holds (a word none holds is a typo, or unknown). */
+export async function selectHeldWords(db: Queryable, words: string[]): Promise<string[]> {
+  const { rows } = await db.query<{ word: string }>(
+    `SELECT w AS word FROM unnest($1::text[]) WITH ORDINALITY AS q(w, n)
+     WHERE EXISTS (SELECT 1 FROM document_search s WHERE ${listedSql('s')} AND s.search_vector @@ to_tsquery('simple', quote_literal(w)))
+     ORDER BY n`,
+    [words],
+  );
+  return rows.map((r) => r.word);
 }
 
 /**

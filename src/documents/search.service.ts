@@ -5,9 +5,9 @@ import { notFound } from '../errors.js';
 import type { Document, ListDocumentsQuery } from './documents.schemas.js';
 import { findDocumentVisibleTo } from './documents.repo.js';
 import { presentDocument } from './documents.present.js';
-import { queryTokens } from './document-text.js';
+import { searchQuery } from './document-text.js';
 import { decodeKeyset, encodeKeyset } from './cursor.js';
-import { countListedDocuments, selectListedDocuments, selectRelatedDocuments, type Keyset, type ListFilters, type ListSort, type ListedRow } from './search.repo.js';
+import { countListedDocuments, selectHeldWords, selectListedDocuments, selectRelatedDocuments, type Keyset, type ListFilters, type ListSort, type ListedRow } from './search.repo.js';
 import { selectUploaderDocuments } from './uploaders.repo.js';
 import { viewerOf } from './documents.service.js';
 
@@ -34,7 +34,9 @@ export async function listDocuments(deps: Deps, query: ListDocumentsQuery, optio
   let sort: ListSort = query.sort ?? (filters.tokens ? 'relevance' : 'newest');
   if (sort === 'relevance' && !filters.tokens) sort = 'popular';
   const after = query.cursor ? decodeKeyset(query.cursor, sort) : null;
-  const rows = await selectListedDocuments(deps.db.pool, filters, sort, after, query.limit + 1, after ? 0 : (options.offset ?? 0));
+  let rows = await selectListedDocuments(deps.db.pool, filters, sort, after, query.limit + 1, after ? 0 : (options.offset ?? 0));
+  const typoFree = rows.length === 0 && !after && !options.offset ? await withoutUnknownWords(deps, filters) : null;
+  if (typoFree) rows = await selectListedDocuments(deps.db.pool, typoFree, sort, null, query.limit + 1, 0);
   const page = rows.slice(0, query.limit);
   return {
     items: page.map((r) => presentDocument(r, deps.views.unsaved(r.id))),
@@ -42,9 +44,24 @@ export async function listDocuments(deps: Deps, query: ListDocumentsQuery, optio
   };
 }
 
+/**
+ * When a query of several words finds nothing because some of its words are in no listed
+ * document (a typo: 总洁 for 总结), the same query without those words, so a title typed with
+ * one wrong character still finds its document; null when every word is known, or none is.
+ * Asked only for a first page that came back empty: a query that finds something is never changed.
+ */
+async function withoutUnknownWords(deps: Deps, filters: ListFilters): Promise<ListFilters | null> {
+  const words = filters.tokens?.split(' ').filter(Boolean) ?? [];
+  if (words.length < 2) return null;
+  const held = new Set(await selectHeldWords(deps.db.pool, words));
+  if (held.size === 0 || held.size === words.length) return null;
+  const keep = (tokens: string | null) => tokens?.split(' ').filter((w) => held.has(w) || !words.includes(w)).join(' ') ?? null;
+  return { ...filters, tokens: keep(filters.tokens), phrase: keep(filters.phrase) };
+}
+
 function listFilters(query: ListDocumentsQuery): ListFilters {
   return {
-    tokens: query.q ? queryTokens(query.q) : null,
+    ...(query.q ? searchQuery(query.q) : { tokens: null, phrase: null }),
     category: query.category ?? null,
     format: query.format ?? null,
     free: query.free === undefined ? null : query.free === '1',
