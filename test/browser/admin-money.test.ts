@@ -79,17 +79,18 @@ describe('/admin/coupons', () => {
   }, 120_000);
 });
 
+/** Types a new plan into /admin/vip's 新增套餐 form (form[data-form="admin-vip-create"]) and submits it. */
+async function createPlan(values: Record<'name' | 'priceYuan' | 'days' | 'downloadsPerDay' | 'id', string>): Promise<Response> {
+  await page.goto(`${live.baseUrl}/admin/vip`);
+  const form = page.locator('form[data-form="admin-vip-create"]');
+  for (const [name, value] of Object.entries(values)) await form.locator(`input[name=${name}]`).fill(value);
+  return submit(form.locator('button[type=submit]'), '/admin/vip');
+}
+
 describe('/admin/vip', () => {
   it('when the admin creates a plan through the form, then a row holds the typed days, price and downloads a day, and the plan is on sale in /api/v1/vip/plans', async () => {
     expect(await planRow('student')).toBeUndefined();
-    await page.goto(`${live.baseUrl}/admin/vip`);
-    const form = page.locator('form[data-form="admin-vip-create"]');
-    await form.locator('input[name=name]').fill('学生卡');
-    await form.locator('input[name=priceYuan]').fill('12.50');
-    await form.locator('input[name=days]').fill('30');
-    await form.locator('input[name=downloadsPerDay]').fill('4');
-    await form.locator('input[name=id]').fill('student');
-    const response = await submit(form.locator('button[type=submit]'), '/admin/vip');
+    const response = await createPlan({ name: '学生卡', priceYuan: '12.50', days: '30', downloadsPerDay: '4', id: 'student' });
     expect(response.status()).toBe(303);
     expect(page.url()).toBe(`${live.baseUrl}/admin/vip?done=created`);
     expect(await page.locator('.alert-ok[role=status]').textContent()).toContain('已新增套餐');
@@ -103,14 +104,7 @@ describe('/admin/vip', () => {
 
   it('when a negative price is typed for a new plan, then the form shows the price error with what was typed, and no plan, audit entry or offer appears', async () => {
     const [plansBefore, auditBefore, offeredBefore] = [await countOf('vip_plans'), await countOf('admin_audit_log'), await offeredPlans()];
-    await page.goto(`${live.baseUrl}/admin/vip`);
-    const form = page.locator('form[data-form="admin-vip-create"]');
-    await form.locator('input[name=name]').fill('倒贴卡');
-    await form.locator('input[name=priceYuan]').fill('-5');
-    await form.locator('input[name=days]').fill('7');
-    await form.locator('input[name=downloadsPerDay]').fill('3');
-    await form.locator('input[name=id]').fill('negative');
-    const response = await submit(form.locator('button[type=submit]'), '/admin/vip');
+    const response = await createPlan({ name: '倒贴卡', priceYuan: '-5', days: '7', downloadsPerDay: '3', id: 'negative' });
     expect(response.status()).toBe(400);
 
     expect(await page.locator('#vip-plan-error').textContent()).toContain('请输入 0.01 到 1000000 之间的价格');
