@@ -27,12 +27,13 @@ async function audit(url: string, port: number, run: string, flags: Flags, confi
   const failing = Object.entries(categories)
     .filter(([k]) => k !== 'performance')
     .flatMap(([k, c]) => c.auditRefs.filter((ref) => ref.weight > 0 && audits[ref.id]?.score !== null && (audits[ref.id]?.score ?? 1) < 1).map((ref) => `${k}: ${ref.id}`));
-  const lcpDetails = audits['largest-contentful-paint-element']?.details as { items?: Array<{ items?: Array<{ node?: { snippet?: string } }> }> } | undefined;
-  const lcpElement = lcpDetails?.items?.[0]?.items?.[0]?.node?.snippet ?? '?';
+  // Lighthouse 13 names the LCP element in the LCP breakdown insight (a list: the phases table, then the node).
+  const lcpDetails = audits['lcp-breakdown-insight']?.details as { items?: Array<{ type?: string; snippet?: string }> } | undefined;
+  const lcpElement = lcpDetails?.items?.find((item) => item.type === 'node')?.snippet ?? '?';
   // What moved (CLS) and what the console/SEO audits complain about, so a regression names its cause.
   const itemsOf = (id: string) => ((audits[id]?.details as { items?: Array<Record<string, unknown>> } | undefined)?.items ?? []);
   const shifts = itemsOf('layout-shifts').slice(0, 3).map((i) => `${Number(i.score ?? 0).toFixed(3)} ${String((i.node as { snippet?: string } | undefined)?.snippet ?? '?').slice(0, 120)}`);
-  const complaints = ['errors-in-console', 'inspector-issues', 'canonical'].flatMap((id) =>
+  const complaints = ['errors-in-console', 'canonical'].flatMap((id) =>
     (audits[id]?.score ?? 1) < 1 ? [`${id}: ${audits[id]?.explanation ?? ''} ${JSON.stringify(itemsOf(id).slice(0, 2)).slice(0, 300)}`] : []);
   return { shifts, complaints, run, lcpMs: num('largest-contentful-paint'), fcpMs: num('first-contentful-paint'), cls: num('cumulative-layout-shift'), tbtMs: num('total-blocking-time'), scores, failing, lcpElement };
 }

@@ -39,7 +39,7 @@ async function serve(config: Settings, log: Logger, role: { primary: boolean }) 
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info({ port, url: `http://localhost:${port}` }, 'Wenku is listening');
+  log.info({ port, url: `http://localhost:${port}`, node: process.version }, 'Wenku is listening');
   // VIP reminders 3 days before a membership ends; every web process runs them (each end date is
   // claimed once by one UPDATE, so no reminder is sent twice).
   const stopVipReminders = startVipReminders(deps);

@@ -1,8 +1,7 @@
 // Re-encodes the 8-bit grey PNGs MuPDF writes as 4-bit grey (16 levels): for black text on white
 // the anti-aliasing edges need no more, and the file shrinks by about 40 % (docs/conversion.md,
 // "Page images"). Only reads PNGs we rendered ourselves (8-bit grey or RGB, not interlaced).
-import { deflateSync, inflateSync } from 'node:zlib';
-import { crc32 } from './crc32.js';
+import { crc32, deflateSync, inflateSync } from 'node:zlib';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

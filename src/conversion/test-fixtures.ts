@@ -1,6 +1,5 @@
 // Builders for hostile test inputs (tests only): a minimal zip writer and .docx packages.
-import { deflateRawSync } from 'node:zlib';
-import { crc32 } from './crc32.js';
+import { crc32, deflateRawSync } from 'node:zlib';
 
 
 /** A zip (deflate) of the given entries. `lieAboutSize` writes a false uncompressed size. */

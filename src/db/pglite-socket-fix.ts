@@ -1,5 +1,6 @@
-// A fix for @electric-sql/pglite-socket 0.2.17 (pinned in package.json), applied to the embedded
-// database's socket server (src/db/pool.ts). Upstream: electric-sql/pglite#1046. Remove this file
+// A fix for @electric-sql/pglite-socket 0.2.17 and 0.2.18 (pinned in package.json; 0.2.18 still has
+// the bug: the test's unpatched case still hands connections each other's rows), applied to the
+// embedded database's socket server (src/db/pool.ts). Upstream: electric-sql/pglite#1046. Remove this file
 // once a release keeps each connection's extended-protocol messages together; the test
 // (pglite-socket-fix.test.ts) shows the bug on the unpatched server and will say when it is gone.
 //
@@ -66,7 +67,7 @@ function queryQueueOf(server: unknown): QueryQueue {
   if (problems.length > 0) {
     throw new Error(
       `@electric-sql/pglite-socket internals changed (${problems.join('; ')}). ` +
-        `Review ${HERE}: it was written for 0.2.17 (electric-sql/pglite#1046); check whether the upgrade fixed the bug and remove the file, or adapt it.`,
+        `Review ${HERE}: it was written for 0.2.17 and checked against 0.2.18 (electric-sql/pglite#1046); check whether the upgrade fixed the bug and remove the file, or adapt it.`,
     );
   }
   return queue as unknown as QueryQueue;

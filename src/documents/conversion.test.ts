@@ -127,7 +127,9 @@ describe('crashes and worker liveness', () => {
       const dead = await heartbeatRow(crashing.pid);
       expect(await claimOf(id)).toBe(dead!.bootId);
       // The other worker is up before the crash; its start-up sweep leaves a live worker's claim alone.
-      worker = await startConversionWorker({ ...ctx.deps, jobs: otherQueue() }, { converter, concurrency: 1, reclaimIntervalMs: 1_000 });
+      // A real conversion: pg-boss 12 fails a job whose handler outlives its lease, so this
+      // worker's lease is longer than a conversion on a busy machine (the dead one's is 900 s).
+      worker = await startConversionWorker({ ...ctx.deps, jobs: otherQueue({ leaseSeconds: 120 }) }, { converter, concurrency: 1, reclaimIntervalMs: 1_000 });
       expect(await row(id)).toMatchObject({ status: 'processing', attempts: 1 });
       expect(await jobStates(id)).toEqual([{ state: 'active', retryCount: 0 }]);
 
@@ -155,7 +157,7 @@ describe('crashes and worker liveness', () => {
       await crashing.kill();
 
       const restarted = Date.now();
-      worker = await startConversionWorker({ ...ctx.deps, jobs: otherQueue() }, { converter, concurrency: 1 });
+      worker = await startConversionWorker({ ...ctx.deps, jobs: otherQueue({ leaseSeconds: 120 }) }, { converter, concurrency: 1 });
       expect(await waitForConversion(ctx, id, 60_000)).toEqual({ status: 'ready', failureReason: null });
       expect(Date.now() - restarted).toBeLessThan(60_000);
       expect(await row(id)).toMatchObject({ status: 'ready', pages: 8, attempts: 2, claim: null });

@@ -1,7 +1,7 @@
-// The background job queue: pg-boss 10 on the application's own pool, so jobs live in the same
+// The background job queue: pg-boss 12 on the application's own pool, so jobs live in the same
 // database as the rows they belong to and can be enqueued in the same transaction. pg-boss runs
 // unchanged on the real server and on embedded PGlite (through the socket); see README.
-import PgBoss from 'pg-boss';
+import { PgBoss, type JobWithMetadata } from 'pg-boss';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Queryable } from '../db/pool.js';
@@ -101,7 +101,6 @@ export class JobQueue {
       // is never converted by two workers at once and re-enqueueing a queued one is a no-op.
       const create = () =>
         this.boss.createQueue(CONVERT_QUEUE, {
-          name: CONVERT_QUEUE,
           policy: 'stately',
           retryLimit,
           retryDelay: retryDelaySeconds,
@@ -202,10 +201,10 @@ export class JobQueue {
     // One pg-boss worker per slot, each fetching one job: a slow document never holds up the
     // others the way a batch would.
     for (let i = 0; i < concurrency; i++) {
-      const id = await this.boss.work<ConversionJobData>(
+      const id = await this.boss.work(
         CONVERT_QUEUE,
         { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.options.pollingIntervalSeconds },
-        async ([job]) => {
+        async ([job]: JobWithMetadata<ConversionJobData>[]) => {
           if (!job) return;
           return handler({
             id: job.id,
@@ -224,7 +223,7 @@ export class JobQueue {
     if (this.stopped || !this.starting) return;
     this.stopped = true;
     await this.starting.catch(() => undefined);
-    await this.boss.stop({ graceful: true, close: false, timeout: timeoutMs, wait: true });
+    await this.boss.stop({ graceful: true, close: false, timeout: timeoutMs });
     await this.heartbeat.stop();
   }
 }
