@@ -23,6 +23,7 @@ import { authPagesRouter } from './auth/auth.pages.js';
 import { healthRouter, siteApiRouter } from './site/site.routes.js';
 import { documentsApiRouter } from './documents/documents.routes.js';
 import { documentsPagesRouter } from './documents/documents.pages.js';
+import { describeDownload } from './payments/download-wording.js';
 import { paymentsApiRouter } from './payments/payments.routes.js';
 import { downloadLinkHandler } from './payments/downloads.routes.js';
 import { paymentsPagesRouter } from './payments/payments.pages.js';
@@ -153,7 +154,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/doc/:id', rememberReferral(deps));
   app.use(unreadCountForPages(deps));
   app.use(authPagesRouter(deps, render));
-  app.use(documentsPagesRouter(deps, render));
+  app.use(documentsPagesRouter(deps, render, (actor, id, price) => describeDownload(deps, actor, id, price)));
   app.use(ratingsPagesRouter(deps)); // the document page's rating and comment forms
   app.use(shareQrRouter(deps)); // GET /doc/:id/share-qr.svg
   app.use(paymentsPagesRouter(deps, render));

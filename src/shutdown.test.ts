@@ -28,6 +28,7 @@ describe('shutting down', () => {
       env: {
         ...process.env,
         NODE_ENV: 'production',
+        PUBLIC_URL: `http://127.0.0.1:${port}`, // production refuses to start without it
         LOG_LEVEL: 'info',
         RATE_LIMIT_SCALE: '0',
         RUN_WORKER: 'false',

@@ -4,7 +4,7 @@
 // data directory, tested on disk whichever database the suite runs on.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -100,6 +100,8 @@ describe.skipIf(!onServer)('backup and restore', () => {
     expect(before.file.equals(doc.bytes)).toBe(true);
     expect(before.wallets[1].balanceCents).toBe(700);
 
+    // A deployment without JWT_SECRET keeps its generated one in the database (generated_secrets).
+    await ctx.deps.db.pool.query(`INSERT INTO generated_secrets (name, value) VALUES ('jwt_secret', $1) ON CONFLICT DO NOTHING`, [randomBytes(48).toString('base64url')]);
     const backedUp = await cli({ DATABASE_URL: ctx.deps.db.connectionString, DATA_DIR: ctx.deps.config.dataDir }, 'backup', backupDir);
     expect(backedUp.stderr).toBe('');
     expect(backedUp.code).toBe(0);
@@ -112,12 +114,13 @@ describe.skipIf(!onServer)('backup and restore', () => {
     expect(restored.stderr).toBe('');
     expect(restored.code).toBe(0);
     expect(readdirSync(path.join(restoredDataDir, 'blobs')).length).toBeGreaterThan(0);
-    // The generated secrets come along, so sessions, links and the webhook keep working.
-    expect(readFileSync(path.join(restoredDataDir, 'secrets.json'), 'utf8')).toBe(readFileSync(path.join(ctx.deps.config.dataDir, 'secrets.json'), 'utf8'));
-    expect(statSync(path.join(restoredDataDir, 'secrets.json')).mode & 0o077).toBe(0);
-
     // A second site on the restored database and files, with the same settings (secrets).
     const pool = createPool(emptyUrl, { max: 5 });
+    // The generated secrets come along, so sessions, links and the webhook keep working: with a
+    // database server they live in it (generated_secrets), so the dump carries them.
+    const secretsIn = async (db: pg.Pool) => (await db.query('SELECT name, value FROM generated_secrets ORDER BY name')).rows;
+    expect((await secretsIn(ctx.deps.db.pool)).length).toBe(1);
+    expect(await secretsIn(pool)).toEqual(await secretsIn(ctx.deps.db.pool));
     const deps = await buildDeps(testConfig(restoredDataDir), pino({ level: 'silent' }), {
       clock: ctx.clock,
       db: { pool, connectionString: emptyUrl, kind: 'postgres', close: () => pool.end() },

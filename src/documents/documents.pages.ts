@@ -11,7 +11,7 @@ import { AppError } from '../errors.js';
 import { CATEGORIES, DEFAULT_FREE_PREVIEW_PAGES } from './documents.schemas.js';
 import { getDocumentPreview } from './documents.service.js';
 import { SHARED_TTL, setPageCache, setPrivateCache } from './pages/cache.js';
-import { buildDeletedDocPage, buildDocPage } from './pages/doc-page.js';
+import { buildDeletedDocPage, buildDocPage, type DescribeDownloadOf } from './pages/doc-page.js';
 import { humanSize } from '../../public/js/format.js';
 import { buildHomePage, buildSearchPage } from './pages/listing-pages.js';
 import { viewerOfRequest } from './view-counter.js';
@@ -40,7 +40,8 @@ export const PREVIEW_FRAME_CSP = [
 
 
 
-export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router {
+/** `describeDownload`: the download's words on /doc/:id, from the feature that sells (wired in app.ts). */
+export function documentsPagesRouter(deps: AppDeps, render: RenderPage, describeDownload: DescribeDownloadOf): Router {
   const router = Router();
   // The frame is a bare document, not a page in the layout: its own renderer, escaping by default.
   const frameEta = new Eta({ views: VIEWS_DIR, autoEscape: true, cache: deps.config.env === 'production', autoTrim: false });
@@ -78,7 +79,7 @@ export function documentsPagesRouter(deps: AppDeps, render: RenderPage): Router 
     const id = parseId(req.params.id);
     let built: Awaited<ReturnType<typeof buildDocPage>>;
     try {
-      built = await buildDocPage(deps, req, id);
+      built = await buildDocPage(deps, req, id, describeDownload);
     } catch (err) {
       if (err instanceof AppError && err.code === 'not_found') {
         const gone = await buildDeletedDocPage(deps, id);

@@ -43,6 +43,7 @@ describe('connections per client', () => {
       env: {
         ...process.env,
         NODE_ENV: 'production',
+        PUBLIC_URL: `http://127.0.0.1:${port}`, // production refuses to start without it
         LOG_LEVEL: 'fatal',
         RATE_LIMIT_SCALE: '0',
         RUN_WORKER: 'false',

@@ -1,7 +1,7 @@
 // The document page's data: the document (a counted view), what of its preview this reader
 // may see, related documents, favorite and ownership state, the share link.
 import type { Request } from 'express';
-import type { AppDeps } from '../../deps.js';
+import type { Actor, AppDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import type { PageOptions } from '../../http/render.js';
 import { htmlToText } from '../../conversion/html.js';
@@ -12,8 +12,6 @@ import { findDeletedPublishedDocument } from './pages.repo.js';
 import { rememberRecentView } from '../recent-views.service.js';
 import { isFavoriteOf } from '../favorites.service.js';
 import { metaDescription } from './format.js';
-import { downloadWording } from './ownership.js';
-import { saleDecisionFor } from '../../payments/downloads.service.js';
 import { docCard, thumbnailOf } from './view-models.js';
 import { viewerOfRequest } from '../view-counter.js';
 import { docFeedback } from '../../ratings/ratings.pages.js';
@@ -22,6 +20,9 @@ import { absoluteBase } from '../../discovery/discovery.routes.js';
 import { fontNotice, fontSubstitutionsFor, pageListOf, type PageList } from '../page-preview.service.js';
 
 type Deps = Pick<AppDeps, 'db' | 'views' | 'jobs' | 'config' | 'clock' | 'log'>;
+
+/** The download's words for the page (buttons, dialog), decided by the feature that sells; the template reads the rest. */
+export type DescribeDownloadOf = (actor: Actor | null, documentId: number, price: string) => Promise<{ note: string | null; kind: string }>;
 
 /** How many of the uploader's other documents the page shows (「TA的文档」). */
 const UPLOADER_DOCS_SHOWN = 5;
@@ -53,10 +54,14 @@ function absoluteThumbnail(deps: Pick<AppDeps, 'config'>, doc: Parameters<typeof
   return thumb === null ? null : new URL(thumb, `${absoluteBase(deps)}/`).href;
 }
 
-export async function buildDocPage(deps: Deps, req: Request, id: number): Promise<{ data: Record<string, unknown>; page: PageOptions }> {
+/**
+ * `describeDownload`: what a download costs this reader, in the page's words — payments' to say
+ * (wired in app.ts), so this catalog page imports no feature that sells.
+ */
+export async function buildDocPage(deps: Deps, req: Request, id: number, describeDownload: DescribeDownloadOf): Promise<{ data: Record<string, unknown>; page: PageOptions }> {
   const actor = req.actor;
   const { document: doc, entitlement, mayRetry } = await getDocumentWithEntitlement(deps, actor, id, { viewer: viewerOfRequest(req) });
-  const [preview, related, favorited, feedback, fontSubstitutions, byUploader, decision] = await Promise.all([
+  const [preview, related, favorited, feedback, fontSubstitutions, byUploader, download] = await Promise.all([
     // Admins also see a taken-down document's preview, the uploader and admins one waiting for
     // review or rejected; a conversion in progress (or failed) has none.
     doc.status !== 'processing' && doc.status !== 'failed'
@@ -67,10 +72,9 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
     docFeedback(deps, actor, id, { rated: req.query.rated, commented: req.query.commented }), // ratings and comments (issue 16)
     fontSubstitutionsFor(deps, actor, doc),
     listUploaderDocuments(deps, doc.uploader.id, { except: id, limit: UPLOADER_DOCS_SHOWN }),
-    saleDecisionFor(deps, actor ?? null, id), // what a download costs this reader (payments/sale-decision.ts)
+    describeDownload(actor ?? null, id, docCard(doc).price), // what a download costs this reader (the sale decision)
     rememberRecentView(deps, actor, doc), // 最近浏览
   ]);
-  const download = downloadWording(decision, docCard(doc).price);
   // Only what this reader may see is flattened: a truncated preview never held the rest.
   const text = preview ? htmlToText(preview.html) : '';
   const mayListPages = !!preview && thumbnailOf(doc) !== null && entitlement.level !== 'none';
@@ -96,7 +100,7 @@ export async function buildDocPage(deps: Deps, req: Request, id: number): Promis
       mayRetry,
       favorited,
       ownershipNote: download.note,
-      bought: decision?.kind === 'bought',
+      bought: download.kind === 'bought',
       download,
     },
     preview: {

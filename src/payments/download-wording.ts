@@ -1,6 +1,8 @@
 // The download buttons' and dialog's words, read off the one sale decision
-// (payments/sale-decision.ts), never decided here: the page says what the server will do.
-import type { SaleDecision } from '../../payments/sale-decision.js';
+// (sale-decision.ts), never decided here: the page says what the server will do.
+import type { SaleDecision } from './sale-decision.js';
+import type { Actor } from '../deps.js';
+import { saleDecisionFor } from './downloads.service.js';
 
 export const OWNERSHIP_NOTES = {
   uploader: '这是你上传的文档，下载不收费。',
@@ -63,4 +65,11 @@ export function downloadWording(decision: SaleDecision | null, price: string): D
       };
     }
   }
+}
+
+/** What the document page says a download costs this reader: the sale decision read into words. */
+export async function describeDownload(
+  deps: Parameters<typeof saleDecisionFor>[0], actor: Actor | null, documentId: number, price: string,
+): Promise<DownloadWording> {
+  return downloadWording(await saleDecisionFor(deps, actor, documentId), price);
 }
