@@ -46,7 +46,7 @@ import { statusAfterConversion } from '../moderation/review-policy.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'blobs' | 'log' | 'jobs' | 'clock'>;
 
-/** deferred: the uploader holds its share of the slots while others wait; queued again shortly. */
+/** deferred: the uploader holds its share of the slots while others wait, or another document's attempt failed in passing; queued again shortly. */
 export type ConversionOutcome = 'ready' | 'failed' | 'skipped' | 'deferred';
 
 /** How long a deferred conversion waits before it asks for a slot again. */
