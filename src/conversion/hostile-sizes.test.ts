@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_DOC } from '../../test/factories.js';
 import { buildZip } from './test-fixtures.js';
 import { ConversionError, createConverter, MAX_TEXT_LAYOUT_LINES, type PageConverter } from './index.js';
 import { findSoffice, sandboxProblem } from './libreoffice.js';
@@ -93,4 +94,25 @@ describe.skipIf(!canConvert)('hostile sizes through the converter', () => {
     // The whole file is 75 times what was laid out.
     expect(result.pageCount).toBeGreaterThanOrEqual(result.layers.length * 50);
   }, 120_000);
+});
+
+describe.skipIf(!canConvert)('a LibreOffice timeout', () => {
+  it('when LibreOffice runs past its timeout on a file, then the converter fails it at once as permanent: one run, no second instance', async () => {
+    // Every line the converter logs: each LibreOffice run needs an instance, and one that timed
+    // out is killed, so a second run would start (and log) a second instance.
+    const logged: Array<{ msg?: string }> = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as { msg?: string }) });
+    // 1 ms: no LibreOffice conversion answers that fast, so the run always times out.
+    const timing = createConverter({ workDir: path.join(work, 'timeout'), log, limits: { libreOfficeTimeoutMs: 1 } });
+    try {
+      const err = await timing.convert({ filePath: SEED_DOC, format: 'DOC' }).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ConversionError);
+      expect((err as ConversionError).permanent).toBe(true);
+      expect((err as ConversionError).reasonZh).toContain('超时');
+      expect(logged.filter((l) => l.msg?.startsWith('LibreOffice started'))).toHaveLength(1);
+      expect(logged.filter((l) => l.msg?.includes('retrying once'))).toHaveLength(0);
+    } finally {
+      await timing.close();
+    }
+  }, 180_000);
 });

@@ -158,6 +158,10 @@ class Instance implements PoolChild<BridgeRequest, BridgeReply> {
     // Own process group, so a timeout can kill bwrap and everything in the sandbox at once.
     const proc = spawn('bwrap', args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     this.process = proc;
+    // A write after the sandbox died (killed at a timeout, or crashed while idle) fails with
+    // EPIPE: without a listener that would end this whole process. The exit handler answers
+    // the pending job.
+    proc.stdin.on('error', (err) => this.log.debug({ err: err.message }, 'LibreOffice input closed'));
     proc.stderr.on('data', (c: Buffer) => {
       this.stderr = (this.stderr + c.toString()).slice(-4000);
     });

@@ -6,53 +6,77 @@ import { searchVectorSql, type SearchTokens } from './documents.repo.js';
 import { liveSql } from './visibility.js';
 
 // A deleted or taken-down document is not converted (its result would be discarded anyway).
-const LIVE_PROCESSING = `status = 'processing' AND ${liveSql('documents')}`;
+const liveProcessing = (t: string) => `${t}.status = 'processing' AND ${liveSql(t)}`;
+const LIVE_PROCESSING = liveProcessing('documents');
+
+export interface ClaimedConversion {
+  id: number;
+  blobKey: string;
+  format: DocumentFormat;
+  originalFilename: string;
+  freePreviewPages: number;
+  priceCents: number;
+  attempts: number;
+}
+
+// Conversions running right now, per uploader (a live claim on a processing document).
+const RUNNING_PER_UPLOADER = `SELECT uploader_id, count(*)::int AS n FROM documents
+  WHERE ${LIVE_PROCESSING} AND conversion_claimed_until >= now() GROUP BY uploader_id`;
+const waiting = (t: string) =>
+  `${liveProcessing(t)} AND (${t}.conversion_claim IS NULL OR ${t}.conversion_claimed_until < now())`;
 
 /**
- * Claims a processing document for one conversion attempt of process `bootId` until the lease
- * ends (or that process dies). Null when the document is not (or no longer) waiting for
- * conversion, or another attempt holds a live claim.
+ * Serialises conversion claims until the transaction ends, so the next claim's statement sees
+ * every earlier claim and the running counts it orders by are exact (a claim takes milliseconds).
  */
-export async function claimConversion(
+export async function lockConversionClaims(db: Queryable): Promise<void> {
+  await db.query(`SELECT pg_advisory_xact_lock(hashtextextended('conversion-claims', 0))`);
+}
+
+/**
+ * Claims a waiting document for one conversion attempt of process `bootId` until the lease ends
+ * (or that process dies), on behalf of the job for document `jobDocumentId`. The fair share, in
+ * one statement: uploaders are ordered by how many conversions they have running now (fewest
+ * first), then the job's own document, then the oldest; an uploader already running `share`
+ * takes nothing. While the job's document waits, another uploader's is taken only when that
+ * uploader has fewer running than the job's; while another attempt converts the job's document,
+ * any waiting one is; once it is done or gone, none (the job is stale). Null when nothing may
+ * be claimed.
+ */
+export async function claimNextConversion(
   db: Queryable,
-  id: number,
-  claim: string,
-  leaseSeconds: number,
-  bootId: string,
-): Promise<{ blobKey: string; format: DocumentFormat; originalFilename: string; freePreviewPages: number; priceCents: number; attempts: number } | null> {
-  const { rows } = await db.query<{ blobKey: string; format: DocumentFormat; originalFilename: string; freePreviewPages: number; priceCents: number; attempts: number }>(
-    `UPDATE documents SET conversion_claim = $2, conversion_claimed_until = now() + make_interval(secs => $3),
+  input: { jobDocumentId: number; claim: string; leaseSeconds: number; bootId: string; share: number },
+): Promise<ClaimedConversion | null> {
+  const { rows } = await db.query<ClaimedConversion>(
+    `WITH running AS (${RUNNING_PER_UPLOADER})
+     UPDATE documents SET conversion_claim = $2, conversion_claimed_until = now() + make_interval(secs => $3),
        conversion_boot_id = $4, conversion_attempts = conversion_attempts + 1
-     WHERE id = $1 AND ${LIVE_PROCESSING}
-       AND (conversion_claim IS NULL OR conversion_claimed_until < now())
-     RETURNING blob_key AS "blobKey", format, original_filename AS "originalFilename",
+     WHERE id = (
+       SELECT c.id FROM documents c LEFT JOIN running r ON r.uploader_id = c.uploader_id
+       WHERE ${waiting('c')} AND coalesce(r.n, 0) < $5
+         AND (c.id = $1 OR coalesce(r.n, 0) < (
+           SELECT CASE WHEN j.conversion_claimed_until >= now() THEN $5 ELSE coalesce(rj.n, 0) END
+           FROM documents j LEFT JOIN running rj ON rj.uploader_id = j.uploader_id
+           WHERE j.id = $1 AND ${liveProcessing('j')}))
+       ORDER BY coalesce(r.n, 0), c.id = $1 DESC, c.id
+       LIMIT 1
+       FOR UPDATE OF c SKIP LOCKED)
+     RETURNING id, blob_key AS "blobKey", format, original_filename AS "originalFilename",
        free_preview_pages AS "freePreviewPages", price_cents AS "priceCents", conversion_attempts AS attempts`,
-    [id, claim, leaseSeconds, bootId],
+    [input.jobDocumentId, input.claim, input.leaseSeconds, input.bootId, input.share],
   );
   return rows[0] ?? null;
 }
 
-/**
- * Serialises claims per uploader until the transaction ends (so two workers cannot both take
- * the uploader's last share). The document's uploader, or null when it no longer waits.
- */
-export async function lockUploaderClaims(db: Queryable, id: number): Promise<number | null> {
-  const { rows } = await db.query<{ uploaderId: number }>(
-    `SELECT uploader_id AS "uploaderId", pg_advisory_xact_lock(hashtextextended('conversion-claims:' || uploader_id, 0))
+/** Where a document stands for conversion: waiting, claimed by a live attempt, or neither (done, gone). */
+export async function conversionStateOf(db: Queryable, id: number): Promise<'waiting' | 'claimed' | null> {
+  const { rows } = await db.query<{ claimed: boolean }>(
+    `SELECT conversion_claimed_until IS NOT NULL AND conversion_claimed_until >= now() AS claimed
      FROM documents WHERE id = $1 AND ${LIVE_PROCESSING}`,
     [id],
   );
-  return rows[0]?.uploaderId ?? null;
-}
-
-/** How many of the uploader's other documents are being converted right now. */
-export async function countRunningConversionsOf(db: Queryable, uploaderId: number, exceptId: number): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM documents
-     WHERE uploader_id = $1 AND id <> $2 AND ${LIVE_PROCESSING} AND conversion_claimed_until >= now()`,
-    [uploaderId, exceptId],
-  );
-  return rows[0]!.n;
+  if (!rows[0]) return null;
+  return rows[0].claimed ? 'claimed' : 'waiting';
 }
 
 /** Live claims with the process that holds each (the reclaim checks those processes' liveness). */
@@ -63,15 +87,6 @@ export async function findHeldConversions(db: Queryable): Promise<Array<{ id: nu
      ORDER BY id LIMIT 1000`,
   );
   return rows;
-}
-
-/** True when the document still waits for conversion but another attempt's claim is live. */
-export async function isClaimedElsewhere(db: Queryable, id: number): Promise<boolean> {
-  const { rows } = await db.query(
-    `SELECT 1 FROM documents WHERE id = $1 AND ${LIVE_PROCESSING} AND conversion_claimed_until >= now()`,
-    [id],
-  );
-  return rows.length > 0;
 }
 
 export interface ConversionTarget {

@@ -2,7 +2,8 @@
 // search vector in one transaction. A claim on the row guards against a worker that lost its
 // lease writing over a newer attempt; taken-down and deleted documents are left alone. The
 // claim names the worker process, so a dead worker's claims are reclaimed within seconds, and
-// no uploader may hold every conversion slot.
+// no uploader may hold every conversion slot; a slot goes first to an uploader with the fewest
+// conversions running.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -24,12 +25,11 @@ import { failConversion, failConversionOn, notifyDocumentReady } from '../notifi
 import { ownedName, readLiveness } from '../jobs/liveness.js';
 import type { ConversionJob, JobQueueOptions } from '../jobs/queue.js';
 import {
-  claimConversion,
-  countRunningConversionsOf,
+  claimNextConversion,
+  conversionStateOf,
   findHeldConversions,
-  isClaimedElsewhere,
   lockClaimedDocument,
-  lockUploaderClaims,
+  lockConversionClaims,
   releaseConversionClaim,
   replaceDocumentPages,
   saveConversionResult,
@@ -47,7 +47,7 @@ import { saveReviewHold } from '../moderation/reviews.repo.js';
 
 type Deps = Pick<AppDeps, 'config' | 'db' | 'blobs' | 'log' | 'jobs' | 'clock'>;
 
-/** deferred: the uploader holds its share of the slots while others wait; queued again shortly. */
+/** deferred: the uploader holds its share of the slots while others wait, or another document's attempt failed in passing; queued again shortly. */
 export type ConversionOutcome = 'ready' | 'failed' | 'skipped' | 'deferred';
 
 /** How long a deferred conversion waits before it asks for a slot again. */
@@ -92,31 +92,44 @@ export function conversionFailureOf(err: unknown): ConversionFailure {
 }
 
 /**
- * Converts one document. Permanent conversion errors fail the document at once; other errors
- * are rethrown for the queue to retry, and fail the document on the final attempt.
+ * Converts one document: the job's own, or a waiting one of an uploader with fewer conversions
+ * running (claimNextConversion; the job's document is then queued again). Permanent conversion
+ * errors fail the document at once; other errors are rethrown for the queue to retry (another
+ * document's are queued again), and fail the document on its final attempt.
  */
 export async function convertDocument(deps: Deps, converter: Converter | PageConverter, job: ConversionJob): Promise<ConversionOutcome> {
-  const { documentId } = job;
-  const log = deps.log.child({ documentId, job: job.id, retry: job.retryCount });
+  const jobLog = deps.log.child({ job: job.id, retry: job.retryCount });
   const claim = randomUUID();
   const { liveSlots } = await readLiveness(deps.db.pool, deps.clock.now(), deps.jobs.identity);
-  const taken = await withTransaction(deps.db.pool, async (tx) => {
-    const uploaderId = await lockUploaderClaims(tx, documentId);
-    if (uploaderId === null) return null;
-    if ((await countRunningConversionsOf(tx, uploaderId, documentId)) >= uploaderShare(liveSlots)) return 'deferred' as const;
-    return claimConversion(tx, documentId, claim, deps.jobs.options.leaseSeconds, deps.jobs.identity.bootId);
+  const doc = await withTransaction(deps.db.pool, async (tx) => {
+    await lockConversionClaims(tx);
+    return claimNextConversion(tx, {
+      jobDocumentId: job.documentId,
+      claim,
+      leaseSeconds: deps.jobs.options.leaseSeconds,
+      bootId: deps.jobs.identity.bootId,
+      share: uploaderShare(liveSlots),
+    });
   });
-  if (taken === 'deferred') {
-    log.debug('uploader holds its share of the slots; queued again');
-    await deps.jobs.deferConversion(documentId, DEFER_SECONDS);
+  if (!doc) {
+    const state = await conversionStateOf(deps.db.pool, job.documentId);
+    if (state === 'claimed') throw new DocumentBusyError(job.documentId);
+    if (state === null) {
+      jobLog.info({ documentId: job.documentId }, 'document no longer waits for conversion; nothing to do');
+      return 'skipped';
+    }
+    jobLog.debug({ documentId: job.documentId }, 'uploader holds its share of the slots; queued again');
+    await deps.jobs.deferConversion(job.documentId, DEFER_SECONDS);
     await new Promise((r) => setTimeout(r, DEFER_PAUSE_MS));
     return 'deferred';
   }
-  const doc = taken;
-  if (!doc) {
-    if (await isClaimedElsewhere(deps.db.pool, documentId)) throw new DocumentBusyError(documentId);
-    log.info('document no longer waits for conversion; nothing to do');
-    return 'skipped';
+  const documentId = doc.id;
+  const ownDocument = documentId === job.documentId;
+  const log = jobLog.child({ documentId });
+  if (!ownDocument) {
+    // An uploader with fewer conversions running went first; the job's own document keeps a job.
+    log.debug({ jobDocumentId: job.documentId }, 'a fairer document took this slot');
+    await deps.jobs.deferConversion(job.documentId, DEFER_SECONDS);
   }
   const budget = maxAttempts(deps.jobs.options);
   if (doc.attempts > budget) {
@@ -125,7 +138,8 @@ export async function convertDocument(deps: Deps, converter: Converter | PageCon
     await failConversion(deps.db.pool, documentId, claim, RETRIES_EXHAUSTED);
     return 'failed';
   }
-  const finalAttempt = job.finalAttempt || doc.attempts >= budget;
+  // The job's retry count is its own document's; the attempts on the row count for any document.
+  const finalAttempt = (ownDocument && job.finalAttempt) || doc.attempts >= budget;
 
   const started = Date.now();
   const dir = await renderDir(deps);
@@ -144,7 +158,10 @@ export async function convertDocument(deps: Deps, converter: Converter | PageCon
       }
       log.warn({ err }, 'conversion attempt failed; it will be retried');
       await releaseConversionClaim(deps.db.pool, documentId, claim);
-      throw err;
+      if (ownDocument) throw err; // the queue retries this job with its backoff
+      // Another document's job is still pending (it gave way, or is queued): it comes back then.
+      await deps.jobs.deferConversion(documentId, deps.jobs.options.retryDelaySeconds);
+      return 'deferred';
     }
 
     // The page preview: the PDF kept (never served), the free pages and the thumbnail rendered now.
